@@ -1,0 +1,250 @@
+package apigw
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/partnerinvites/partnerinvites/internal/idempotency"
+	"github.com/partnerinvites/partnerinvites/internal/partners"
+)
+
+// PartnerService is what the partner endpoints need from the domain.
+type PartnerService interface {
+	CreatePartner(ctx context.Context, in partners.PartnerInput) (partners.Partner, error)
+	GetPartner(ctx context.Context, id string) (partners.Partner, error)
+	UpdatePartner(ctx context.Context, id string, patch partners.PartnerPatch) (partners.Partner, error)
+	ListPartners(ctx context.Context, f partners.PartnerFilter, limit int, cursor string) (partners.Page[partners.Partner], error)
+}
+
+// API holds the Lambda handlers of the tenant routes.
+type API struct {
+	Partners    PartnerService
+	Idempotency *idempotency.Guard
+	Log         *slog.Logger
+}
+
+// maxJSONBody bounds JSON request bodies; CSV uploads have their own limit.
+const maxJSONBody = 1 << 20
+
+// request is what an endpoint sees of an API Gateway event.
+type request struct {
+	event events.APIGatewayV2HTTPRequest
+	body  []byte
+}
+
+func (r *request) header(name string) string {
+	// API Gateway lower-cases header names in payload 2.0; local callers may not.
+	if v, ok := r.event.Headers[strings.ToLower(name)]; ok {
+		return v
+	}
+	for k, v := range r.event.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+func (r *request) pathParam(name string) string { return r.event.PathParameters[name] }
+
+func (r *request) query(name string) string { return r.event.QueryStringParameters[name] }
+
+// queryInt parses an optional integer query parameter; 0 when absent.
+func (r *request) queryInt(name string) (int, error) {
+	s := r.query(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, partners.InvalidField(name, "not_an_integer", name+" must be an integer.")
+	}
+	return n, nil
+}
+
+// decodeJSON decodes the body into v, strictly: unknown fields, trailing data
+// and wrong types are errors that name the field.
+func (r *request) decodeJSON(v any) error {
+	if ct := r.header("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return partners.Errorf(partners.Unsupported, "Send the body as application/json.")
+		}
+	}
+	if len(bytes.TrimSpace(r.body)) == 0 {
+		return partners.Errorf(partners.Invalid, "The request body is empty; send a JSON object.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(r.body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return partners.Errorf(partners.Invalid, "The request body has data after the JSON object.")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return partners.Errorf(partners.Invalid, "The request body must be a JSON object.")
+		}
+		return partners.InvalidField(field, "wrong_type", fmt.Sprintf("%s must be %s.", field, jsonTypeName(typeErr.Type.Kind().String())))
+	case errors.As(err, &syntaxErr):
+		return partners.Errorf(partners.Invalid, "The request body is not valid JSON (at byte %d).", syntaxErr.Offset)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return partners.InvalidField(field, "unknown_field", field+" is not a field of this request.")
+	}
+	return partners.Errorf(partners.Invalid, "The request body is not valid JSON.")
+}
+
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map", "ptr":
+		return "an object"
+	case "bool":
+		return "true or false"
+	default:
+		return "a number"
+	}
+}
+
+// endpoint is one route's logic: decode, call the service, encode.
+type endpoint func(ctx context.Context, r *request) (status int, body any, err error)
+
+// serveTenant runs an endpoint of an AuthAPIKey route: it logs the request,
+// takes the caller from the authorizer's context, applies the
+// Idempotency-Key of a POST, and maps every failure to problem+json. The
+// error it returns is always nil: an expected failure is a response.
+func (a *API) serveTenant(ctx context.Context, e events.APIGatewayV2HTTPRequest, ep endpoint) (events.APIGatewayV2HTTPResponse, error) {
+	start := time.Now()
+	log := a.Log.With("request_id", e.RequestContext.RequestID, "route", e.RouteKey)
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		log = log.With("lambda_request_id", lc.AwsRequestID)
+	}
+	caller, err := principalFrom(e)
+	if err != nil {
+		resp := a.fail(log, e, err)
+		log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
+		return resp, nil
+	}
+	log = log.With("tenant_id", caller.TenantID, "key_id", caller.KeyID)
+	resp := a.run(partners.WithPrincipal(ctx, caller), log, caller, &request{event: e}, ep)
+	log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
+	return resp, nil
+}
+
+func (a *API) run(ctx context.Context, log *slog.Logger, caller partners.Principal, r *request, ep endpoint) events.APIGatewayV2HTTPResponse {
+	e := r.event
+	var err error
+	r.body = []byte(e.Body)
+	if e.IsBase64Encoded {
+		if r.body, err = base64.StdEncoding.DecodeString(e.Body); err != nil {
+			return a.fail(log, e, partners.Errorf(partners.Invalid, "The request body is not valid base64."))
+		}
+	}
+	if len(r.body) > maxJSONBody {
+		return a.fail(log, e, partners.Errorf(partners.TooLarge, "The request body must be at most %d bytes.", maxJSONBody))
+	}
+
+	call := func(ctx context.Context) idempotency.Response {
+		status, body, err := ep(ctx, r)
+		if err != nil {
+			return toStored(a.fail(log, e, err))
+		}
+		return toStored(jsonResponse(status, body))
+	}
+	key := r.header("Idempotency-Key")
+	if e.RequestContext.HTTP.Method != http.MethodPost || key == "" {
+		return fromStored(call(ctx), false)
+	}
+	fingerprint := idempotency.Fingerprint(e.RequestContext.HTTP.Method, e.RawPath, r.body)
+	stored, replayed, err := a.Idempotency.Do(ctx, caller.TenantID, key, fingerprint, call)
+	if err != nil {
+		return a.fail(log, e, err)
+	}
+	return fromStored(stored, replayed)
+}
+
+// principalFrom reads the caller that the authorizer put in the context.
+func principalFrom(e events.APIGatewayV2HTTPRequest) (partners.Principal, error) {
+	var lambdaCtx map[string]any
+	if e.RequestContext.Authorizer != nil {
+		lambdaCtx = e.RequestContext.Authorizer.Lambda
+	}
+	str := func(k string) string { s, _ := lambdaCtx[k].(string); return s }
+	if reason := str(ctxAuthError); reason != "" {
+		return partners.Principal{}, partners.Errorf(partners.Unauthenticated, "%s", reason)
+	}
+	p := partners.Principal{TenantID: str(ctxTenantID), KeyID: str(ctxKeyID), Role: partners.Role(str(ctxRole))}
+	if p.TenantID == "" || !p.Role.Valid() {
+		return partners.Principal{}, partners.Errorf(partners.Unauthenticated, "Send your API key as: Authorization: Bearer <key>.")
+	}
+	return p, nil
+}
+
+func (a *API) fail(log *slog.Logger, e events.APIGatewayV2HTTPRequest, err error) events.APIGatewayV2HTTPResponse {
+	p := problemFor(err, e.RawPath, e.RequestContext.RequestID)
+	if p.Status >= 500 {
+		log.Error("request failed", "err", err)
+	} else {
+		log.Info("request refused", "status", p.Status, "err", err)
+	}
+	resp := jsonResponse(p.Status, p)
+	resp.Headers["Content-Type"] = "application/problem+json"
+	if p.Status == http.StatusUnauthorized {
+		resp.Headers["WWW-Authenticate"] = `Bearer realm="partner-invites"`
+	}
+	return resp
+}
+
+func jsonResponse(status int, body any) events.APIGatewayV2HTTPResponse {
+	b, err := json.Marshal(body)
+	if err != nil {
+		// Our own types always marshal; this guards a programming error.
+		status, b = http.StatusInternalServerError, []byte(`{"type":"`+problemTypeBase+`internal","title":"Something went wrong on our side.","status":500}`)
+	}
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: status,
+		Headers:    map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store"},
+		Body:       string(b),
+	}
+}
+
+func toStored(r events.APIGatewayV2HTTPResponse) idempotency.Response {
+	return idempotency.Response{Status: r.StatusCode, Headers: r.Headers, Body: r.Body}
+}
+
+func fromStored(s idempotency.Response, replayed bool) events.APIGatewayV2HTTPResponse {
+	headers := make(map[string]string, len(s.Headers)+1)
+	for k, v := range s.Headers {
+		headers[k] = v
+	}
+	if replayed {
+		headers["Idempotent-Replayed"] = "true"
+	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: s.Status, Headers: headers, Body: s.Body}
+}

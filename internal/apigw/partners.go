@@ -1,0 +1,256 @@
+package apigw
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/partnerinvites/partnerinvites/internal/partners"
+)
+
+// contactJSON is a contact as the API reads and writes it.
+type contactJSON struct {
+	FirstName *string `json:"first_name"`
+	LastName  *string `json:"last_name"`
+	Email     string  `json:"email"`
+	JobTitle  *string `json:"job_title"`
+	Phone     *string `json:"phone"`
+}
+
+func (c *contactJSON) domain() *partners.Contact {
+	if c == nil {
+		return nil
+	}
+	return &partners.Contact{
+		FirstName: deref(c.FirstName), LastName: deref(c.LastName), Email: c.Email,
+		JobTitle: deref(c.JobTitle), Phone: deref(c.Phone),
+	}
+}
+
+func contactOut(c *partners.Contact) *contactJSON {
+	if c == nil {
+		return nil
+	}
+	return &contactJSON{
+		FirstName: nullable(c.FirstName), LastName: nullable(c.LastName), Email: c.Email,
+		JobTitle: nullable(c.JobTitle), Phone: nullable(c.Phone),
+	}
+}
+
+// partnerJSON is a partner as the API returns it. Absent optional values are
+// null, as in Stripe's API, so that every field is always present.
+type partnerJSON struct {
+	Object           string       `json:"object"`
+	ID               string       `json:"id"`
+	Name             string       `json:"name"`
+	Status           string       `json:"status"`
+	OnboardingStatus string       `json:"onboarding_status"`
+	Programs         []string     `json:"programs"`
+	Country          *string      `json:"country"`
+	City             *string      `json:"city"`
+	LogoURL          *string      `json:"logo_url"`
+	PrimaryContact   *contactJSON `json:"primary_contact"`
+	CreatedAt        time.Time    `json:"created_at"`
+	UpdatedAt        time.Time    `json:"updated_at"`
+}
+
+func partnerOut(p partners.Partner) partnerJSON {
+	programs := p.Programs
+	if programs == nil {
+		programs = []string{}
+	}
+	return partnerJSON{
+		Object: "partner", ID: p.ID, Name: p.Name, Status: string(p.Status),
+		OnboardingStatus: string(p.OnboardingStatus), Programs: programs,
+		Country: nullable(p.Country), City: nullable(p.City), LogoURL: nullable(p.LogoURL),
+		PrimaryContact: contactOut(p.PrimaryContact), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+	}
+}
+
+// listJSON is one page of a list.
+type listJSON[T any] struct {
+	Object     string  `json:"object"`
+	Data       []T     `json:"data"`
+	HasMore    bool    `json:"has_more"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func listOut[T, U any](page partners.Page[T], convert func(T) U) listJSON[U] {
+	out := listJSON[U]{Object: "list", Data: make([]U, 0, len(page.Items)), HasMore: page.NextCursor != ""}
+	for _, item := range page.Items {
+		out.Data = append(out.Data, convert(item))
+	}
+	out.NextCursor = nullable(page.NextCursor)
+	return out
+}
+
+type createPartnerJSON struct {
+	Name           string       `json:"name"`
+	Status         string       `json:"status"`
+	Onboarding     string       `json:"onboarding"`
+	Programs       []string     `json:"programs"`
+	Country        *string      `json:"country"`
+	City           *string      `json:"city"`
+	LogoURL        *string      `json:"logo_url"`
+	PrimaryContact *contactJSON `json:"primary_contact"`
+}
+
+// CreatePartner handles POST /v1/partners.
+func (a *API) CreatePartner(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return a.serveTenant(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
+		var in createPartnerJSON
+		if err := r.decodeJSON(&in); err != nil {
+			return 0, nil, err
+		}
+		p, err := a.Partners.CreatePartner(ctx, partners.PartnerInput{
+			Name: in.Name, Status: partners.PartnerStatus(in.Status), Onboarding: partners.Onboarding(in.Onboarding),
+			Programs: in.Programs, Country: deref(in.Country), City: deref(in.City), LogoURL: deref(in.LogoURL),
+			PrimaryContact: in.PrimaryContact.domain(),
+		})
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusCreated, partnerOut(p), nil
+	})
+}
+
+// GetPartner handles GET /v1/partners/{id}.
+func (a *API) GetPartner(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return a.serveTenant(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
+		p, err := a.Partners.GetPartner(ctx, r.pathParam("id"))
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, partnerOut(p), nil
+	})
+}
+
+// ListPartners handles GET /v1/partners.
+func (a *API) ListPartners(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return a.serveTenant(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
+		limit, err := r.queryInt("limit")
+		if err != nil {
+			return 0, nil, err
+		}
+		f := partners.PartnerFilter{Status: partners.PartnerStatus(r.query("status")), Program: r.query("program")}
+		page, err := a.Partners.ListPartners(ctx, f, limit, r.query("cursor"))
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, listOut(page, partnerOut), nil
+	})
+}
+
+// UpdatePartner handles PATCH /v1/partners/{id}: JSON merge patch (RFC 7396)
+// semantics, so a field left out is unchanged and null clears an optional one.
+func (a *API) UpdatePartner(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return a.serveTenant(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
+		var fields map[string]json.RawMessage
+		if err := r.decodeJSON(&fields); err != nil {
+			return 0, nil, err
+		}
+		patch, err := decodePartnerPatch(fields)
+		if err != nil {
+			return 0, nil, err
+		}
+		p, err := a.Partners.UpdatePartner(ctx, r.pathParam("id"), patch)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, partnerOut(p), nil
+	})
+}
+
+func decodePartnerPatch(fields map[string]json.RawMessage) (partners.PartnerPatch, error) {
+	var patch partners.PartnerPatch
+	var problems []partners.FieldError
+	bad := func(field, code, msg string) {
+		problems = append(problems, partners.FieldError{Field: field, Code: code, Message: msg})
+	}
+	isNull := func(raw json.RawMessage) bool { return string(raw) == "null" }
+	str := func(field string, raw json.RawMessage, nullOK bool) *string {
+		var s string
+		switch {
+		case isNull(raw) && nullOK:
+			return &s
+		case isNull(raw):
+			bad(field, "required", field+" cannot be null.")
+			return nil
+		case json.Unmarshal(raw, &s) != nil:
+			bad(field, "wrong_type", field+" must be a string.")
+			return nil
+		}
+		return &s
+	}
+	for field, raw := range fields {
+		switch field {
+		case "name":
+			patch.Name = str(field, raw, false)
+		case "status":
+			if s := str(field, raw, false); s != nil {
+				st := partners.PartnerStatus(*s)
+				patch.Status = &st
+			}
+		case "country":
+			patch.Country = str(field, raw, true)
+		case "city":
+			patch.City = str(field, raw, true)
+		case "logo_url":
+			patch.LogoURL = str(field, raw, true)
+		case "programs":
+			var programs []string
+			if !isNull(raw) && json.Unmarshal(raw, &programs) != nil {
+				bad(field, "wrong_type", "programs must be an array of strings.")
+				continue
+			}
+			if programs == nil {
+				programs = []string{}
+			}
+			patch.Programs = &programs
+		case "primary_contact":
+			var c *contactJSON
+			if !isNull(raw) {
+				if err := strictUnmarshal(raw, &c); err != nil {
+					bad(field, "wrong_type", "primary_contact must be an object with email and optional first_name, last_name, job_title, phone.")
+					continue
+				}
+			}
+			contact := c.domain()
+			patch.PrimaryContact = &contact
+		case "onboarding":
+			bad(field, "read_only", "onboarding is set when the partner is created.")
+		default:
+			bad(field, "unknown_field", field+" is not a field of this request.")
+		}
+	}
+	if len(problems) > 0 {
+		sort.Slice(problems, func(i, j int) bool { return problems[i].Field < problems[j].Field })
+		return patch, &partners.Error{Kind: partners.Invalid, Message: "The request has invalid fields.", Fields: problems}
+	}
+	return patch, nil
+}
+
+func strictUnmarshal(raw json.RawMessage, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

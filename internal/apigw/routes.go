@@ -1,0 +1,73 @@
+// Package apigw is the API Gateway (HTTP API, payload 2.0) adapter: the route
+// table, the Lambda handlers of the tenant API and of the API-key authorizer,
+// request decoding and problem+json errors.
+//
+// The route table is the single source for the CDK stack, the local gateway,
+// the API docs and the tenant-isolation tests.
+package apigw
+
+// Auth is how a route authenticates its caller.
+type Auth string
+
+// The ways a route authenticates.
+const (
+	// AuthAPIKey routes sit behind the Lambda authorizer; the handler sees the
+	// tenant and role it put in the request context.
+	AuthAPIKey Auth = "api_key"
+	// AuthNone routes are public (activation pages: the token is the credential).
+	AuthNone Auth = "none"
+)
+
+// Route maps an HTTP route to the Lambda function that serves it.
+type Route struct {
+	Method   string
+	Path     string // API Gateway syntax: /v1/partners/{id}
+	Function string // the function's name, also its folder under functions/
+	Auth     Auth
+	Summary  string
+}
+
+// Key is the route key as API Gateway writes it: "POST /v1/partners".
+func (r Route) Key() string { return r.Method + " " + r.Path }
+
+// Routes are the HTTP routes of the product.
+var Routes = []Route{
+	{Method: "POST", Path: "/v1/partners", Function: "create-partner", Auth: AuthAPIKey, Summary: "Create a partner organisation."},
+	{Method: "GET", Path: "/v1/partners", Function: "list-partners", Auth: AuthAPIKey, Summary: "List partners, newest first; filter by status and program."},
+	{Method: "GET", Path: "/v1/partners/{id}", Function: "get-partner", Auth: AuthAPIKey, Summary: "Get one partner."},
+	{Method: "PATCH", Path: "/v1/partners/{id}", Function: "update-partner", Auth: AuthAPIKey, Summary: "Change some fields of a partner."},
+}
+
+// AuthorizerFunction is the Lambda authorizer in front of AuthAPIKey routes.
+const AuthorizerFunction = "authorizer"
+
+// Trigger is a function that no HTTP route calls directly.
+type Trigger struct {
+	Function string
+	Source   string // what invokes it
+	Summary  string
+}
+
+// Triggers are the functions invoked by something other than a route.
+var Triggers = []Trigger{
+	{Function: AuthorizerFunction, Source: "API Gateway Lambda authorizer", Summary: "Turns an API key into the tenant and role of the request."},
+}
+
+// Functions returns the names of every function: routes' and triggers'.
+func Functions() []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, t := range Triggers {
+		if !seen[t.Function] {
+			seen[t.Function] = true
+			names = append(names, t.Function)
+		}
+	}
+	for _, r := range Routes {
+		if !seen[r.Function] {
+			seen[r.Function] = true
+			names = append(names, r.Function)
+		}
+	}
+	return names
+}

@@ -1,0 +1,217 @@
+package dynamostore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/partnerinvites/partnerinvites/internal/partners"
+)
+
+type contactRecord struct {
+	FirstName string `dynamodbav:"first_name,omitempty"`
+	LastName  string `dynamodbav:"last_name,omitempty"`
+	Email     string `dynamodbav:"email"`
+	JobTitle  string `dynamodbav:"job_title,omitempty"`
+	Phone     string `dynamodbav:"phone,omitempty"`
+}
+
+type partnerRecord struct {
+	keys
+	Type             string         `dynamodbav:"type"`
+	ID               string         `dynamodbav:"id"`
+	TenantID         string         `dynamodbav:"tenant_id"`
+	Name             string         `dynamodbav:"name"`
+	Status           string         `dynamodbav:"status"`
+	OnboardingStatus string         `dynamodbav:"onboarding_status"`
+	Programs         []string       `dynamodbav:"programs,omitempty"`
+	Country          string         `dynamodbav:"country,omitempty"`
+	City             string         `dynamodbav:"city,omitempty"`
+	LogoURL          string         `dynamodbav:"logo_url,omitempty"`
+	PrimaryContact   *contactRecord `dynamodbav:"primary_contact,omitempty"`
+	CreatedAt        time.Time      `dynamodbav:"created_at"`
+	UpdatedAt        time.Time      `dynamodbav:"updated_at"`
+	Version          int            `dynamodbav:"version"`
+}
+
+func newPartnerRecord(p partners.Partner) partnerRecord {
+	r := partnerRecord{
+		keys: keys{
+			PK: tenantPK(p.TenantID), SK: partnerSK(p.ID),
+			GSI1PK: partnersGSI1PK(p.TenantID), GSI1SK: p.ID,
+		},
+		Type: "partner", ID: p.ID, TenantID: p.TenantID, Name: p.Name,
+		Status: string(p.Status), OnboardingStatus: string(p.OnboardingStatus),
+		Programs: p.Programs, Country: p.Country, City: p.City, LogoURL: p.LogoURL,
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version,
+	}
+	if c := p.PrimaryContact; c != nil {
+		r.PrimaryContact = &contactRecord{
+			FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, JobTitle: c.JobTitle, Phone: c.Phone,
+		}
+	}
+	return r
+}
+
+func (r partnerRecord) domain() partners.Partner {
+	p := partners.Partner{
+		ID: r.ID, TenantID: r.TenantID, Name: r.Name,
+		Status: partners.PartnerStatus(r.Status), OnboardingStatus: partners.OnboardingStatus(r.OnboardingStatus),
+		Programs: r.Programs, Country: r.Country, City: r.City, LogoURL: r.LogoURL,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
+	}
+	if p.Programs == nil {
+		p.Programs = []string{}
+	}
+	if c := r.PrimaryContact; c != nil {
+		p.PrimaryContact = &partners.Contact{
+			FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, JobTitle: c.JobTitle, Phone: c.Phone,
+		}
+	}
+	return p
+}
+
+// CreatePartner stores a new partner. Conflict if the id exists.
+func (s *Store) CreatePartner(ctx context.Context, p partners.Partner) error {
+	return s.putNew(ctx, newPartnerRecord(p), "partner")
+}
+
+// GetPartner returns a tenant's partner. The key includes the tenant, so
+// another tenant's partner is simply not found.
+func (s *Store) GetPartner(ctx context.Context, tenantID, partnerID string) (partners.Partner, error) {
+	var r partnerRecord
+	if err := s.get(ctx, tenantPK(tenantID), partnerSK(partnerID), &r); err != nil {
+		if partners.IsKind(err, partners.NotFound) {
+			return partners.Partner{}, partners.Errorf(partners.NotFound, "No partner %s.", partnerID)
+		}
+		return partners.Partner{}, err
+	}
+	return r.domain(), nil
+}
+
+// UpdatePartner replaces a partner if its stored version is expectedVersion.
+func (s *Store) UpdatePartner(ctx context.Context, p partners.Partner, expectedVersion int) error {
+	item, err := attributevalue.MarshalMap(newPartnerRecord(p))
+	if err != nil {
+		return fmt.Errorf("encode partner %s: %w", p.ID, err)
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(s.table),
+		Item:                item,
+		ConditionExpression: aws.String("attribute_exists(PK) AND version = :v"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":v": &types.AttributeValueMemberN{Value: fmt.Sprint(expectedVersion)},
+		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		if ccf.Item == nil {
+			return partners.Errorf(partners.NotFound, "No partner %s.", p.ID)
+		}
+		return partners.Errorf(partners.Conflict, "Partner %s was changed by another request.", p.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("update partner %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+// listPosition is where a listing stopped: the keys of the last item returned.
+type listPosition struct {
+	PK     string `json:"pk"`
+	SK     string `json:"sk"`
+	GSI1PK string `json:"g1pk"`
+	GSI1SK string `json:"g1sk"`
+}
+
+// ListPartners queries GSI1 newest first. Filters are applied by DynamoDB, so
+// a page may take several queries; it asks for one item more than the limit
+// to know whether another page exists.
+func (s *Store) ListPartners(ctx context.Context, tenantID string, f partners.PartnerFilter, position string, limit int) ([]partners.Partner, string, error) {
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		IndexName:              aws.String("GSI1"),
+		KeyConditionExpression: aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: partnersGSI1PK(tenantID)},
+		},
+		ScanIndexForward: aws.Bool(false),
+		Limit:            aws.Int32(int32(limit + 1)),
+	}
+	var filters []string
+	if f.Status != "" {
+		filters = append(filters, "#status = :status")
+		in.ExpressionAttributeNames = map[string]string{"#status": "status"}
+		in.ExpressionAttributeValues[":status"] = &types.AttributeValueMemberS{Value: string(f.Status)}
+	}
+	if f.Program != "" {
+		filters = append(filters, "contains(programs, :program)")
+		in.ExpressionAttributeValues[":program"] = &types.AttributeValueMemberS{Value: f.Program}
+	}
+	if len(filters) > 0 {
+		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
+	}
+	if position != "" {
+		start, err := decodePosition(position, tenantPK(tenantID), partnersGSI1PK(tenantID))
+		if err != nil {
+			return nil, "", err
+		}
+		in.ExclusiveStartKey = start
+	}
+	var records []partnerRecord
+	for {
+		page, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, "", fmt.Errorf("query partners of %s: %w", tenantID, err)
+		}
+		var batch []partnerRecord
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &batch); err != nil {
+			return nil, "", fmt.Errorf("decode partners of %s: %w", tenantID, err)
+		}
+		records = append(records, batch...)
+		if len(records) > limit || page.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+	next := ""
+	if len(records) > limit {
+		records = records[:limit]
+		next = encodePosition(records[limit-1].keys)
+	}
+	out := make([]partners.Partner, len(records))
+	for i, r := range records {
+		out[i] = r.domain()
+	}
+	return out, next, nil
+}
+
+func encodePosition(k keys) string {
+	b, _ := json.Marshal(listPosition{PK: k.PK, SK: k.SK, GSI1PK: k.GSI1PK, GSI1SK: k.GSI1SK})
+	return string(b)
+}
+
+// decodePosition turns a position back into a start key, refusing any that
+// does not belong to the expected partition: a position is sealed into the
+// cursor, so this is a second line of defence.
+func decodePosition(position, wantPK, wantGSI1PK string) (map[string]types.AttributeValue, error) {
+	var p listPosition
+	if err := json.Unmarshal([]byte(position), &p); err != nil || p.PK != wantPK || p.GSI1PK != wantGSI1PK {
+		return nil, partners.InvalidField("cursor", "invalid_cursor", "cursor is not a cursor this list returned.")
+	}
+	return map[string]types.AttributeValue{
+		"PK":     &types.AttributeValueMemberS{Value: p.PK},
+		"SK":     &types.AttributeValueMemberS{Value: p.SK},
+		"GSI1PK": &types.AttributeValueMemberS{Value: p.GSI1PK},
+		"GSI1SK": &types.AttributeValueMemberS{Value: p.GSI1SK},
+	}, nil
+}

@@ -1,0 +1,177 @@
+package dynamostore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/partnerinvites/partnerinvites/internal/partners"
+)
+
+type tenantRecord struct {
+	keys
+	Type      string    `dynamodbav:"type"`
+	ID        string    `dynamodbav:"id"`
+	Name      string    `dynamodbav:"name"`
+	CreatedAt time.Time `dynamodbav:"created_at"`
+}
+
+// apiKeyRecord is stored twice: under its hash, for the authorizer's lookup,
+// and under its tenant, for listing and revoking by id.
+type apiKeyRecord struct {
+	keys
+	Type      string    `dynamodbav:"type"`
+	ID        string    `dynamodbav:"id"`
+	TenantID  string    `dynamodbav:"tenant_id"`
+	Name      string    `dynamodbav:"name"`
+	Role      string    `dynamodbav:"role"`
+	Hash      string    `dynamodbav:"hash"`
+	CreatedAt time.Time `dynamodbav:"created_at"`
+	RevokedAt time.Time `dynamodbav:"revoked_at,omitempty"`
+}
+
+func apiKeyRecords(k partners.APIKey) (byHash, byTenant apiKeyRecord) {
+	r := apiKeyRecord{
+		Type: "api_key", ID: k.ID, TenantID: k.TenantID, Name: k.Name, Role: string(k.Role),
+		Hash: k.Hash, CreatedAt: k.CreatedAt, RevokedAt: k.RevokedAt,
+	}
+	byHash, byTenant = r, r
+	byHash.keys = keys{PK: keyHashPK(k.Hash), SK: keyHashSK}
+	byTenant.keys = keys{PK: tenantPK(k.TenantID), SK: apiKeySK(k.ID)}
+	return byHash, byTenant
+}
+
+func (r apiKeyRecord) domain() partners.APIKey {
+	return partners.APIKey{
+		ID: r.ID, TenantID: r.TenantID, Name: r.Name, Role: partners.Role(r.Role),
+		Hash: r.Hash, CreatedAt: r.CreatedAt, RevokedAt: r.RevokedAt,
+	}
+}
+
+func (s *Store) putNewAction(record any) (types.TransactWriteItem, error) {
+	item, err := attributevalue.MarshalMap(record)
+	if err != nil {
+		return types.TransactWriteItem{}, fmt.Errorf("encode: %w", err)
+	}
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName: aws.String(s.table), Item: item,
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}}, nil
+}
+
+func (s *Store) transactNew(ctx context.Context, what string, records ...any) error {
+	actions := make([]types.TransactWriteItem, 0, len(records))
+	for _, r := range records {
+		a, err := s.putNewAction(r)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		actions = append(actions, a)
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
+	if cancelledByCondition(err) {
+		return partners.Errorf(partners.Conflict, "The %s already exists.", what)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// CreateTenant stores a tenant and its first key in one transaction.
+func (s *Store) CreateTenant(ctx context.Context, t partners.Tenant, first partners.APIKey) error {
+	tr := tenantRecord{
+		keys: keys{PK: tenantPK(t.ID), SK: tenantSK}, Type: "tenant",
+		ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt,
+	}
+	byHash, byTenant := apiKeyRecords(first)
+	return s.transactNew(ctx, "tenant", tr, byHash, byTenant)
+}
+
+// GetTenant returns a tenant. NotFound if absent.
+func (s *Store) GetTenant(ctx context.Context, id string) (partners.Tenant, error) {
+	var r tenantRecord
+	if err := s.get(ctx, tenantPK(id), tenantSK, &r); err != nil {
+		return partners.Tenant{}, err
+	}
+	return partners.Tenant{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt}, nil
+}
+
+// CreateAPIKey stores a key under its hash and under its tenant.
+func (s *Store) CreateAPIKey(ctx context.Context, k partners.APIKey) error {
+	byHash, byTenant := apiKeyRecords(k)
+	return s.transactNew(ctx, "API key", byHash, byTenant)
+}
+
+// GetAPIKeyByHash returns the key with this hash (strongly consistent, so a
+// revocation is seen at once). NotFound if absent.
+func (s *Store) GetAPIKeyByHash(ctx context.Context, hash string) (partners.APIKey, error) {
+	var r apiKeyRecord
+	if err := s.get(ctx, keyHashPK(hash), keyHashSK, &r); err != nil {
+		return partners.APIKey{}, err
+	}
+	return r.domain(), nil
+}
+
+// ListAPIKeys returns a tenant's keys, oldest first.
+func (s *Store) ListAPIKeys(ctx context.Context, tenantID string) ([]partners.APIKey, error) {
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":     &types.AttributeValueMemberS{Value: tenantPK(tenantID)},
+			":prefix": &types.AttributeValueMemberS{Value: apiKeySK("")},
+		},
+	})
+	var out []partners.APIKey
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query keys of %s: %w", tenantID, err)
+		}
+		var records []apiKeyRecord
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &records); err != nil {
+			return nil, fmt.Errorf("decode keys of %s: %w", tenantID, err)
+		}
+		for _, r := range records {
+			out = append(out, r.domain())
+		}
+	}
+	return out, nil
+}
+
+// RevokeAPIKey sets revoked_at on both copies of a key in one transaction.
+func (s *Store) RevokeAPIKey(ctx context.Context, tenantID, keyID string, at time.Time) error {
+	var r apiKeyRecord
+	if err := s.get(ctx, tenantPK(tenantID), apiKeySK(keyID), &r); err != nil {
+		return err
+	}
+	revokedAt, err := attributevalue.Marshal(at)
+	if err != nil {
+		return fmt.Errorf("encode time: %w", err)
+	}
+	update := func(pk, sk string) types.TransactWriteItem {
+		return types.TransactWriteItem{Update: &types.Update{
+			TableName:                 aws.String(s.table),
+			Key:                       keyOf(pk, sk),
+			UpdateExpression:          aws.String("SET revoked_at = if_not_exists(revoked_at, :at)"),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":at": revokedAt},
+		}}
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		update(keyHashPK(r.Hash), keyHashSK), update(tenantPK(tenantID), apiKeySK(keyID)),
+	}})
+	if cancelledByCondition(err) {
+		return partners.Errorf(partners.NotFound, "No API key %s.", keyID)
+	}
+	if err != nil {
+		return fmt.Errorf("revoke key %s: %w", keyID, err)
+	}
+	return nil
+}

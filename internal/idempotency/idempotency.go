@@ -1,0 +1,125 @@
+// Package idempotency makes retried POSTs safe: the first request with an
+// Idempotency-Key runs and its successful response is stored; a retry with the
+// same key and body gets that stored response; the same key with another body
+// is refused (422); a retry while the first is still running is refused (409).
+//
+// Only 2xx responses are stored, as in Stripe's API: a request that failed
+// validation or hit a conflict can be corrected and sent again with the same
+// key. A request that dies midway (a crashed or timed-out function) keeps its
+// key locked until the record expires, because running it again could write
+// twice; the caller sees 409 and can check what exists before using a new key.
+package idempotency
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+	"unicode"
+
+	"github.com/partnerinvites/partnerinvites/internal/partners"
+)
+
+// Retention is how long a key and its response are kept.
+const Retention = 24 * time.Hour
+
+// MaxKeyLen bounds an Idempotency-Key.
+const MaxKeyLen = 255
+
+// Response is what is replayed: the status, the headers worth keeping and the body.
+type Response struct {
+	Status  int
+	Headers map[string]string
+	Body    string
+}
+
+// Record is the stored state of one key.
+type Record struct {
+	TenantID    string
+	Key         string
+	Fingerprint string
+	Completed   bool
+	Response    Response
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// Store keeps records. Implementations must make Begin atomic.
+type Store interface {
+	// Begin stores rec as in progress unless a live record with its key
+	// exists; then it returns that record and claimed=false.
+	Begin(ctx context.Context, rec Record) (existing Record, claimed bool, err error)
+	// Complete stores the response of a claimed key.
+	Complete(ctx context.Context, rec Record) error
+	// Release forgets a claimed key, so that the request can be retried.
+	Release(ctx context.Context, tenantID, key string) error
+}
+
+// Guard runs requests at most once per key.
+type Guard struct {
+	Store Store
+	Clock partners.Clock
+}
+
+// Fingerprint identifies a request's content: its method, path and body.
+func Fingerprint(method, path string, body []byte) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %s\n", method, path)
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Do runs fn unless the key was seen. replayed is true when the response is
+// a stored one.
+func (g *Guard) Do(ctx context.Context, tenantID, key, fingerprint string, fn func(context.Context) Response) (resp Response, replayed bool, err error) {
+	if err := checkKey(key); err != nil {
+		return Response{}, false, err
+	}
+	now := g.Clock.Now().UTC()
+	rec := Record{
+		TenantID: tenantID, Key: key, Fingerprint: fingerprint,
+		CreatedAt: now, ExpiresAt: now.Add(Retention),
+	}
+	existing, claimed, err := g.Store.Begin(ctx, rec)
+	if err != nil {
+		return Response{}, false, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	if !claimed {
+		switch {
+		case existing.Fingerprint != fingerprint:
+			return Response{}, false, partners.Errorf(partners.Unprocessable,
+				"The Idempotency-Key %q was used with a different request. Use a new key for a new request.", key)
+		case !existing.Completed:
+			return Response{}, false, partners.Errorf(partners.Conflict,
+				"A request with the Idempotency-Key %q is still in progress (or did not finish). Retry later, or check what exists and use a new key.", key)
+		}
+		return existing.Response, true, nil
+	}
+	resp = fn(ctx)
+	if resp.Status < 200 || resp.Status > 299 {
+		if err := g.Store.Release(ctx, tenantID, key); err != nil {
+			return Response{}, false, fmt.Errorf("release idempotency key: %w", err)
+		}
+		return resp, false, nil
+	}
+	rec.Completed, rec.Response = true, resp
+	if err := g.Store.Complete(ctx, rec); err != nil {
+		return Response{}, false, fmt.Errorf("store idempotent response: %w", err)
+	}
+	return resp, false, nil
+}
+
+func checkKey(key string) error {
+	if key == "" || len(key) > MaxKeyLen {
+		return partners.InvalidField("Idempotency-Key", "invalid_idempotency_key",
+			fmt.Sprintf("The Idempotency-Key header must be 1 to %d characters.", MaxKeyLen))
+	}
+	for _, r := range key {
+		if r > unicode.MaxASCII || !unicode.IsPrint(r) {
+			return partners.InvalidField("Idempotency-Key", "invalid_idempotency_key",
+				"The Idempotency-Key header must be printable ASCII.")
+		}
+	}
+	return nil
+}

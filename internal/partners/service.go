@@ -1,0 +1,220 @@
+package partners
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// Clock tells the time; tests control it.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns the current time.
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// PartnerFilter narrows a partner listing.
+type PartnerFilter struct {
+	Status  PartnerStatus // empty: any
+	Program string        // empty: any
+}
+
+// Page is one page of a listing: the items, and the cursor of the next page
+// (empty on the last page).
+type Page[T any] struct {
+	Items      []T
+	NextCursor string
+}
+
+// PartnerStore persists partners.
+type PartnerStore interface {
+	// CreatePartner stores a new partner. Conflict if the id exists.
+	CreatePartner(ctx context.Context, p Partner) error
+	// GetPartner returns a tenant's partner. NotFound if absent or another tenant's.
+	GetPartner(ctx context.Context, tenantID, partnerID string) (Partner, error)
+	// UpdatePartner replaces a partner if its stored version is still
+	// expectedVersion. Conflict otherwise; NotFound if absent.
+	UpdatePartner(ctx context.Context, p Partner, expectedVersion int) error
+	// ListPartners returns up to limit partners, newest first, starting after
+	// position (empty: from the start), and the position of the last one
+	// returned if more may follow. Invalid if position is not the store's.
+	ListPartners(ctx context.Context, tenantID string, f PartnerFilter, position string, limit int) ([]Partner, string, error)
+}
+
+// Service applies the domain's rules to the requests of a tenant's API keys.
+// The caller is read from the context (WithPrincipal); every method scopes
+// every lookup by the caller's tenant.
+type Service struct {
+	Partners PartnerStore
+	Cursors  *Cursors
+	Clock    Clock
+}
+
+// List limits.
+const (
+	DefaultListLimit = 20
+	MaxListLimit     = 100
+)
+
+// CreatePartner creates a partner organisation for the caller's tenant.
+func (s *Service) CreatePartner(ctx context.Context, in PartnerInput) (Partner, error) {
+	caller, err := authorize(ctx, PermWritePartners)
+	if err != nil {
+		return Partner{}, err
+	}
+	onboarding := OnboardingApproved
+	switch in.Onboarding {
+	case "", OnboardApproved:
+	case OnboardInvite:
+		onboarding = OnboardingPending
+	default:
+		return Partner{}, InvalidField("onboarding", "invalid_choice", "onboarding must be approved or invite.")
+	}
+	if in.Status == "" {
+		in.Status = PartnerActive
+	}
+	now := timestamp(s.Clock)
+	p := Partner{
+		ID: newID(partnerIDPrefix, now), TenantID: caller.TenantID,
+		Name: in.Name, Status: in.Status, OnboardingStatus: onboarding,
+		Programs: in.Programs, Country: in.Country, City: in.City, LogoURL: in.LogoURL,
+		PrimaryContact: in.PrimaryContact, CreatedAt: now, UpdatedAt: now, Version: 1,
+	}
+	if err := normalizeProfile(&p); err != nil {
+		return Partner{}, err
+	}
+	if err := s.Partners.CreatePartner(ctx, p); err != nil {
+		return Partner{}, fmt.Errorf("create partner: %w", err)
+	}
+	return p, nil
+}
+
+// GetPartner returns one of the caller's partners. NotFound for another
+// tenant's id, exactly as for an unknown one.
+func (s *Service) GetPartner(ctx context.Context, partnerID string) (Partner, error) {
+	caller, err := authorize(ctx, PermRead)
+	if err != nil {
+		return Partner{}, err
+	}
+	if !validID(partnerIDPrefix, partnerID) {
+		return Partner{}, Errorf(NotFound, "No partner %s.", partnerID)
+	}
+	p, err := s.Partners.GetPartner(ctx, caller.TenantID, partnerID)
+	if err != nil {
+		return Partner{}, fmt.Errorf("get partner %s: %w", partnerID, err)
+	}
+	return p, nil
+}
+
+// maxUpdateAttempts bounds the optimistic-concurrency retries of an update
+// that races another one.
+const maxUpdateAttempts = 3
+
+// UpdatePartner applies a patch to one of the caller's partners.
+func (s *Service) UpdatePartner(ctx context.Context, partnerID string, patch PartnerPatch) (Partner, error) {
+	if _, err := authorize(ctx, PermWritePartners); err != nil {
+		return Partner{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		current, err := s.GetPartner(ctx, partnerID)
+		if err != nil {
+			return Partner{}, err
+		}
+		next := applyPatch(current, patch)
+		if err := normalizeProfile(&next); err != nil {
+			return Partner{}, err
+		}
+		next.UpdatedAt = timestamp(s.Clock)
+		next.Version = current.Version + 1
+		err = s.Partners.UpdatePartner(ctx, next, current.Version)
+		if err == nil {
+			return next, nil
+		}
+		if !IsKind(err, Conflict) || attempt == maxUpdateAttempts {
+			return Partner{}, fmt.Errorf("update partner %s: %w", partnerID, err)
+		}
+	}
+}
+
+func applyPatch(p Partner, patch PartnerPatch) Partner {
+	if patch.Name != nil {
+		p.Name = *patch.Name
+	}
+	if patch.Status != nil {
+		p.Status = *patch.Status
+	}
+	if patch.Programs != nil {
+		p.Programs = append([]string(nil), *patch.Programs...)
+	}
+	if patch.Country != nil {
+		p.Country = *patch.Country
+	}
+	if patch.City != nil {
+		p.City = *patch.City
+	}
+	if patch.LogoURL != nil {
+		p.LogoURL = *patch.LogoURL
+	}
+	if patch.PrimaryContact != nil {
+		if *patch.PrimaryContact == nil {
+			p.PrimaryContact = nil
+		} else {
+			c := **patch.PrimaryContact
+			p.PrimaryContact = &c
+		}
+	}
+	return p
+}
+
+// ListPartners returns a page of the caller's partners, newest first.
+func (s *Service) ListPartners(ctx context.Context, f PartnerFilter, limit int, cursor string) (Page[Partner], error) {
+	caller, err := authorize(ctx, PermRead)
+	if err != nil {
+		return Page[Partner]{}, err
+	}
+	var fe fieldErrors
+	if f.Status != "" && !f.Status.valid() {
+		fe.add("status", "invalid_choice", "status must be one of active, prospect, inactive.")
+	}
+	limit = checkLimit(&fe, limit)
+	if err := fe.err(); err != nil {
+		return Page[Partner]{}, err
+	}
+	query := url.Values{"status": {string(f.Status)}, "program": {f.Program}}.Encode()
+	position := ""
+	if cursor != "" {
+		if position, err = s.Cursors.Open(caller.TenantID, "partners?"+query, cursor); err != nil {
+			return Page[Partner]{}, err
+		}
+	}
+	items, next, err := s.Partners.ListPartners(ctx, caller.TenantID, f, position, limit)
+	if err != nil {
+		return Page[Partner]{}, fmt.Errorf("list partners: %w", err)
+	}
+	page := Page[Partner]{Items: items}
+	if next != "" {
+		page.NextCursor = s.Cursors.Seal(caller.TenantID, "partners?"+query, next)
+	}
+	return page, nil
+}
+
+func checkLimit(fe *fieldErrors, limit int) int {
+	switch {
+	case limit == 0:
+		return DefaultListLimit
+	case limit < 1 || limit > MaxListLimit:
+		fe.add("limit", "out_of_range", "limit must be between 1 and "+fmt.Sprint(MaxListLimit)+".")
+	}
+	return limit
+}
+
+// timestamp is the time recorded on changes: UTC, to the millisecond, as the
+// API shows it.
+func timestamp(c Clock) time.Time {
+	return c.Now().UTC().Truncate(time.Millisecond)
+}

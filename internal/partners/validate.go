@@ -1,0 +1,115 @@
+package partners
+
+import (
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/biter777/countries"
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Limits on free-text fields, in characters (runes).
+const (
+	maxNameLen     = 200
+	maxShortText   = 100
+	maxURLLen      = 2048
+	maxEmailLen    = 254
+	maxPrograms    = 50
+	maxProgramName = 100
+)
+
+// checkText adds a problem if value is missing (when required), too long, or
+// holds control characters.
+func checkText(fe *fieldErrors, field, value string, required bool, max int) {
+	switch {
+	case value == "" && required:
+		fe.add(field, "required", field+" is required.")
+	case !utf8.ValidString(value):
+		fe.add(field, "invalid_utf8", field+" is not valid UTF-8.")
+	case utf8.RuneCountInString(value) > max:
+		fe.add(field, "too_long", field+" must be at most "+strconv.Itoa(max)+" characters.")
+	case strings.IndexFunc(value, unicode.IsControl) >= 0:
+		fe.add(field, "invalid_characters", field+" must not contain control characters.")
+	}
+}
+
+// NormalizeEmail returns the form in which emails are compared: trimmed and
+// lower-cased. The typed form is kept for display.
+func NormalizeEmail(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// ValidEmail reports whether s is a plain address (no display name) with a
+// dotted domain: what a person types into a form.
+func ValidEmail(s string) bool {
+	if s == "" || len(s) > maxEmailLen {
+		return false
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || addr.Name != "" {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	return strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+func checkEmail(fe *fieldErrors, field, value string, required bool) {
+	switch {
+	case value == "" && required:
+		fe.add(field, "required", field+" is required.")
+	case value != "" && !ValidEmail(value):
+		fe.add(field, "invalid_email", field+" is not a valid email address.")
+	}
+}
+
+// NormalizeCountry returns the ISO 3166-1 alpha-2 code for s (any case), and
+// false if s is not one.
+func NormalizeCountry(s string) (string, bool) {
+	code := strings.ToUpper(strings.TrimSpace(s))
+	if len(code) != 2 {
+		return "", false
+	}
+	c := countries.ByName(code)
+	if c == countries.Unknown || c.Alpha2() != code {
+		return "", false
+	}
+	return code, true
+}
+
+// NormalizePhone parses a phone number, in international form or national
+// form for the given region (ISO alpha-2, may be empty), and returns it in
+// E.164. The reason is a sentence for the caller when it fails.
+func NormalizePhone(s, region string) (e164 string, reason string) {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "+") && region == "" {
+		return "", "phone must be in international form, starting with + and the country code."
+	}
+	num, err := phonenumbers.Parse(s, region)
+	if err != nil {
+		return "", "phone is not a phone number."
+	}
+	if !phonenumbers.IsValidNumber(num) {
+		return "", "phone is not a valid number for its country."
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), ""
+}
+
+// checkHTTPSURL adds a problem unless value is an absolute https URL.
+func checkHTTPSURL(fe *fieldErrors, field, value string) {
+	if value == "" {
+		return
+	}
+	if len(value) > maxURLLen {
+		fe.add(field, "too_long", field+" must be at most "+strconv.Itoa(maxURLLen)+" characters.")
+		return
+	}
+	u, err := url.Parse(value)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+		fe.add(field, "invalid_url", field+" must be an absolute https URL.")
+	}
+}
