@@ -32,13 +32,16 @@ type apiKeyRecord struct {
 	Role      string    `dynamodbav:"role"`
 	Hash      string    `dynamodbav:"hash"`
 	CreatedAt time.Time `dynamodbav:"created_at"`
-	RevokedAt time.Time `dynamodbav:"revoked_at,omitempty"`
+	RevokedAt *time.Time `dynamodbav:"revoked_at,omitempty"`
 }
 
 func apiKeyRecords(k partners.APIKey) (byHash, byTenant apiKeyRecord) {
 	r := apiKeyRecord{
 		Type: "api_key", ID: k.ID, TenantID: k.TenantID, Name: k.Name, Role: string(k.Role),
-		Hash: k.Hash, CreatedAt: k.CreatedAt, RevokedAt: k.RevokedAt,
+		Hash: k.Hash, CreatedAt: k.CreatedAt,
+	}
+	if k.Revoked() {
+		r.RevokedAt = &k.RevokedAt
 	}
 	byHash, byTenant = r, r
 	byHash.keys = keys{PK: keyHashPK(k.Hash), SK: keyHashSK}
@@ -47,10 +50,14 @@ func apiKeyRecords(k partners.APIKey) (byHash, byTenant apiKeyRecord) {
 }
 
 func (r apiKeyRecord) domain() partners.APIKey {
-	return partners.APIKey{
+	k := partners.APIKey{
 		ID: r.ID, TenantID: r.TenantID, Name: r.Name, Role: partners.Role(r.Role),
-		Hash: r.Hash, CreatedAt: r.CreatedAt, RevokedAt: r.RevokedAt,
+		Hash: r.Hash, CreatedAt: r.CreatedAt,
 	}
+	if r.RevokedAt != nil {
+		k.RevokedAt = *r.RevokedAt
+	}
+	return k
 }
 
 func (s *Store) putNewAction(record any) (types.TransactWriteItem, error) {

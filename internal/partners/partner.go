@@ -99,12 +99,17 @@ type PartnerPatch struct {
 // reports every problem at once.
 func normalizeProfile(p *Partner) error {
 	var fe fieldErrors
+	checkProfile(&fe, p)
+	return fe.err()
+}
+
+func checkProfile(fe *fieldErrors, p *Partner) {
 	p.Name = strings.TrimSpace(p.Name)
-	checkText(&fe, "name", p.Name, true, maxNameLen)
+	checkText(fe, "name", p.Name, true, maxNameLen)
 	if !p.Status.valid() {
 		fe.add("status", "invalid_choice", "status must be one of active, prospect, inactive.")
 	}
-	p.Programs = normalizePrograms(&fe, p.Programs)
+	p.Programs = normalizePrograms(fe, p.Programs)
 	if p.Country = strings.TrimSpace(p.Country); p.Country != "" {
 		if code, ok := NormalizeCountry(p.Country); ok {
 			p.Country = code
@@ -113,13 +118,12 @@ func normalizeProfile(p *Partner) error {
 		}
 	}
 	p.City = strings.TrimSpace(p.City)
-	checkText(&fe, "city", p.City, false, maxShortText)
+	checkText(fe, "city", p.City, false, maxShortText)
 	p.LogoURL = strings.TrimSpace(p.LogoURL)
-	checkHTTPSURL(&fe, "logo_url", p.LogoURL)
+	checkHTTPSURL(fe, "logo_url", p.LogoURL)
 	if p.PrimaryContact != nil {
-		normalizeContact(&fe, "primary_contact", p.PrimaryContact, p.Country)
+		normalizeContact(fe, "primary_contact", p.PrimaryContact, p.Country)
 	}
-	return fe.err()
 }
 
 func normalizePrograms(fe *fieldErrors, programs []string) []string {

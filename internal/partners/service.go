@@ -67,13 +67,14 @@ func (s *Service) CreatePartner(ctx context.Context, in PartnerInput) (Partner, 
 	if err != nil {
 		return Partner{}, err
 	}
+	var fe fieldErrors
 	onboarding := OnboardingApproved
 	switch in.Onboarding {
 	case "", OnboardApproved:
 	case OnboardInvite:
 		onboarding = OnboardingPending
 	default:
-		return Partner{}, InvalidField("onboarding", "invalid_choice", "onboarding must be approved or invite.")
+		fe.add("onboarding", "invalid_choice", "onboarding must be approved or invite.")
 	}
 	if in.Status == "" {
 		in.Status = PartnerActive
@@ -85,7 +86,8 @@ func (s *Service) CreatePartner(ctx context.Context, in PartnerInput) (Partner, 
 		Programs: in.Programs, Country: in.Country, City: in.City, LogoURL: in.LogoURL,
 		PrimaryContact: in.PrimaryContact, CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
-	if err := normalizeProfile(&p); err != nil {
+	checkProfile(&fe, &p)
+	if err := fe.err(); err != nil {
 		return Partner{}, err
 	}
 	if err := s.Partners.CreatePartner(ctx, p); err != nil {
