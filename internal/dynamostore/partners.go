@@ -196,7 +196,7 @@ func (s *Store) ListPartners(ctx context.Context, tenantID string, f partners.Pa
 }
 
 func encodePosition(k keys) string {
-	b, _ := json.Marshal(listPosition{PK: k.PK, SK: k.SK, GSI1PK: k.GSI1PK, GSI1SK: k.GSI1SK})
+	b, _ := json.Marshal(listPosition(k))
 	return string(b)
 }
 

@@ -233,6 +233,9 @@ func (g *Gateway) Event(req *http.Request, route apigw.Route, params map[string]
 	if req.Host != "" {
 		headers["host"] = req.Host
 	}
+	if _, ok := headers["content-length"]; !ok && req.ContentLength > 0 {
+		headers["content-length"] = fmt.Sprint(req.ContentLength)
+	}
 	headers["x-forwarded-proto"] = "http"
 	sourceIP, _, _ := net.SplitHostPort(req.RemoteAddr)
 	if sourceIP == "" {

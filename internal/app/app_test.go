@@ -1,0 +1,117 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/partnerinvites/partnerinvites/internal/apigw"
+	"github.com/partnerinvites/partnerinvites/internal/app"
+	"github.com/partnerinvites/partnerinvites/internal/testenv"
+)
+
+func newApp(t *testing.T) *app.App {
+	t.Helper()
+	// No request below reaches DynamoDB, so any table name will do.
+	a, err := app.New(context.Background(), testenv.Env("unused"), app.Options{LogOutput: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestEveryFunctionHasAMainAndAHandler(t *testing.T) {
+	handlers := newApp(t).Handlers()
+	var names []string
+	for name := range handlers {
+		names = append(names, name)
+	}
+	want := apigw.Functions()
+	sort.Strings(names)
+	sort.Strings(want)
+	if diff := cmp.Diff(want, names); diff != "" {
+		t.Errorf("handlers vs route table (-table +handlers):\n%s", diff)
+	}
+	dirs, err := os.ReadDir(filepath.Join("..", "..", "functions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var folders []string
+	for _, d := range dirs {
+		folders = append(folders, d.Name())
+		src, err := os.ReadFile(filepath.Join("..", "..", "functions", d.Name(), "main.go"))
+		if err != nil {
+			t.Errorf("functions/%s: %v", d.Name(), err)
+			continue
+		}
+		if !strings.Contains(string(src), "lambda.Start(") || !strings.Contains(string(src), "app.New(") {
+			t.Errorf("functions/%s/main.go does not wire through app.New and lambda.Start", d.Name())
+		}
+	}
+	if diff := cmp.Diff(want, folders); diff != "" {
+		t.Errorf("functions/ folders vs route table (-table +folders):\n%s", diff)
+	}
+}
+
+func TestLoadConfigNamesEveryProblem(t *testing.T) {
+	_, err := app.LoadConfig(func(k string) string {
+		return map[string]string{"CURSOR_SECRET": "short", "LOG_LEVEL": "loud"}[k]
+	})
+	for _, want := range []string{"TABLE_NAME", "CURSOR_SECRET must be 32 bytes", "LOG_LEVEL"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not name %s", err, want)
+		}
+	}
+}
+
+// TestEveryAPIKeyRouteRefusesUnauthenticatedCallers holds every handler
+// behind the authorizer to refusing a request the authorizer let through
+// without a tenant (it does so for unknown and revoked keys).
+func TestEveryAPIKeyRouteRefusesUnauthenticatedCallers(t *testing.T) {
+	handlers := newApp(t).Handlers()
+	for _, r := range apigw.Routes {
+		if r.Auth != apigw.AuthAPIKey {
+			continue
+		}
+		sample, err := os.ReadFile(filepath.Join("..", "..", "events", r.Function+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		contexts := map[string]*events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			"no authorizer context": nil,
+			"refused key":           {Lambda: map[string]any{"auth_error": "The API key has been revoked."}},
+			"no role":               {Lambda: map[string]any{"tenant_id": "ten_X"}},
+		}
+		for name, authz := range contexts {
+			t.Run(r.Function+"/"+name, func(t *testing.T) {
+				var e events.APIGatewayV2HTTPRequest
+				if err := json.Unmarshal(sample, &e); err != nil {
+					t.Fatal(err)
+				}
+				e.RequestContext.Authorizer = authz
+				payload, _ := json.Marshal(e)
+				out, err := lambda.NewHandler(handlers[r.Function]).Invoke(context.Background(), payload)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var resp events.APIGatewayV2HTTPResponse
+				if err := json.Unmarshal(out, &resp); err != nil {
+					t.Fatal(err)
+				}
+				if resp.StatusCode != http.StatusUnauthorized || resp.Headers["Content-Type"] != "application/problem+json" {
+					t.Errorf("got %d %s", resp.StatusCode, resp.Body)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,195 @@
+package localgw_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/partnerinvites/partnerinvites/internal/apigw"
+	"github.com/partnerinvites/partnerinvites/internal/localgw"
+)
+
+var update = flag.Bool("update", false, "rewrite the sample events in events/ from the gateway")
+
+const sampleKey = "pik_sample0000000000000000000000000000000000000"
+
+// recorder stands in for the functions: it records the event each one
+// receives and answers 200, and authorizes every request as tenant ten_SAMPLE.
+type recorder struct {
+	events     map[string]events.APIGatewayV2HTTPRequest
+	authorizer events.APIGatewayV2CustomAuthorizerV2Request
+}
+
+func (rec *recorder) handlers() map[string]any {
+	h := map[string]any{
+		apigw.AuthorizerFunction: func(_ context.Context, e events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
+			rec.authorizer = e
+			return events.APIGatewayV2CustomAuthorizerSimpleResponse{
+				IsAuthorized: e.Headers["authorization"] == "Bearer "+sampleKey,
+				Context:      map[string]any{"tenant_id": "ten_01JD00000000000000SAMPLE00", "key_id": "key_01JD00000000000000SAMPLE00", "role": "admin"},
+			}, nil
+		},
+	}
+	for _, r := range apigw.Routes {
+		h[r.Function] = func(_ context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+			rec.events[r.Function] = e
+			return events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: `{"ok":true}`}, nil
+		}
+	}
+	return h
+}
+
+func newGateway(t *testing.T) (*localgw.Gateway, *recorder) {
+	t.Helper()
+	rec := &recorder{events: map[string]events.APIGatewayV2HTTPRequest{}}
+	gw, err := localgw.New(apigw.Routes, rec.handlers(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw.Now = func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) }
+	gw.RequestID = func() string { return "Vn5eSgpXoAMEbXA=" }
+	return gw, rec
+}
+
+func sampleRequest(method, target, body string) *http.Request {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, "http://127.0.0.1:8080"+target, rd)
+	req.RemoteAddr = "127.0.0.1:53114"
+	req.Header.Set("Authorization", "Bearer "+sampleKey)
+	req.Header.Set("User-Agent", "curl/8.5.0")
+	req.Header.Set("Accept", "*/*")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "sample-1")
+	}
+	return req
+}
+
+// TestEventsMatchSamples sends one request per route through the gateway and
+// compares the event the function receives with events/<function>.json.
+func TestEventsMatchSamples(t *testing.T) {
+	requests := map[string]*http.Request{
+		"create-partner": sampleRequest("POST", "/v1/partners", `{"name":"Acme Resellers","status":"active","programs":["reseller"],"country":"DE","primary_contact":{"first_name":"Ada","last_name":"Lovelace","email":"ada@acme.example","phone":"+49 30 901820"}}`),
+		"list-partners":  sampleRequest("GET", "/v1/partners?status=active&limit=2", ""),
+		"get-partner":    sampleRequest("GET", "/v1/partners/ptr_01JD0000000000000000000001", ""),
+		"update-partner": sampleRequest("PATCH", "/v1/partners/ptr_01JD0000000000000000000001", `{"city":null,"status":"inactive"}`),
+	}
+	for _, fn := range apigw.Functions() {
+		if fn != apigw.AuthorizerFunction && requests[fn] == nil {
+			t.Errorf("no sample request for function %s", fn)
+		}
+	}
+	gw, rec := newGateway(t)
+	for fn, req := range requests {
+		t.Run(fn, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			gw.ServeHTTP(w, req)
+			if w.Code != 200 {
+				t.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+			compareSample(t, fn+".json", rec.events[fn])
+		})
+	}
+	t.Run("authorizer", func(t *testing.T) {
+		gw.ServeHTTP(httptest.NewRecorder(), sampleRequest("GET", "/v1/partners/ptr_01JD0000000000000000000001", ""))
+		compareSample(t, "authorizer.json", rec.authorizer)
+	})
+}
+
+func compareSample(t *testing.T, name string, got any) {
+	t.Helper()
+	path := filepath.Join("..", "..", "events", name)
+	gotJSON, err := json.MarshalIndent(got, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(path, append(gotJSON, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/localgw -update to write it)", err)
+	}
+	var wantV, gotV any
+	if err := json.Unmarshal(want, &wantV); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	_ = json.Unmarshal(gotJSON, &gotV)
+	if diff := cmp.Diff(wantV, gotV); diff != "" {
+		t.Errorf("event differs from %s (-sample +gateway):\n%s", path, diff)
+	}
+}
+
+func TestGatewayAnswersLikeAPIGateway(t *testing.T) {
+	gw, rec := newGateway(t)
+	tests := []struct {
+		name   string
+		req    *http.Request
+		status int
+		body   string
+	}{
+		{"no route", sampleRequest("GET", "/v1/nothing", ""), 404, `{"message":"Not Found"}`},
+		{"wrong method", sampleRequest("DELETE", "/v1/partners", ""), 404, `{"message":"Not Found"}`},
+		{"no Authorization header", func() *http.Request {
+			r := sampleRequest("GET", "/v1/partners", "")
+			r.Header.Del("Authorization")
+			return r
+		}(), 401, `{"message":"Unauthorized"}`},
+		{"authorizer denies", func() *http.Request {
+			r := sampleRequest("GET", "/v1/partners", "")
+			r.Header.Set("Authorization", "Bearer other")
+			return r
+		}(), 403, `{"message":"Forbidden"}`},
+		{"too large", sampleRequest("POST", "/v1/partners", strings.Repeat("x", 10<<20+1)), 413, `{"message":"Request Entity Too Large"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			gw.ServeHTTP(w, tt.req)
+			if w.Code != tt.status || w.Body.String() != tt.body {
+				t.Errorf("got %d %s, want %d %s", w.Code, w.Body, tt.status, tt.body)
+			}
+		})
+	}
+	t.Run("binary body is base64", func(t *testing.T) {
+		req := sampleRequest("POST", "/v1/partners", "")
+		req.Body = io.NopCloser(bytes.NewReader([]byte{0xff, 0x00, 0x01}))
+		req.ContentLength = 3
+		req.Header.Set("Content-Type", "application/octet-stream")
+		gw.ServeHTTP(httptest.NewRecorder(), req)
+		e := rec.events["create-partner"]
+		if !e.IsBase64Encoded || e.Body != "/wAB" {
+			t.Errorf("body %q base64=%v", e.Body, e.IsBase64Encoded)
+		}
+	})
+	t.Run("cookies and repeated query values", func(t *testing.T) {
+		req := sampleRequest("GET", "/v1/partners?program=a&program=b", "")
+		req.Header.Set("Cookie", "a=1; b=2")
+		gw.ServeHTTP(httptest.NewRecorder(), req)
+		e := rec.events["list-partners"]
+		if diff := cmp.Diff([]string{"a=1", "b=2"}, e.Cookies); diff != "" {
+			t.Errorf("cookies (-want +got):\n%s", diff)
+		}
+		if e.QueryStringParameters["program"] != "a,b" || e.RawQueryString != "program=a&program=b" {
+			t.Errorf("query %v raw %q", e.QueryStringParameters, e.RawQueryString)
+		}
+	})
+}
