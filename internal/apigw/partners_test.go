@@ -1,6 +1,7 @@
 package apigw_test
 
 import (
+	"flag"
 	"fmt"
 	"net/http"
 	"sort"
@@ -13,6 +14,8 @@ import (
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 	"github.com/partnerinvites/partnerinvites/internal/testenv"
 )
+
+var update = flag.Bool("update", false, "rewrite docs/api.md's route table")
 
 var acme = map[string]any{
 	"name": "Acme Resellers", "status": "active", "programs": []string{"reseller", "referral"},

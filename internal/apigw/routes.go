@@ -6,6 +6,11 @@
 // the API docs and the tenant-isolation tests.
 package apigw
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Auth is how a route authenticates its caller.
 type Auth string
 
@@ -70,4 +75,19 @@ func Functions() []string {
 		}
 	}
 	return names
+}
+
+// RoutesMarkdown renders the route table for docs/api.md, where a test
+// keeps it in step with Routes.
+func RoutesMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| method | path | auth | function | what |\n|---|---|---|---|---|\n")
+	for _, r := range Routes {
+		auth := "API key"
+		if r.Auth == AuthNone {
+			auth = "public"
+		}
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s | `%s` | %s |\n", r.Method, r.Path, auth, r.Function, r.Summary)
+	}
+	return b.String()
 }
