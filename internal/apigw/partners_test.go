@@ -285,9 +285,9 @@ func TestListPagesWithCursor(t *testing.T) {
 
 	first := api.Do(t, "GET", "/v1/partners?limit=1", keyA, nil).JSON(t)["next_cursor"].(string)
 	for name, req := range map[string]struct{ key, query string }{
-		"forged":        {keyA, "limit=1&cursor=eyJwayI6IlQjdGVuX0EifQ"},
+		"forged":         {keyA, "limit=1&cursor=eyJwayI6IlQjdGVuX0EifQ"},
 		"another tenant": {keyB, "limit=1&cursor=" + first},
-		"another query": {keyA, "limit=1&status=active&cursor=" + first},
+		"another query":  {keyA, "limit=1&status=active&cursor=" + first},
 	} {
 		r := api.Do(t, "GET", "/v1/partners?"+req.query, req.key, nil)
 		if r.Status != http.StatusBadRequest {

@@ -25,13 +25,13 @@ type tenantRecord struct {
 // and under its tenant, for listing and revoking by id.
 type apiKeyRecord struct {
 	keys
-	Type      string    `dynamodbav:"type"`
-	ID        string    `dynamodbav:"id"`
-	TenantID  string    `dynamodbav:"tenant_id"`
-	Name      string    `dynamodbav:"name"`
-	Role      string    `dynamodbav:"role"`
-	Hash      string    `dynamodbav:"hash"`
-	CreatedAt time.Time `dynamodbav:"created_at"`
+	Type      string     `dynamodbav:"type"`
+	ID        string     `dynamodbav:"id"`
+	TenantID  string     `dynamodbav:"tenant_id"`
+	Name      string     `dynamodbav:"name"`
+	Role      string     `dynamodbav:"role"`
+	Hash      string     `dynamodbav:"hash"`
+	CreatedAt time.Time  `dynamodbav:"created_at"`
 	RevokedAt *time.Time `dynamodbav:"revoked_at,omitempty"`
 }
 

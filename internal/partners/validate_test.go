@@ -39,10 +39,10 @@ func TestNormalizePhone(t *testing.T) {
 		{in: "+49 30 901820", want: "+4930901820"},
 		{in: "+1 (415) 555-2671", want: "+14155552671"},
 		{in: "030 901820", region: "DE", want: "+4930901820"},
-		{in: "030 901820", wantErr: true},      // national form without a country
-		{in: "+49 1", wantErr: true},           // too short for Germany
+		{in: "030 901820", wantErr: true}, // national form without a country
+		{in: "+49 1", wantErr: true},      // too short for Germany
 		{in: "not a phone", region: "US", wantErr: true},
-		{in: "+1 555 0100", wantErr: true},     // 555-01xx is not a valid US number
+		{in: "+1 555 0100", wantErr: true}, // 555-01xx is not a valid US number
 	}
 	for _, tt := range tests {
 		got, reason := NormalizePhone(tt.in, tt.region)
