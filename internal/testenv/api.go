@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
@@ -20,6 +21,28 @@ import (
 type API struct {
 	App *app.App
 	URL string
+	// Logs holds every log line the functions wrote.
+	Logs *SyncBuffer
+}
+
+// SyncBuffer is a bytes.Buffer that handlers may write to concurrently.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns what was written so far.
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // NewAPI starts the product for one test.
@@ -27,7 +50,8 @@ func NewAPI(t testing.TB) *API {
 	t.Helper()
 	db := DynamoDB(t)
 	table := NewTable(t, db)
-	a, err := app.New(context.Background(), Env(table), app.Options{LogOutput: io.Discard})
+	logs := &SyncBuffer{}
+	a, err := app.New(context.Background(), Env(table), app.Options{LogOutput: logs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +61,7 @@ func NewAPI(t testing.TB) *API {
 	}
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
-	return &API{App: a, URL: srv.URL}
+	return &API{App: a, URL: srv.URL, Logs: logs}
 }
 
 // Tenant creates a tenant and returns its id and admin key.

@@ -78,7 +78,7 @@ func Env(table string) func(string) string {
 	vars := map[string]string{
 		"TABLE_NAME":    table,
 		"CURSOR_SECRET": base64.StdEncoding.EncodeToString(secret),
-		"LOG_LEVEL":     "warn",
+		"LOG_LEVEL":     "info",
 	}
 	return func(k string) string {
 		if v, ok := vars[k]; ok {
