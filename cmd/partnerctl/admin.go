@@ -41,8 +41,8 @@ func getenvOr(key, fallback string) string {
 }
 
 // bootstrap creates what a local stack (or LocalStack) needs and writes its
-// settings to local/.stack.env. It is idempotent: the cursor secret is kept
-// once made, so cursors stay valid across restarts.
+// settings to local/.stack.env. It is idempotent: the secret key is kept
+// once made, so cursors and sealed tokens stay valid across restarts.
 func bootstrap(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bootstrap", flag.ContinueOnError)
 	out := fs.String("env-file", "", "where to write the settings (default local/.stack.env)")
@@ -72,7 +72,7 @@ func bootstrap(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := ensureSender(ctx, sesv2.NewFromConfig(cfg), sender); err != nil {
 		return err
 	}
-	secret := os.Getenv("CURSOR_SECRET")
+	secret := os.Getenv("SECRET_KEY")
 	if secret == "" {
 		b := make([]byte, 32)
 		_, _ = rand.Read(b)
@@ -80,9 +80,9 @@ func bootstrap(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	vars := map[string]string{
 		"TABLE_NAME": table, "USER_POOL_ID": pool.ID, "USER_POOL_CLIENT_ID": pool.ClientID,
-		"CURSOR_SECRET": secret, "SENDER_EMAIL": sender,
+		"SECRET_KEY": secret, "SENDER_EMAIL": sender,
 	}
-	keys := []string{"TABLE_NAME", "USER_POOL_ID", "USER_POOL_CLIENT_ID", "CURSOR_SECRET", "SENDER_EMAIL"}
+	keys := []string{"TABLE_NAME", "USER_POOL_ID", "USER_POOL_CLIENT_ID", "SECRET_KEY", "SENDER_EMAIL"}
 	if err := writeEnvFile(*out, keys, vars); err != nil {
 		return fmt.Errorf("write %s: %w", *out, err)
 	}

@@ -23,7 +23,7 @@ func setUp(t *testing.T) {
 	suffix := strings.ReplaceAll(strings.ToLower(t.Name()), "/", "-")
 	t.Setenv("TABLE_NAME", "partnerctl-"+suffix+"-"+time.Now().Format("150405.000"))
 	t.Setenv("USER_POOL_NAME", "partnerctl-"+suffix)
-	t.Setenv("CURSOR_SECRET", "")
+	t.Setenv("SECRET_KEY", "")
 	t.Setenv("LOG_LEVEL", "warn")
 	envFile := filepath.Join(t.TempDir(), "stack.env")
 	out := runOK(t, "bootstrap", "--env-file", envFile)
@@ -34,7 +34,7 @@ func setUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"TABLE_NAME", "USER_POOL_ID", "USER_POOL_CLIENT_ID", "CURSOR_SECRET", "SENDER_EMAIL"} {
+	for _, k := range []string{"TABLE_NAME", "USER_POOL_ID", "USER_POOL_CLIENT_ID", "SECRET_KEY", "SENDER_EMAIL"} {
 		if vars[k] == "" {
 			t.Errorf("%s missing from %s", k, envFile)
 		}
@@ -42,7 +42,7 @@ func setUp(t *testing.T) {
 	// Bootstrap is idempotent: a second run keeps the pool and the secret.
 	again := runOK(t, "bootstrap", "--env-file", envFile)
 	vars2, _ := readEnvFile(envFile)
-	if vars2["USER_POOL_ID"] != vars["USER_POOL_ID"] || vars2["CURSOR_SECRET"] != vars["CURSOR_SECRET"] {
+	if vars2["USER_POOL_ID"] != vars["USER_POOL_ID"] || vars2["SECRET_KEY"] != vars["SECRET_KEY"] {
 		t.Errorf("second bootstrap changed the stack: %s\n%v\n%v", again, vars, vars2)
 	}
 }

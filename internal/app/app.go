@@ -28,8 +28,9 @@ import (
 type Config struct {
 	// TableName is the DynamoDB table (TABLE_NAME).
 	TableName string
-	// CursorKey seals list cursors (CURSOR_SECRET: 32 bytes, base64).
-	CursorKey []byte
+	// SecretKey is the product's one secret (SECRET_KEY: 32 bytes, base64);
+	// the keys that seal cursors, tokens and stored responses derive from it.
+	SecretKey []byte
 	// LogLevel is debug, info (default), warn or error (LOG_LEVEL).
 	LogLevel slog.Level
 }
@@ -41,18 +42,18 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.TableName = getenv("TABLE_NAME"); c.TableName == "" {
 		problems = append(problems, "TABLE_NAME is not set")
 	}
-	secret := getenv("CURSOR_SECRET")
+	secret := getenv("SECRET_KEY")
 	key, err := base64.StdEncoding.DecodeString(secret)
 	if err != nil {
 		key, err = base64.RawURLEncoding.DecodeString(secret)
 	}
 	switch {
 	case secret == "":
-		problems = append(problems, "CURSOR_SECRET is not set")
+		problems = append(problems, "SECRET_KEY is not set")
 	case err != nil || len(key) != 32:
-		problems = append(problems, "CURSOR_SECRET must be 32 bytes in base64")
+		problems = append(problems, "SECRET_KEY must be 32 bytes in base64")
 	}
-	c.CursorKey = key
+	c.SecretKey = key
 	if lvl := getenv("LOG_LEVEL"); lvl != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
 			problems = append(problems, "LOG_LEVEL must be debug, info, warn or error")
@@ -103,7 +104,7 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	}
 	db := NewDynamoDB(awsCfg)
 	store := dynamostore.New(db, cfg.TableName)
-	cursors, err := partners.NewCursors(cfg.CursorKey)
+	cursors, err := partners.NewCursors(cfg.SecretKey)
 	if err != nil {
 		return nil, err
 	}

@@ -65,9 +65,9 @@ func TestEveryFunctionHasAMainAndAHandler(t *testing.T) {
 
 func TestLoadConfigNamesEveryProblem(t *testing.T) {
 	_, err := app.LoadConfig(func(k string) string {
-		return map[string]string{"CURSOR_SECRET": "short", "LOG_LEVEL": "loud"}[k]
+		return map[string]string{"SECRET_KEY": "short", "LOG_LEVEL": "loud"}[k]
 	})
-	for _, want := range []string{"TABLE_NAME", "CURSOR_SECRET must be 32 bytes", "LOG_LEVEL"} {
+	for _, want := range []string{"TABLE_NAME", "SECRET_KEY must be 32 bytes", "LOG_LEVEL"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not name %s", err, want)
 		}

@@ -77,7 +77,7 @@ func Env(table string) func(string) string {
 	_, _ = rand.Read(secret)
 	vars := map[string]string{
 		"TABLE_NAME":    table,
-		"CURSOR_SECRET": base64.StdEncoding.EncodeToString(secret),
+		"SECRET_KEY": base64.StdEncoding.EncodeToString(secret),
 		"LOG_LEVEL":     "info",
 	}
 	return func(k string) string {

@@ -1,0 +1,71 @@
+// Package seal encrypts small values that must not rest or travel in plain
+// text — list cursors, activation tokens on their way to the email sender,
+// stored idempotent responses — with AES-256-GCM. Each purpose has its own
+// key, derived with HKDF-SHA256 from the product's one secret (SECRET_KEY),
+// so a value sealed for one purpose never opens for another.
+package seal
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+)
+
+// MasterKeyLen is the length of the product's secret.
+const MasterKeyLen = 32
+
+// ErrOpen is returned for anything that was not sealed by this box with this
+// associated data.
+var ErrOpen = errors.New("seal: cannot open")
+
+// Box seals and opens values for one purpose.
+type Box struct {
+	aead cipher.AEAD
+}
+
+// New returns the box for a purpose, keyed from the master secret.
+func New(master []byte, purpose string) (*Box, error) {
+	if len(master) != MasterKeyLen {
+		return nil, fmt.Errorf("seal: master key must be %d bytes, got %d", MasterKeyLen, len(master))
+	}
+	key, err := hkdf.Key(sha256.New, master, nil, "partner-invites/"+purpose, 32)
+	if err != nil {
+		return nil, fmt.Errorf("seal: derive %s key: %w", purpose, err)
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("seal: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("seal: %w", err)
+	}
+	return &Box{aead: aead}, nil
+}
+
+// Seal encrypts plaintext, binding it to the associated data, and returns
+// base64url text (a random nonce, then the ciphertext and tag).
+func (b *Box) Seal(plaintext, associated []byte) string {
+	nonce := make([]byte, b.aead.NonceSize())
+	_, _ = rand.Read(nonce) // crypto/rand.Read never fails (Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b.aead.Seal(nonce, nonce, plaintext, associated))
+}
+
+// Open decrypts what Seal returned for the same associated data; ErrOpen
+// for anything else.
+func (b *Box) Open(sealed string, associated []byte) ([]byte, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(sealed)
+	if err != nil || len(raw) < b.aead.NonceSize()+b.aead.Overhead() {
+		return nil, ErrOpen
+	}
+	plain, err := b.aead.Open(nil, raw[:b.aead.NonceSize()], raw[b.aead.NonceSize():], associated)
+	if err != nil {
+		return nil, ErrOpen
+	}
+	return plain, nil
+}
