@@ -76,9 +76,9 @@ func Env(table string) func(string) string {
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
 	vars := map[string]string{
-		"TABLE_NAME":    table,
+		"TABLE_NAME": table,
 		"SECRET_KEY": base64.StdEncoding.EncodeToString(secret),
-		"LOG_LEVEL":     "info",
+		"LOG_LEVEL":  "info",
 	}
 	return func(k string) string {
 		if v, ok := vars[k]; ok {
