@@ -94,6 +94,9 @@ func bootstrap(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func newApp(ctx context.Context) (*app.App, error) {
+	if os.Getenv("ACTIVATION_BASE_URL") == "" {
+		os.Setenv("ACTIVATION_BASE_URL", "http://127.0.0.1:"+getenvOr("PORT", "8080"))
+	}
 	return app.New(ctx, os.Getenv, app.Options{LogOutput: os.Stderr})
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
 	"github.com/partnerinvites/partnerinvites/internal/localgw"
@@ -26,6 +27,16 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
+	addr := "127.0.0.1:" + getenvOr("PORT", "8080")
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (set PORT to use another port): %w", addr, err)
+	}
+	defer ln.Close()
+	base := "http://" + ln.Addr().String()
+	if os.Getenv("ACTIVATION_BASE_URL") == "" {
+		os.Setenv("ACTIVATION_BASE_URL", base) // links point at this gateway
+	}
 	a, err := newApp(ctx)
 	if err != nil {
 		return err
@@ -34,12 +45,17 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	addr := "127.0.0.1:" + getenvOr("PORT", "8080")
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (set PORT to use another port): %w", addr, err)
+	poller := &localgw.StreamPoller{
+		DB: a.DynamoDB, Streams: dynamodbstreams.NewFromConfig(a.AWS), Table: a.Config.TableName, Region: a.AWS.Region,
+		Handler: a.Handlers()[apigw.SendInvitationEmailFunction], Log: a.Log,
 	}
-	base := "http://" + ln.Addr().String()
+	pollCtx, stopPolling := context.WithCancel(ctx)
+	defer stopPolling()
+	go func() {
+		if err := poller.Run(pollCtx); err != nil {
+			fmt.Fprintf(stderr, "partnerctl dev: stream poller stopped: %v\n", err)
+		}
+	}()
 	if *demo {
 		nt, err := a.Tenants.CreateTenant(ctx, "Demo SaaS")
 		if err != nil {

@@ -23,7 +23,7 @@ import (
 
 // PartnerService is what the partner endpoints need from the domain.
 type PartnerService interface {
-	CreatePartner(ctx context.Context, in partners.PartnerInput) (partners.Partner, error)
+	CreatePartner(ctx context.Context, in partners.PartnerInput) (partners.CreatedPartner, error)
 	GetPartner(ctx context.Context, id string) (partners.Partner, error)
 	UpdatePartner(ctx context.Context, id string, patch partners.PartnerPatch) (partners.Partner, error)
 	ListPartners(ctx context.Context, f partners.PartnerFilter, limit int, cursor string) (partners.Page[partners.Partner], error)
@@ -32,7 +32,9 @@ type PartnerService interface {
 // API holds the Lambda handlers of the tenant routes.
 type API struct {
 	Partners    PartnerService
+	Invitations InvitationService
 	Idempotency *idempotency.Guard
+	Clock       partners.Clock
 	Log         *slog.Logger
 }
 
@@ -61,6 +63,19 @@ func (r *request) header(name string) string {
 func (r *request) pathParam(name string) string { return r.event.PathParameters[name] }
 
 func (r *request) query(name string) string { return r.event.QueryStringParameters[name] }
+
+// queryBool parses an optional boolean query parameter.
+func (r *request) queryBool(name string, fallback bool) (bool, error) {
+	switch r.query(name) {
+	case "":
+		return fallback, nil
+	case "true", "1":
+		return true, nil
+	case "false", "0":
+		return false, nil
+	}
+	return false, partners.InvalidField(name, "not_a_boolean", name+" must be true or false.")
+}
 
 // queryInt parses an optional integer query parameter; 0 when absent.
 func (r *request) queryInt(name string) (int, error) {
@@ -140,6 +155,11 @@ type endpoint func(ctx context.Context, r *request) (status int, body any, err e
 // Idempotency-Key of a POST, and maps every failure to problem+json. The
 // error it returns is always nil: an expected failure is a response.
 func (a *API) serveTenant(ctx context.Context, e events.APIGatewayV2HTTPRequest, ep endpoint) (events.APIGatewayV2HTTPResponse, error) {
+	return a.serveTenantLimit(ctx, e, maxJSONBody, ep)
+}
+
+// serveTenantLimit is serveTenant with its own bound on the body's size.
+func (a *API) serveTenantLimit(ctx context.Context, e events.APIGatewayV2HTTPRequest, maxBody int, ep endpoint) (events.APIGatewayV2HTTPResponse, error) {
 	start := time.Now()
 	log := a.Log.With("request_id", e.RequestContext.RequestID, "route", e.RouteKey)
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
@@ -152,12 +172,12 @@ func (a *API) serveTenant(ctx context.Context, e events.APIGatewayV2HTTPRequest,
 		return resp, nil
 	}
 	log = log.With("tenant_id", caller.TenantID, "key_id", caller.KeyID)
-	resp := a.run(partners.WithPrincipal(ctx, caller), log, caller, &request{event: e}, ep)
+	resp := a.run(partners.WithPrincipal(ctx, caller), log, caller, &request{event: e}, maxBody, ep)
 	log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
 	return resp, nil
 }
 
-func (a *API) run(ctx context.Context, log *slog.Logger, caller partners.Principal, r *request, ep endpoint) events.APIGatewayV2HTTPResponse {
+func (a *API) run(ctx context.Context, log *slog.Logger, caller partners.Principal, r *request, maxBody int, ep endpoint) events.APIGatewayV2HTTPResponse {
 	e := r.event
 	var err error
 	r.body = []byte(e.Body)
@@ -166,14 +186,17 @@ func (a *API) run(ctx context.Context, log *slog.Logger, caller partners.Princip
 			return a.fail(log, e, partners.Errorf(partners.Invalid, "The request body is not valid base64."))
 		}
 	}
-	if len(r.body) > maxJSONBody {
-		return a.fail(log, e, partners.Errorf(partners.TooLarge, "The request body must be at most %d bytes.", maxJSONBody))
+	if len(r.body) > maxBody {
+		return a.fail(log, e, partners.Errorf(partners.TooLarge, "The request body must be at most %d bytes.", maxBody))
 	}
 
 	call := func(ctx context.Context) idempotency.Response {
 		status, body, err := ep(ctx, r)
 		if err != nil {
 			return toStored(a.fail(log, e, err))
+		}
+		if raw, ok := body.(events.APIGatewayV2HTTPResponse); ok {
+			return toStored(raw) // the endpoint built its own (non-JSON) response
 		}
 		return toStored(jsonResponse(status, body))
 	}
@@ -217,6 +240,9 @@ func (a *API) fail(log *slog.Logger, e events.APIGatewayV2HTTPRequest, err error
 	resp.Headers["Content-Type"] = "application/problem+json"
 	if p.Status == http.StatusUnauthorized {
 		resp.Headers["WWW-Authenticate"] = `Bearer realm="partner-invites"`
+	}
+	if ra, ok := p.Details["retry_after"].(int); ok {
+		resp.Headers["Retry-After"] = strconv.Itoa(ra)
 	}
 	return resp
 }

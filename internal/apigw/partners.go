@@ -72,6 +72,13 @@ func partnerOut(p partners.Partner) partnerJSON {
 	}
 }
 
+// createdPartnerJSON answers a create: the partner and, when it has a
+// primary contact, the contact's invitation.
+type createdPartnerJSON struct {
+	partnerJSON
+	PrimaryContactInvitation *invitationJSON `json:"primary_contact_invitation"`
+}
+
 // listJSON is one page of a list.
 type listJSON[T any] struct {
 	Object     string  `json:"object"`
@@ -90,6 +97,7 @@ func listOut[T, U any](page partners.Page[T], convert func(T) U) listJSON[U] {
 }
 
 type createPartnerJSON struct {
+	SendEmail      *bool        `json:"send_email"`
 	Name           string       `json:"name"`
 	Status         string       `json:"status"`
 	Onboarding     string       `json:"onboarding"`
@@ -110,12 +118,17 @@ func (a *API) CreatePartner(ctx context.Context, e events.APIGatewayV2HTTPReques
 		p, err := a.Partners.CreatePartner(ctx, partners.PartnerInput{
 			Name: in.Name, Status: partners.PartnerStatus(in.Status), Onboarding: partners.Onboarding(in.Onboarding),
 			Programs: in.Programs, Country: deref(in.Country), City: deref(in.City), LogoURL: deref(in.LogoURL),
-			PrimaryContact: in.PrimaryContact.domain(),
+			PrimaryContact: in.PrimaryContact.domain(), SendEmail: sendEmail(in.SendEmail),
 		})
 		if err != nil {
 			return 0, nil, err
 		}
-		return http.StatusCreated, partnerOut(p), nil
+		out := createdPartnerJSON{partnerJSON: partnerOut(p.Partner)}
+		if res := p.Invitation; res != nil {
+			inv := a.invitationOut(res.Invitation, res.Link)
+			out.PrimaryContactInvitation = &inv
+		}
+		return http.StatusCreated, out, nil
 	})
 }
 

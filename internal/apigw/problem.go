@@ -66,6 +66,8 @@ var kinds = map[partners.Kind]kindInfo{
 	partners.Unprocessable:   {http.StatusUnprocessableEntity, "unprocessable", "The request cannot be applied."},
 	partners.TooLarge:        {http.StatusRequestEntityTooLarge, "too-large", "The request is too large."},
 	partners.Unsupported:     {http.StatusUnsupportedMediaType, "unsupported-media-type", "The request body's media type is not supported."},
+	partners.Gone:            {http.StatusGone, "gone", "This no longer exists."},
+	partners.RateLimited:     {http.StatusTooManyRequests, "rate-limited", "Too many requests."},
 	partners.Internal:        {http.StatusInternalServerError, "internal", "Something went wrong on our side."},
 }
 

@@ -41,6 +41,17 @@ var Routes = []Route{
 	{Method: "GET", Path: "/v1/partners", Function: "list-partners", Auth: AuthAPIKey, Summary: "List partners, newest first; filter by status and program."},
 	{Method: "GET", Path: "/v1/partners/{id}", Function: "get-partner", Auth: AuthAPIKey, Summary: "Get one partner."},
 	{Method: "PATCH", Path: "/v1/partners/{id}", Function: "update-partner", Auth: AuthAPIKey, Summary: "Change some fields of a partner."},
+	{Method: "POST", Path: "/v1/partners/{id}/users", Function: "invite-partner-user", Auth: AuthAPIKey, Summary: "Add one person to a partner and invite them (or return the link)."},
+	{Method: "GET", Path: "/v1/partners/{id}/users", Function: "list-partner-users", Auth: AuthAPIKey, Summary: "List a partner's users with their status."},
+	{Method: "POST", Path: "/v1/partners/{id}/invitations", Function: "invite-partner-users", Auth: AuthAPIKey, Summary: "Invite many people: a list or a pasted string; one result per address."},
+	{Method: "POST", Path: "/v1/partners/{id}/invitations/import", Function: "import-invitations", Auth: AuthAPIKey, Summary: "Invite the people of a CSV file; one result per row; dry_run to check."},
+	{Method: "GET", Path: "/v1/invitations/sample.csv", Function: "get-invitations-sample", Auth: AuthAPIKey, Summary: "The sample CSV for imports."},
+	{Method: "GET", Path: "/v1/invitations", Function: "list-invitations", Auth: AuthAPIKey, Summary: "List invitations, newest first; filter by status, partner, email."},
+	{Method: "GET", Path: "/v1/invitations/{id}", Function: "get-invitation", Auth: AuthAPIKey, Summary: "Get one invitation with its delivery status."},
+	{Method: "POST", Path: "/v1/invitations/{id}/resend", Function: "resend-invitation", Auth: AuthAPIKey, Summary: "New link and lifetime, new email; the old link dies (5 an hour)."},
+	{Method: "POST", Path: "/v1/invitations/{id}/revoke", Function: "revoke-invitation", Auth: AuthAPIKey, Summary: "Kill a pending invitation's link."},
+	{Method: "GET", Path: "/v1/settings", Function: "get-settings", Auth: AuthAPIKey, Summary: "Invite lifetime, roles, branding, email templates."},
+	{Method: "PUT", Path: "/v1/settings", Function: "update-settings", Auth: AuthAPIKey, Summary: "Replace the settings (admin keys); templates are checked on save."},
 }
 
 // AuthorizerFunction is the Lambda authorizer in front of AuthAPIKey routes.
@@ -53,9 +64,13 @@ type Trigger struct {
 	Summary  string
 }
 
+// SendInvitationEmailFunction consumes the table's stream: the email outbox.
+const SendInvitationEmailFunction = "send-invitation-email"
+
 // Triggers are the functions invoked by something other than a route.
 var Triggers = []Trigger{
 	{Function: AuthorizerFunction, Source: "API Gateway Lambda authorizer", Summary: "Turns an API key into the tenant and role of the request."},
+	{Function: SendInvitationEmailFunction, Source: "DynamoDB stream of the table", Summary: "Sends the email of each newly queued invitation through SES, with retries."},
 }
 
 // Functions returns the names of every function: routes' and triggers'.

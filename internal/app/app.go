@@ -13,15 +13,23 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
 	"github.com/partnerinvites/partnerinvites/internal/dynamostore"
 	"github.com/partnerinvites/partnerinvites/internal/idempotency"
+	"github.com/partnerinvites/partnerinvites/internal/outbox"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
+	"github.com/partnerinvites/partnerinvites/internal/seal"
+	"github.com/partnerinvites/partnerinvites/internal/sesmail"
 )
 
 // Config is what the functions read from their environment.
@@ -33,6 +41,16 @@ type Config struct {
 	SecretKey []byte
 	// LogLevel is debug, info (default), warn or error (LOG_LEVEL).
 	LogLevel slog.Level
+	// ActivationBaseURL is where activation links point (ACTIVATION_BASE_URL):
+	// the public API's URL.
+	ActivationBaseURL string
+	// SenderEmail is the From address of invitation emails (SENDER_EMAIL).
+	SenderEmail string
+	// SESConfigurationSet is named on every send (SES_CONFIGURATION_SET, optional).
+	SESConfigurationSet string
+	// DeliveryRetryWindow is how long a failing email is retried
+	// (DELIVERY_RETRY_WINDOW, a Go duration; default 1h).
+	DeliveryRetryWindow time.Duration
 }
 
 // LoadConfig reads the configuration, naming every missing or bad variable.
@@ -54,6 +72,19 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		problems = append(problems, "SECRET_KEY must be 32 bytes in base64")
 	}
 	c.SecretKey = key
+	if c.ActivationBaseURL = strings.TrimRight(getenv("ACTIVATION_BASE_URL"), "/"); c.ActivationBaseURL == "" {
+		problems = append(problems, "ACTIVATION_BASE_URL is not set")
+	}
+	c.SenderEmail = getenv("SENDER_EMAIL")
+	c.SESConfigurationSet = getenv("SES_CONFIGURATION_SET")
+	c.DeliveryRetryWindow = time.Hour
+	if w := getenv("DELIVERY_RETRY_WINDOW"); w != "" {
+		d, err := time.ParseDuration(w)
+		if err != nil || d <= 0 {
+			problems = append(problems, "DELIVERY_RETRY_WINDOW must be a duration such as 1h")
+		}
+		c.DeliveryRetryWindow = d
+	}
 	if lvl := getenv("LOG_LEVEL"); lvl != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
 			problems = append(problems, "LOG_LEVEL must be debug, info, warn or error")
@@ -71,10 +102,16 @@ type App struct {
 	AWS        aws.Config
 	DynamoDB   *dynamodb.Client
 	Store      *dynamostore.Store
+	Service    *partners.Service
 	Tenants    *partners.Tenants
 	API        *apigw.API
 	Authorizer *apigw.Authorizer
 	Log        *slog.Logger
+	clock      partners.Clock
+	tokens     *partners.TokenSealer
+	// outbox is built on first use: only the email sender needs an SES
+	// client, and building one costs cold-start time.
+	outbox func() *outbox.Handler
 }
 
 // Options adjust New for tests and the local gateway.
@@ -108,16 +145,50 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	if err != nil {
 		return nil, err
 	}
-	return &App{
-		Config: cfg, AWS: awsCfg, DynamoDB: db, Store: store, Log: log,
+	tokens, err := partners.NewTokenSealer(cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	responses, err := seal.New(cfg.SecretKey, "idempotent-response")
+	if err != nil {
+		return nil, err
+	}
+	svc := &partners.Service{
+		Partners: store, Invitations: store, Settings: store, Cursors: cursors, Tokens: tokens,
+		ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
+	}
+	a := &App{
+		Config: cfg, AWS: awsCfg, DynamoDB: db, Store: store, Log: log, Service: svc,
 		Tenants: &partners.Tenants{Store: store, Clock: opts.Clock},
 		API: &apigw.API{
-			Partners:    &partners.Service{Partners: store, Cursors: cursors, Clock: opts.Clock},
-			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock},
-			Log:         log,
+			Partners: svc, Invitations: svc, Clock: opts.Clock, Log: log,
+			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock, Box: responses},
 		},
 		Authorizer: &apigw.Authorizer{Keys: &partners.Authenticator{Keys: store}, Log: log},
-	}, nil
+		clock:      opts.Clock, tokens: tokens,
+	}
+	a.outbox = sync.OnceValue(a.newOutbox)
+	return a, nil
+}
+
+// Outbox returns the email sender's stream handler, building its SES client
+// on first use.
+func (a *App) Outbox() *outbox.Handler { return a.outbox() }
+
+func (a *App) newOutbox() *outbox.Handler {
+	return &outbox.Handler{
+		Log: a.Log,
+		Deliverer: &partners.Deliverer{
+			Store:       a.Store,
+			Mailer:      &sesmail.Mailer{Client: sesv2.NewFromConfig(a.AWS), ConfigurationSet: a.Config.SESConfigurationSet},
+			Tokens:      a.tokens,
+			Clock:       a.clock,
+			Log:         a.Log,
+			From:        a.Config.SenderEmail,
+			BaseURL:     a.Config.ActivationBaseURL,
+			RetryWindow: a.Config.DeliveryRetryWindow,
+		},
+	}
 }
 
 // NewDynamoDB returns a DynamoDB client. Against an emulator (an endpoint
@@ -137,9 +208,23 @@ func NewDynamoDB(cfg aws.Config) *dynamodb.Client {
 func (a *App) Handlers() map[string]any {
 	return map[string]any{
 		apigw.AuthorizerFunction: a.Authorizer.Authorize,
+		apigw.SendInvitationEmailFunction: func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+			return a.Outbox().Handle(ctx, e)
+		},
 		"create-partner":         a.API.CreatePartner,
 		"list-partners":          a.API.ListPartners,
 		"get-partner":            a.API.GetPartner,
 		"update-partner":         a.API.UpdatePartner,
+		"invite-partner-user":    a.API.InviteUser,
+		"list-partner-users":     a.API.ListPartnerUsers,
+		"invite-partner-users":   a.API.InviteMany,
+		"import-invitations":     a.API.ImportInvitations,
+		"get-invitations-sample": a.API.InvitationsSampleCSV,
+		"list-invitations":       a.API.ListInvitations,
+		"get-invitation":         a.API.GetInvitation,
+		"resend-invitation":      a.API.ResendInvitation,
+		"revoke-invitation":      a.API.RevokeInvitation,
+		"get-settings":           a.API.GetSettings,
+		"update-settings":        a.API.UpdateSettings,
 	}
 }

@@ -2,7 +2,6 @@ package dynamostore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -125,93 +124,39 @@ func (s *Store) UpdatePartner(ctx context.Context, p partners.Partner, expectedV
 	return nil
 }
 
-// listPosition is where a listing stopped: the keys of the last item returned.
-type listPosition struct {
-	PK     string `json:"pk"`
-	SK     string `json:"sk"`
-	GSI1PK string `json:"g1pk"`
-	GSI1SK string `json:"g1sk"`
-}
-
-// ListPartners queries GSI1 newest first. Filters are applied by DynamoDB, so
-// a page may take several queries; it asks for one item more than the limit
-// to know whether another page exists.
+// ListPartners queries GSI1 newest first, with status and program filters.
 func (s *Store) ListPartners(ctx context.Context, tenantID string, f partners.PartnerFilter, position string, limit int) ([]partners.Partner, string, error) {
 	in := &dynamodb.QueryInput{
-		TableName:              aws.String(s.table),
-		IndexName:              aws.String("GSI1"),
-		KeyConditionExpression: aws.String("GSI1PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: partnersGSI1PK(tenantID)},
-		},
-		ScanIndexForward: aws.Bool(false),
-		Limit:            aws.Int32(int32(limit + 1)),
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String("GSI1"),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(partnersGSI1PK(tenantID))},
+		ScanIndexForward:          aws.Bool(false),
 	}
 	var filters []string
 	if f.Status != "" {
 		filters = append(filters, "#status = :status")
 		in.ExpressionAttributeNames = map[string]string{"#status": "status"}
-		in.ExpressionAttributeValues[":status"] = &types.AttributeValueMemberS{Value: string(f.Status)}
+		in.ExpressionAttributeValues[":status"] = str(string(f.Status))
 	}
 	if f.Program != "" {
 		filters = append(filters, "contains(programs, :program)")
-		in.ExpressionAttributeValues[":program"] = &types.AttributeValueMemberS{Value: f.Program}
+		in.ExpressionAttributeValues[":program"] = str(f.Program)
 	}
 	if len(filters) > 0 {
 		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
 	}
-	if position != "" {
-		start, err := decodePosition(position, tenantPK(tenantID), partnersGSI1PK(tenantID))
-		if err != nil {
-			return nil, "", err
-		}
-		in.ExclusiveStartKey = start
+	items, next, err := s.queryPage(ctx, pageQuery{in: in, wantPK: tenantPK(tenantID), wantGSI1PK: partnersGSI1PK(tenantID)}, position, limit)
+	if err != nil {
+		return nil, "", fmt.Errorf("list partners of %s: %w", tenantID, err)
 	}
 	var records []partnerRecord
-	for {
-		page, err := s.db.Query(ctx, in)
-		if err != nil {
-			return nil, "", fmt.Errorf("query partners of %s: %w", tenantID, err)
-		}
-		var batch []partnerRecord
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &batch); err != nil {
-			return nil, "", fmt.Errorf("decode partners of %s: %w", tenantID, err)
-		}
-		records = append(records, batch...)
-		if len(records) > limit || page.LastEvaluatedKey == nil {
-			break
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
-	}
-	next := ""
-	if len(records) > limit {
-		records = records[:limit]
-		next = encodePosition(records[limit-1].keys)
+	if err := attributevalue.UnmarshalListOfMaps(items, &records); err != nil {
+		return nil, "", fmt.Errorf("decode partners of %s: %w", tenantID, err)
 	}
 	out := make([]partners.Partner, len(records))
 	for i, r := range records {
 		out[i] = r.domain()
 	}
 	return out, next, nil
-}
-
-func encodePosition(k keys) string {
-	b, _ := json.Marshal(listPosition(k))
-	return string(b)
-}
-
-// decodePosition turns a position back into a start key, refusing any that
-// does not belong to the expected partition: a position is sealed into the
-// cursor, so this is a second line of defence.
-func decodePosition(position, wantPK, wantGSI1PK string) (map[string]types.AttributeValue, error) {
-	var p listPosition
-	if err := json.Unmarshal([]byte(position), &p); err != nil || p.PK != wantPK || p.GSI1PK != wantGSI1PK {
-		return nil, partners.InvalidField("cursor", "invalid_cursor", "cursor is not a cursor this list returned.")
-	}
-	return map[string]types.AttributeValue{
-		"PK":     &types.AttributeValueMemberS{Value: p.PK},
-		"SK":     &types.AttributeValueMemberS{Value: p.SK},
-		"GSI1PK": &types.AttributeValueMemberS{Value: p.GSI1PK},
-		"GSI1SK": &types.AttributeValueMemberS{Value: p.GSI1SK},
-	}, nil
 }

@@ -19,6 +19,7 @@ import (
 	"unicode"
 
 	"github.com/partnerinvites/partnerinvites/internal/partners"
+	"github.com/partnerinvites/partnerinvites/internal/seal"
 )
 
 // Retention is how long a key and its response are kept.
@@ -60,6 +61,9 @@ type Store interface {
 type Guard struct {
 	Store Store
 	Clock partners.Clock
+	// Box seals stored response bodies: they can hold activation links and
+	// personal data, which must not rest in the table in plain text.
+	Box *seal.Box
 }
 
 // Fingerprint identifies a request's content: its method, path and body.
@@ -94,6 +98,11 @@ func (g *Guard) Do(ctx context.Context, tenantID, key, fingerprint string, fn fu
 			return Response{}, false, partners.Errorf(partners.Conflict,
 				"A request with the Idempotency-Key %q is still in progress (or did not finish). Retry later, or check what exists and use a new key.", key)
 		}
+		body, err := g.Box.Open(existing.Response.Body, []byte(tenantID+"\x00"+key))
+		if err != nil {
+			return Response{}, false, fmt.Errorf("open stored response for key %q: %w", key, err)
+		}
+		existing.Response.Body = string(body)
 		return existing.Response, true, nil
 	}
 	resp = fn(ctx)
@@ -104,6 +113,7 @@ func (g *Guard) Do(ctx context.Context, tenantID, key, fingerprint string, fn fu
 		return resp, false, nil
 	}
 	rec.Completed, rec.Response = true, resp
+	rec.Response.Body = g.Box.Seal([]byte(resp.Body), []byte(tenantID+"\x00"+key))
 	if err := g.Store.Complete(ctx, rec); err != nil {
 		return Response{}, false, fmt.Errorf("store idempotent response: %w", err)
 	}

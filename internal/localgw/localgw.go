@@ -75,16 +75,21 @@ func newRequestID() string {
 }
 
 // match finds the route for a method and path, with its path parameters.
+// As in API Gateway, the most specific route wins: /v1/invitations/sample.csv
+// over /v1/invitations/{id}.
 func (g *Gateway) match(method, path string) (apigw.Route, map[string]string, bool) {
+	var best apigw.Route
+	var bestParams map[string]string
+	found := false
 	for _, r := range g.routes {
 		if r.Method != method {
 			continue
 		}
-		if params, ok := matchPath(r.Path, path); ok {
-			return r, params, true
+		if params, ok := matchPath(r.Path, path); ok && (!found || len(params) < len(bestParams)) {
+			best, bestParams, found = r, params, true
 		}
 	}
-	return apigw.Route{}, nil, false
+	return best, bestParams, found
 }
 
 func matchPath(pattern, path string) (map[string]string, bool) {

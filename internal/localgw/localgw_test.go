@@ -89,9 +89,25 @@ func TestEventsMatchSamples(t *testing.T) {
 		"list-partners":  sampleRequest("GET", "/v1/partners?status=active&limit=2", ""),
 		"get-partner":    sampleRequest("GET", "/v1/partners/ptr_01JD0000000000000000000001", ""),
 		"update-partner": sampleRequest("PATCH", "/v1/partners/ptr_01JD0000000000000000000001", `{"city":null,"status":"inactive"}`),
+		"invite-partner-user": sampleRequest("POST", "/v1/partners/ptr_01JD0000000000000000000001/users",
+			`{"email":"ada@acme.example","first_name":"Ada","last_name":"Lovelace","phone":"+49 30 901820","job_title":"CTO","role":"admin"}`),
+		"list-partner-users":   sampleRequest("GET", "/v1/partners/ptr_01JD0000000000000000000001/users?status=invited", ""),
+		"invite-partner-users": sampleRequest("POST", "/v1/partners/ptr_01JD0000000000000000000001/invitations", `{"emails":"ada@acme.example, Grace Hopper <grace@acme.example>","role":"member"}`),
+		"import-invitations": func() *http.Request {
+			r := sampleRequest("POST", "/v1/partners/ptr_01JD0000000000000000000001/invitations/import?dry_run=true", "email,role\r\nada@acme.example,admin\r\n")
+			r.Header.Set("Content-Type", "text/csv")
+			return r
+		}(),
+		"get-invitations-sample": sampleRequest("GET", "/v1/invitations/sample.csv", ""),
+		"list-invitations":       sampleRequest("GET", "/v1/invitations?status=pending&partner_id=ptr_01JD0000000000000000000001", ""),
+		"get-invitation":         sampleRequest("GET", "/v1/invitations/inv_01JD0000000000000000000001", ""),
+		"resend-invitation":      sampleRequest("POST", "/v1/invitations/inv_01JD0000000000000000000001/resend", `{"send_email":true}`),
+		"revoke-invitation":      sampleRequest("POST", "/v1/invitations/inv_01JD0000000000000000000001/revoke", ""),
+		"get-settings":           sampleRequest("GET", "/v1/settings", ""),
+		"update-settings": sampleRequest("PUT", "/v1/settings", `{"invite_ttl_hours":72,"roles":["admin","member"],"branding":{"accent_color":"#2f6fed"}}`),
 	}
 	for _, fn := range apigw.Functions() {
-		if fn != apigw.AuthorizerFunction && requests[fn] == nil {
+		if fn != apigw.AuthorizerFunction && fn != apigw.SendInvitationEmailFunction && requests[fn] == nil {
 			t.Errorf("no sample request for function %s", fn)
 		}
 	}

@@ -19,6 +19,8 @@ const (
 	Unprocessable   Kind = "unprocessable"    // well-formed, but cannot be applied
 	TooLarge        Kind = "too_large"        // the payload is over a limit
 	Unsupported     Kind = "unsupported_type" // the body's media type is not accepted
+	Gone            Kind = "gone"             // it existed, and is dead for good (a used or revoked link)
+	RateLimited     Kind = "rate_limited"     // too many; Details["retry_after"] says when to retry (seconds)
 	Internal        Kind = "internal"         // our fault; details are logged, not shown
 )
 

@@ -81,6 +81,9 @@ type PartnerInput struct {
 	City           string
 	LogoURL        string
 	PrimaryContact *Contact
+	// SendEmail false skips the primary contact's invitation email; the
+	// link is returned instead.
+	SendEmail bool
 }
 
 // PartnerPatch changes some fields of a partner; a nil field is left as it

@@ -50,9 +50,15 @@ type PartnerStore interface {
 // The caller is read from the context (WithPrincipal); every method scopes
 // every lookup by the caller's tenant.
 type Service struct {
-	Partners PartnerStore
-	Cursors  *Cursors
-	Clock    Clock
+	Partners    PartnerStore
+	Invitations InvitationStore
+	Settings    SettingsStore
+	Cursors     *Cursors
+	// Tokens seals activation tokens for the email sender.
+	Tokens *TokenSealer
+	// ActivationBaseURL is where activation links point: BASE/activate/TOKEN.
+	ActivationBaseURL string
+	Clock             Clock
 }
 
 // List limits.
@@ -61,11 +67,13 @@ const (
 	MaxListLimit     = 100
 )
 
-// CreatePartner creates a partner organisation for the caller's tenant.
-func (s *Service) CreatePartner(ctx context.Context, in PartnerInput) (Partner, error) {
+// CreatePartner creates a partner organisation for the caller's tenant. A
+// primary contact is invited as the partner's first admin in the same write:
+// if their email belongs to another partner, nothing is created (Conflict).
+func (s *Service) CreatePartner(ctx context.Context, in PartnerInput) (CreatedPartner, error) {
 	caller, err := authorize(ctx, PermWritePartners)
 	if err != nil {
-		return Partner{}, err
+		return CreatedPartner{}, err
 	}
 	var fe fieldErrors
 	onboarding := OnboardingApproved
@@ -88,12 +96,58 @@ func (s *Service) CreatePartner(ctx context.Context, in PartnerInput) (Partner, 
 	}
 	checkProfile(&fe, &p)
 	if err := fe.err(); err != nil {
-		return Partner{}, err
+		return CreatedPartner{}, err
 	}
-	if err := s.Partners.CreatePartner(ctx, p); err != nil {
-		return Partner{}, fmt.Errorf("create partner: %w", err)
+	if p.PrimaryContact == nil {
+		if err := s.Partners.CreatePartner(ctx, p); err != nil {
+			return CreatedPartner{}, fmt.Errorf("create partner: %w", err)
+		}
+		return CreatedPartner{Partner: p}, nil
 	}
-	return p, nil
+	return s.createPartnerInvitingContact(ctx, caller, p, in.SendEmail)
+}
+
+// CreatedPartner is a new partner and, when it has a primary contact, the
+// contact's invitation.
+type CreatedPartner struct {
+	Partner Partner
+	// Invitation is set when the partner has a primary contact.
+	Invitation *InviteResult
+}
+
+func (s *Service) createPartnerInvitingContact(ctx context.Context, caller Principal, p Partner, sendEmail bool) (CreatedPartner, error) {
+	st, err := s.Settings.GetSettings(ctx, caller.TenantID)
+	if err != nil {
+		return CreatedPartner{}, fmt.Errorf("get settings: %w", err)
+	}
+	ic := inviteContext{caller: caller, partner: p, settings: st, now: p.CreatedAt}
+	c := p.PrimaryContact
+	in := InviteInput{
+		Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, Phone: c.Phone, JobTitle: c.JobTitle,
+		Role: st.PrimaryContactRole(), SendEmail: sendEmail,
+	}
+	claim, err := s.Invitations.GetEmailClaim(ctx, caller.TenantID, NormalizeEmail(c.Email))
+	switch {
+	case err == nil:
+		return CreatedPartner{}, s.claimedElsewhere(ctx, ic, c.Email, claim)
+	case !IsKind(err, NotFound):
+		return CreatedPartner{}, fmt.Errorf("get claim on %s: %w", c.Email, err)
+	}
+	n := s.newInvitation(ic, in, nil)
+	token, tok := s.issue(&n.Invitation, ic, in)
+	n.Token = tok
+	err = s.Invitations.CreatePartnerWithInvitation(ctx, p, n)
+	if err == ErrEmailClaimed {
+		if claim, err := s.Invitations.GetEmailClaim(ctx, caller.TenantID, NormalizeEmail(c.Email)); err == nil {
+			return CreatedPartner{}, s.claimedElsewhere(ctx, ic, c.Email, claim)
+		}
+		return CreatedPartner{}, Errorf(Conflict, "%s was just claimed by another request; retry.", c.Email)
+	}
+	if err != nil {
+		return CreatedPartner{}, fmt.Errorf("create partner: %w", err)
+	}
+	res := s.result(OutcomeCreated, n.Invitation, n.User, in, token)
+	return CreatedPartner{Partner: p, Invitation: &res}, nil
 }
 
 // GetPartner returns one of the caller's partners. NotFound for another

@@ -113,3 +113,12 @@ func checkHTTPSURL(fe *fieldErrors, field, value string) {
 		fe.add(field, "invalid_url", field+" must be an absolute https URL.")
 	}
 }
+
+// checkHTTPSURLOrLocal is checkHTTPSURL, but also allows http on loopback
+// hosts, for portals developed locally.
+func checkHTTPSURLOrLocal(fe *fieldErrors, field, value string) {
+	if u, err := url.Parse(value); err == nil && u.Scheme == "http" && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1") {
+		return
+	}
+	checkHTTPSURL(fe, field, value)
+}

@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"testing"
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
@@ -45,13 +48,22 @@ func (s *SyncBuffer) String() string {
 	return s.b.String()
 }
 
-// NewAPI starts the product for one test.
-func NewAPI(t testing.TB) *API {
+// NewAPI starts the product for one test: the local gateway and the stream
+// poller that feeds the email sender. env overrides are KEY, VALUE pairs.
+func NewAPI(t testing.TB, env ...string) *API {
+	return NewAPIWithClock(t, nil, env...)
+}
+
+// NewAPIWithClock is NewAPI with a controllable clock.
+func NewAPIWithClock(t testing.TB, clock partners.Clock, env ...string) *API {
 	t.Helper()
+	awsCfg := AWS(t)
 	db := DynamoDB(t)
 	table := NewTable(t, db)
 	logs := &SyncBuffer{}
-	a, err := app.New(context.Background(), Env(table), app.Options{LogOutput: logs})
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	a, err := app.New(context.Background(), Env(table, append([]string{"ACTIVATION_BASE_URL", base}, env...)...), app.Options{LogOutput: logs, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,9 +71,24 @@ func NewAPI(t testing.TB) *API {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(gw)
+	srv.Config.Handler = gw
+	srv.Start()
 	t.Cleanup(srv.Close)
-	return &API{App: a, URL: srv.URL, Logs: logs}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	poller := &localgw.StreamPoller{
+		DB: db, Streams: dynamodbstreams.NewFromConfig(awsCfg), Table: table, Region: awsCfg.Region,
+		Handler: a.Handlers()[apigw.SendInvitationEmailFunction], Log: a.Log, Poll: 50 * time.Millisecond, MaxBackoff: time.Second,
+	}
+	go func() {
+		defer close(done)
+		if err := poller.Run(ctx); err != nil {
+			t.Errorf("stream poller: %v", err)
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return &API{App: a, URL: base, Logs: logs}
 }
 
 // Tenant creates a tenant and returns its id and admin key.

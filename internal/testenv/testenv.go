@@ -71,14 +71,20 @@ func NewTable(t testing.TB, db *dynamodb.Client) string {
 }
 
 // Env returns a getenv for app.New: the process environment plus the given
-// table and a fresh cursor secret.
-func Env(table string) func(string) string {
+// table, a fresh secret key and test defaults; overrides are KEY, VALUE pairs.
+func Env(table string, overrides ...string) func(string) string {
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
 	vars := map[string]string{
-		"TABLE_NAME": table,
-		"SECRET_KEY": base64.StdEncoding.EncodeToString(secret),
-		"LOG_LEVEL":  "info",
+		"TABLE_NAME":            table,
+		"SECRET_KEY":            base64.StdEncoding.EncodeToString(secret),
+		"LOG_LEVEL":             "info",
+		"ACTIVATION_BASE_URL":   "http://127.0.0.1:8080",
+		"SENDER_EMAIL":          "invites@partner-invites.example",
+		"DELIVERY_RETRY_WINDOW": "1h",
+	}
+	for i := 0; i+1 < len(overrides); i += 2 {
+		vars[overrides[i]] = overrides[i+1]
 	}
 	return func(k string) string {
 		if v, ok := vars[k]; ok {

@@ -1,0 +1,21 @@
+// Command revoke-invitation is the Lambda function that serves POST /v1/invitations/{id}/revoke.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/partnerinvites/partnerinvites/internal/app"
+)
+
+func main() {
+	a, err := app.New(context.Background(), os.Getenv, app.Options{})
+	if err != nil {
+		slog.Error("revoke-invitation: start", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(a.API.RevokeInvitation)
+}

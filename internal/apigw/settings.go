@@ -1,0 +1,92 @@
+package apigw
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/partnerinvites/partnerinvites/internal/emails"
+	"github.com/partnerinvites/partnerinvites/internal/partners"
+)
+
+type brandingJSON struct {
+	LogoURL     *string `json:"logo_url"`
+	AccentColor *string `json:"accent_color"`
+}
+
+type templatesJSON struct {
+	Subject *string `json:"subject"`
+	HTML    *string `json:"html"`
+	Text    *string `json:"text"`
+}
+
+type settingsJSON struct {
+	Object         string        `json:"object"`
+	InviteTTLHours int           `json:"invite_ttl_hours"`
+	Roles          []string      `json:"roles"`
+	Branding       brandingJSON  `json:"branding"`
+	EmailTemplates templatesJSON `json:"email_templates"`
+	PortalURL      *string       `json:"portal_url"`
+	UpdatedAt      *time.Time    `json:"updated_at"`
+}
+
+func settingsOut(s partners.Settings) settingsJSON {
+	return settingsJSON{
+		Object: "settings", InviteTTLHours: s.InviteTTLHours, Roles: s.Roles,
+		Branding:       brandingJSON{LogoURL: nullable(s.Branding.LogoURL), AccentColor: nullable(s.Branding.AccentColor)},
+		EmailTemplates: templatesJSON{Subject: nullable(s.Email.Subject), HTML: nullable(s.Email.HTML), Text: nullable(s.Email.Text)},
+		PortalURL:      nullable(s.PortalURL), UpdatedAt: timeOrNull(s.UpdatedAt),
+	}
+}
+
+// putSettingsJSON is the body of PUT /v1/settings: the whole settings; a
+// field left out takes its default.
+type putSettingsJSON struct {
+	InviteTTLHours *int           `json:"invite_ttl_hours"`
+	Roles          []string       `json:"roles"`
+	Branding       *brandingJSON  `json:"branding"`
+	EmailTemplates *templatesJSON `json:"email_templates"`
+	PortalURL      *string        `json:"portal_url"`
+}
+
+// GetSettings handles GET /v1/settings.
+func (a *API) GetSettings(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return a.serveTenant(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
+		s, err := a.Invitations.GetSettings(ctx)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, settingsOut(s), nil
+	})
+}
+
+// UpdateSettings handles PUT /v1/settings (admin keys).
+func (a *API) UpdateSettings(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return a.serveTenant(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
+		var in putSettingsJSON
+		if err := r.decodeJSON(&in); err != nil {
+			return 0, nil, err
+		}
+		s := partners.DefaultSettings()
+		if in.InviteTTLHours != nil {
+			s.InviteTTLHours = *in.InviteTTLHours
+		}
+		if in.Roles != nil {
+			s.Roles = in.Roles
+		}
+		if b := in.Branding; b != nil {
+			s.Branding = partners.Branding{LogoURL: deref(b.LogoURL), AccentColor: deref(b.AccentColor)}
+		}
+		if t := in.EmailTemplates; t != nil {
+			s.Email = emails.Templates{Subject: deref(t.Subject), HTML: deref(t.HTML), Text: deref(t.Text)}
+		}
+		s.PortalURL = deref(in.PortalURL)
+		saved, err := a.Invitations.UpdateSettings(ctx, s)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, settingsOut(saved), nil
+	})
+}

@@ -1,0 +1,89 @@
+package dynamostore
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/partnerinvites/partnerinvites/internal/partners"
+)
+
+// pageQuery is a listing query and the partition its positions must lie in.
+type pageQuery struct {
+	in           *dynamodb.QueryInput
+	wantPK       string
+	wantGSI1PK   string // "" for queries of the table itself
+	wantSKPrefix string // "" for any
+}
+
+// listPosition is where a listing stopped: the keys of the last item returned.
+type listPosition struct {
+	PK     string `json:"pk"`
+	SK     string `json:"sk"`
+	GSI1PK string `json:"g1pk,omitempty"`
+	GSI1SK string `json:"g1sk,omitempty"`
+}
+
+// queryPage returns up to limit items after position and the position of the
+// last one if more follow. DynamoDB applies Limit before the filter, so it
+// reads on until it has limit+1 matches or the partition ends: has_more is
+// then exact, with no empty last page.
+func (s *Store) queryPage(ctx context.Context, q pageQuery, position string, limit int) ([]map[string]types.AttributeValue, string, error) {
+	in := *q.in
+	in.Limit = aws.Int32(int32(limit + 1))
+	if position != "" {
+		start, err := q.decodePosition(position)
+		if err != nil {
+			return nil, "", err
+		}
+		in.ExclusiveStartKey = start
+	}
+	var items []map[string]types.AttributeValue
+	for {
+		page, err := s.db.Query(ctx, &in)
+		if err != nil {
+			return nil, "", err
+		}
+		items = append(items, page.Items...)
+		if len(items) > limit || page.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+	if len(items) <= limit {
+		return items, "", nil
+	}
+	items = items[:limit]
+	last := items[limit-1]
+	b, _ := json.Marshal(listPosition{PK: sOf(last["PK"]), SK: sOf(last["SK"]), GSI1PK: sOf(last["GSI1PK"]), GSI1SK: sOf(last["GSI1SK"])})
+	return items, string(b), nil
+}
+
+func sOf(v types.AttributeValue) string {
+	if s, ok := v.(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}
+
+// decodePosition turns a position back into a start key, refusing any that
+// does not lie in the query's partition: positions are sealed into cursors,
+// so this is a second line of defence.
+func (q pageQuery) decodePosition(position string) (map[string]types.AttributeValue, error) {
+	invalid := partners.InvalidField("cursor", "invalid_cursor", "cursor is not a cursor this list returned.")
+	var p listPosition
+	if err := json.Unmarshal([]byte(position), &p); err != nil || p.PK != q.wantPK || p.GSI1PK != q.wantGSI1PK {
+		return nil, invalid
+	}
+	if len(p.SK) < len(q.wantSKPrefix) || p.SK[:len(q.wantSKPrefix)] != q.wantSKPrefix {
+		return nil, invalid
+	}
+	key := map[string]types.AttributeValue{"PK": str(p.PK), "SK": str(p.SK)}
+	if q.wantGSI1PK != "" {
+		key["GSI1PK"], key["GSI1SK"] = str(p.GSI1PK), str(p.GSI1SK)
+	}
+	return key, nil
+}

@@ -1,0 +1,306 @@
+// Package emails renders the invitation email: an embedded default
+// (subject, HTML and plain text) or a tenant's own templates.
+//
+// Tenant-authored templates are a security boundary. They are parsed alone
+// (no files, no other templates to include), get no functions beyond the
+// template packages' builtins, and run against the fixed Data struct, which
+// has no methods and no function fields. HTML goes through html/template, so
+// every value is escaped for where it lands; subject and text through
+// text/template.
+package emails
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"regexp"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+	"time"
+)
+
+//go:embed templates/*.tmpl
+var defaults embed.FS
+
+// Data is everything a template can show.
+type Data struct {
+	TenantName  string
+	PartnerName string
+	InviterName string
+	FirstName   string
+	LastName    string
+	Email       string
+	Role        string
+	Link        string
+	// ExpiresIn is the link's lifetime in words: "48 hours", "3 days".
+	ExpiresIn string
+	// ExpiresAt is the moment the link dies, in UTC: "Thu, 26 Nov 2026 15:04 UTC".
+	ExpiresAt   string
+	LogoURL     string
+	AccentColor string
+}
+
+// Templates are a tenant's own templates; an empty one means the default.
+type Templates struct {
+	Subject string
+	HTML    string
+	Text    string
+}
+
+// Message is a rendered email.
+type Message struct {
+	Subject string
+	HTML    string
+	Text    string
+}
+
+// Limits on tenant templates, in bytes.
+const (
+	MaxSubjectLen = 1000
+	MaxHTMLLen    = 100_000
+	MaxTextLen    = 50_000
+)
+
+// DefaultAccentColor colours the button when a tenant has set none.
+const DefaultAccentColor = "#2f6fed"
+
+// Default returns the built-in templates.
+func Default() Templates {
+	read := func(name string) string {
+		b, err := defaults.ReadFile("templates/" + name)
+		if err != nil {
+			panic("emails: embedded template missing: " + name) // a build defect, not input
+		}
+		return string(b)
+	}
+	return Templates{
+		Subject: read("invitation.subject.tmpl"),
+		HTML:    read("invitation.html.tmpl"),
+		Text:    read("invitation.txt.tmpl"),
+	}
+}
+
+// withDefaults fills the parts a tenant left empty.
+func (t Templates) withDefaults() Templates {
+	d := Default()
+	if strings.TrimSpace(t.Subject) != "" {
+		d.Subject = t.Subject
+	}
+	if strings.TrimSpace(t.HTML) != "" {
+		d.HTML = t.HTML
+	}
+	if strings.TrimSpace(t.Text) != "" {
+		d.Text = t.Text
+	}
+	return d
+}
+
+// Render renders the invitation email for d with the tenant's templates.
+func Render(custom Templates, d Data) (Message, error) {
+	t := custom.withDefaults()
+	if d.AccentColor == "" {
+		d.AccentColor = DefaultAccentColor
+	}
+	subject, err := renderText("subject", t.Subject, d)
+	if err != nil {
+		return Message{}, err
+	}
+	text, err := renderText("text", t.Text, d)
+	if err != nil {
+		return Message{}, err
+	}
+	tmpl, err := htmltemplate.New("html").Option("missingkey=error").Parse(t.HTML)
+	if err != nil {
+		return Message{}, fmt.Errorf("parse html template: %w", err)
+	}
+	var html bytes.Buffer
+	if err := tmpl.Execute(&html, d); err != nil {
+		return Message{}, fmt.Errorf("render html template: %w", err)
+	}
+	// A subject is one line: newlines would break the header.
+	subject = strings.Join(strings.Fields(subject), " ")
+	return Message{Subject: subject, HTML: html.String(), Text: text}, nil
+}
+
+func renderText(name, src string, d Data) (string, error) {
+	tmpl, err := texttemplate.New(name).Option("missingkey=error").Parse(src)
+	if err != nil {
+		return "", fmt.Errorf("parse %s template: %w", name, err)
+	}
+	var b bytes.Buffer
+	if err := tmpl.Execute(&b, d); err != nil {
+		return "", fmt.Errorf("render %s template: %w", name, err)
+	}
+	return b.String(), nil
+}
+
+// Problem is what is wrong with one of a tenant's templates, and where.
+type Problem struct {
+	Part    string // "subject", "html" or "text"
+	Line    int
+	Column  int
+	Message string
+}
+
+func (p Problem) String() string {
+	return fmt.Sprintf("line %d, column %d: %s", p.Line, p.Column, p.Message)
+}
+
+// Check parses and test-renders a tenant's templates, so that a broken one is
+// refused when it is saved rather than when an invitation is sent.
+func Check(custom Templates) []Problem {
+	var problems []Problem
+	parts := []struct {
+		name, src string
+		max       int
+		html      bool
+	}{
+		{"subject", custom.Subject, MaxSubjectLen, false},
+		{"html", custom.HTML, MaxHTMLLen, true},
+		{"text", custom.Text, MaxTextLen, false},
+	}
+	sample := SampleData()
+	for _, p := range parts {
+		if strings.TrimSpace(p.src) == "" {
+			continue
+		}
+		if len(p.src) > p.max {
+			problems = append(problems, Problem{Part: p.name, Line: 1, Column: 1, Message: fmt.Sprintf("the template is longer than %d bytes", p.max)})
+			continue
+		}
+		if prob, ok := checkOne(p.name, p.src, p.html, sample); !ok {
+			problems = append(problems, prob)
+		}
+	}
+	if len(problems) == 0 && strings.TrimSpace(custom.Subject) != "" {
+		if m, err := Render(custom, sample); err == nil && m.Subject == "" {
+			problems = append(problems, Problem{Part: "subject", Line: 1, Column: 1, Message: "the subject renders empty"})
+		}
+	}
+	return problems
+}
+
+func checkOne(name, src string, html bool, sample Data) (Problem, bool) {
+	var execute func() error
+	var parseErr error
+	if html {
+		t, err := htmltemplate.New(name).Option("missingkey=error").Parse(src)
+		parseErr = err
+		execute = func() error { return t.Execute(&bytes.Buffer{}, sample) }
+	} else {
+		t, err := texttemplate.New(name).Option("missingkey=error").Parse(src)
+		parseErr = err
+		execute = func() error { return t.Execute(&bytes.Buffer{}, sample) }
+	}
+	if parseErr != nil {
+		line, msg := parseLocation(parseErr)
+		return Problem{Part: name, Line: line, Column: guessColumn(src, line, html), Message: msg}, false
+	}
+	if err := execute(); err != nil {
+		line, col, msg := execLocation(err)
+		return Problem{Part: name, Line: line, Column: col, Message: msg}, false
+	}
+	return Problem{}, true
+}
+
+// Template errors read "template: NAME:LINE: message" when parsing and
+// "template: NAME:LINE:COL: executing … message" when executing.
+var (
+	parseErrRE = regexp.MustCompile(`^(?:html/)?template: [^:]+:(\d+): (.*)$`)
+	execErrRE  = regexp.MustCompile(`^(?:html/)?template: [^:]+:(\d+):(\d+): (?:executing "[^"]*" at <[^>]*>: )?(.*)$`)
+)
+
+func parseLocation(err error) (int, string) {
+	if m := parseErrRE.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return line, m[2]
+	}
+	return 1, strings.TrimPrefix(err.Error(), "template: ")
+}
+
+func execLocation(err error) (int, int, string) {
+	if m := execErrRE.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		col, _ := strconv.Atoi(m[2])
+		return line, col + 1, m[3] // Go counts columns from 0
+	}
+	line, msg := parseLocation(err)
+	return line, 1, msg
+}
+
+// guessColumn finds the column of the action that breaks a line: Go's parse
+// errors name the line only. It is the first {{ on the line whose action
+// does not parse on its own (or, closing a block, with an {{end}}); failing
+// that, the first {{ on the line.
+func guessColumn(src string, line int, html bool) int {
+	lines := strings.Split(src, "\n")
+	if line < 1 || line > len(lines) {
+		return 1
+	}
+	text := lines[line-1]
+	first := 0
+	for i := 0; ; {
+		j := strings.Index(text[i:], "{{")
+		if j < 0 {
+			break
+		}
+		start := i + j
+		if first == 0 {
+			first = start + 1
+		}
+		end := strings.Index(text[start:], "}}")
+		action := text[start:]
+		if end >= 0 {
+			action = text[start : start+end+2]
+		}
+		if !parses(action, html) && !parses(action+"{{end}}", html) {
+			return len([]rune(text[:start])) + 1
+		}
+		i = start + 2
+	}
+	if first == 0 {
+		return 1
+	}
+	return len([]rune(text[:first-1])) + 1
+}
+
+func parses(src string, html bool) bool {
+	var err error
+	if html {
+		_, err = htmltemplate.New("x").Parse(src)
+	} else {
+		_, err = texttemplate.New("x").Parse(src)
+	}
+	return err == nil
+}
+
+// SampleData is what templates are test-rendered with.
+func SampleData() Data {
+	expires := time.Date(2026, 11, 26, 15, 4, 0, 0, time.UTC)
+	return Data{
+		TenantName: "Acme SaaS", PartnerName: "Globex Resellers", InviterName: "Acme SaaS",
+		FirstName: "Ada", LastName: "Lovelace", Email: "ada@globex.example", Role: "admin",
+		Link: "https://partners.acme.example/activate/sample", ExpiresIn: "48 hours",
+		ExpiresAt: FormatExpiry(expires), AccentColor: DefaultAccentColor,
+	}
+}
+
+// FormatExpiry writes an expiry for people: "Thu, 26 Nov 2026 15:04 UTC".
+func FormatExpiry(t time.Time) string {
+	return t.UTC().Format("Mon, 02 Jan 2006 15:04 UTC")
+}
+
+// Lifetime writes a link's lifetime in words: "1 hour", "48 hours", "3 days".
+func Lifetime(d time.Duration) string {
+	hours := int(d.Round(time.Hour) / time.Hour)
+	switch {
+	case hours <= 1:
+		return "1 hour"
+	case hours > 48 && hours%24 == 0:
+		return strconv.Itoa(hours/24) + " days"
+	default:
+		return strconv.Itoa(hours) + " hours"
+	}
+}

@@ -1,0 +1,84 @@
+package emails
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestDefaultTemplatesRender(t *testing.T) {
+	d := SampleData()
+	d.PartnerName = `Globex <script>alert(1)</script>`
+	m, err := Render(Templates{}, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for part, body := range map[string]string{"text": m.Text, "html": m.HTML} {
+		for _, want := range []string{d.Link, "48 hours", "Thu, 26 Nov 2026 15:04 UTC", "Acme SaaS"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s does not contain %q", part, want)
+			}
+		}
+	}
+	if strings.Contains(m.HTML, "<script>") || !strings.Contains(m.HTML, "&lt;script&gt;") {
+		t.Errorf("partner name not escaped in HTML:\n%s", m.HTML)
+	}
+	if m.Subject == "" || strings.Contains(m.Subject, "\n") {
+		t.Errorf("subject %q", m.Subject)
+	}
+}
+
+func TestCustomTemplates(t *testing.T) {
+	m, err := Render(Templates{Subject: "Join {{.PartnerName}}\n", Text: "Go to {{.Link}}"}, SampleData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != "Join Globex Resellers" || m.Text != "Go to https://partners.acme.example/activate/sample" {
+		t.Errorf("got %+v", m)
+	}
+	if !strings.Contains(m.HTML, "Accept invitation") {
+		t.Error("the default HTML was not used for the part left empty")
+	}
+}
+
+func TestCheckNamesLineAndColumn(t *testing.T) {
+	tests := []struct {
+		name string
+		in   Templates
+		want []Problem
+	}{
+		{"fine", Templates{Subject: "Hi {{.FirstName}}", HTML: "<p>{{.Link}}</p>", Text: "{{if .FirstName}}x{{end}}"}, nil},
+		{"unknown field", Templates{HTML: "<p>\n  Hello {{.Nickname}}</p>"}, []Problem{{Part: "html", Line: 2, Column: 11}}},
+		{"unclosed action", Templates{Text: "line one\nsee {{.Link}} and {{.Role"}, []Problem{{Part: "text", Line: 2, Column: 19}}},
+		{"bad function", Templates{Subject: "{{exec .Link}}"}, []Problem{{Part: "subject", Line: 1, Column: 1}}},
+		{"unclosed if", Templates{Text: "a\n{{if .FirstName}}b"}, []Problem{{Part: "text", Line: 2, Column: 1}}},
+		{"include", Templates{HTML: `{{template "other"}}`}, []Problem{{Part: "html", Line: 1, Column: 1}}},
+		{"empty subject", Templates{Subject: "{{if false}}x{{end}}"}, []Problem{{Part: "subject", Line: 1, Column: 1}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Check(tt.in)
+			for i := range got {
+				if got[i].Message == "" {
+					t.Errorf("problem without a message: %+v", got[i])
+				}
+				got[i].Message = ""
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLifetime(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		time.Hour: "1 hour", 48 * time.Hour: "48 hours", 72 * time.Hour: "3 days", 30 * time.Hour: "30 hours", 720 * time.Hour: "30 days",
+	} {
+		if got := Lifetime(d); got != want {
+			t.Errorf("Lifetime(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -1,0 +1,207 @@
+package partners
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// Limits of one bulk request.
+const (
+	MaxBulkInvites  = 1000
+	MaxImportRows   = 10_000
+	bulkConcurrency = 16
+)
+
+// BulkEntry is one person of a bulk invite or a CSV row.
+type BulkEntry struct {
+	// Input is what the tenant sent for this entry, for the result.
+	Input string
+	// Row is the CSV line (header = 1); 0 for a JSON list.
+	Row       int
+	Email     string
+	Role      string
+	FirstName string
+	LastName  string
+	Phone     string
+	JobTitle  string
+	// Problem, when set, is why the entry could not even be read.
+	Problem *FieldError
+}
+
+// BulkOptions apply to every entry of a bulk request.
+type BulkOptions struct {
+	// Role is used for entries that name none.
+	Role           string
+	SendEmail      bool
+	ExpiresInHours int
+	RedirectURL    string
+	InviterName    string
+	// DryRun reports what would happen and writes nothing.
+	DryRun bool
+}
+
+// BulkStatus says what happened to one entry.
+type BulkStatus string
+
+// The bulk statuses.
+const (
+	BulkCreated BulkStatus = "created"
+	BulkResent  BulkStatus = "resent"
+	BulkError   BulkStatus = "error"
+)
+
+// BulkResult is the outcome of one entry, in the order sent.
+type BulkResult struct {
+	Entry  BulkEntry
+	Status BulkStatus
+	// Result is set for created and resent entries.
+	Result InviteResult
+	// Err is set for entries in error: an *Error saying why.
+	Err *Error
+}
+
+// BulkReport is the outcome of a bulk request.
+type BulkReport struct {
+	DryRun  bool
+	Results []BulkResult
+	Created int
+	Resent  int
+	Errors  int
+}
+
+// InviteMany invites many people to one partner. Each entry succeeds or
+// fails on its own (partial success); none is dropped silently.
+func (s *Service) InviteMany(ctx context.Context, partnerID string, entries []BulkEntry, opts BulkOptions) (BulkReport, error) {
+	ic, err := s.newInviteContext(ctx, partnerID)
+	if err != nil {
+		return BulkReport{}, err
+	}
+	var fe fieldErrors
+	switch {
+	case len(entries) == 0:
+		fe.add("emails", "required", "emails must name at least one address.")
+	case len(entries) > MaxBulkInvites:
+		return BulkReport{}, Errorf(TooLarge, "At most %d addresses per request; use the CSV import for more.", MaxBulkInvites)
+	}
+	if opts.Role != "" && !ic.settings.HasRole(opts.Role) {
+		fe.add("role", "unknown_role", fmt.Sprintf("role must be one of your roles: %s.", strings.Join(ic.settings.Roles, ", ")))
+	}
+	if err := fe.err(); err != nil {
+		return BulkReport{}, err
+	}
+	return s.inviteAll(ctx, ic, entries, opts), nil
+}
+
+// ImportCSV invites the people of a CSV file to one partner (see
+// ParseInvitationCSV for the format). Each row succeeds or fails on its own.
+func (s *Service) ImportCSV(ctx context.Context, partnerID string, data []byte, opts BulkOptions) (BulkReport, error) {
+	ic, err := s.newInviteContext(ctx, partnerID)
+	if err != nil {
+		return BulkReport{}, err
+	}
+	entries, err := ParseInvitationCSV(data)
+	if err != nil {
+		return BulkReport{}, err
+	}
+	return s.inviteAll(ctx, ic, entries, opts), nil
+}
+
+// inviteAll checks every entry, refuses repeats, and invites the rest with
+// bounded concurrency (distinct emails never race each other).
+func (s *Service) inviteAll(ctx context.Context, ic inviteContext, entries []BulkEntry, opts BulkOptions) BulkReport {
+	report := BulkReport{DryRun: opts.DryRun, Results: make([]BulkResult, len(entries))}
+	inputs := make([]InviteInput, len(entries))
+	firstSeen := map[string]int{}
+	var todo []int
+	for i, e := range entries {
+		report.Results[i].Entry = e
+		if e.Problem != nil {
+			report.Results[i].fail(&Error{Kind: Invalid, Message: e.Problem.Message, Fields: []FieldError{*e.Problem}})
+			continue
+		}
+		in := InviteInput{
+			Email: e.Email, FirstName: e.FirstName, LastName: e.LastName, Phone: e.Phone, JobTitle: e.JobTitle,
+			Role: e.Role, SendEmail: opts.SendEmail, ExpiresInHours: opts.ExpiresInHours,
+			RedirectURL: opts.RedirectURL, InviterName: opts.InviterName,
+		}
+		if in.Role == "" {
+			in.Role = opts.Role
+		}
+		var fe fieldErrors
+		checkInvite(&fe, "", &in, ic)
+		if err := fe.err(); err != nil {
+			var e *Error
+			errors.As(err, &e)
+			report.Results[i].fail(e)
+			continue
+		}
+		key := NormalizeEmail(in.Email)
+		if first, dup := firstSeen[key]; dup {
+			where := fmt.Sprintf("entry %d", first+1)
+			if row := entries[first].Row; row > 0 {
+				where = fmt.Sprintf("row %d", row)
+			}
+			report.Results[i].fail(&Error{Kind: Invalid, Message: fmt.Sprintf("%s appears twice; see %s.", in.Email, where),
+				Fields: []FieldError{{Field: "email", Code: "duplicate", Message: fmt.Sprintf("%s appears twice; see %s.", in.Email, where)}}})
+			continue
+		}
+		firstSeen[key] = i
+		inputs[i] = in
+		todo = append(todo, i)
+	}
+
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(bulkConcurrency, len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				res, err := s.invite(ctx, ic, inputs[i], opts.DryRun)
+				if err != nil {
+					report.Results[i].fail(itemError(err))
+					continue
+				}
+				report.Results[i].Result = res
+				report.Results[i].Status = BulkCreated
+				if res.Outcome == OutcomeResent {
+					report.Results[i].Status = BulkResent
+				}
+			}
+		}()
+	}
+	for _, i := range todo {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+
+	for _, r := range report.Results {
+		switch r.Status {
+		case BulkCreated:
+			report.Created++
+		case BulkResent:
+			report.Resent++
+		default:
+			report.Errors++
+		}
+	}
+	return report
+}
+
+func (r *BulkResult) fail(e *Error) {
+	r.Status, r.Err = BulkError, e
+}
+
+// itemError turns an invite's error into what its entry reports. Internal
+// errors say only that the entry can be retried; the cause is in the logs.
+func itemError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) && e.Kind != Internal {
+		return e
+	}
+	return &Error{Kind: Internal, Message: "This entry failed on our side; send it again.", Err: err}
+}

@@ -1,0 +1,148 @@
+package partners
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/partnerinvites/partnerinvites/internal/emails"
+)
+
+// Settings are a tenant's choices about invitations.
+type Settings struct {
+	// InviteTTLHours is the default lifetime of an activation link.
+	InviteTTLHours int
+	// Roles are the roles partner users can be given; the first is the one a
+	// partner's primary contact gets unless the tenant has an "admin" role.
+	Roles []string
+	// Branding colours and marks the emails and activation pages.
+	Branding Branding
+	// Email holds the tenant's own templates; empty parts use the defaults.
+	Email emails.Templates
+	// PortalURL is where activated users are sent.
+	PortalURL string
+	UpdatedAt time.Time
+}
+
+// Branding is how a tenant's emails and pages look.
+type Branding struct {
+	LogoURL     string
+	AccentColor string // #rrggbb
+}
+
+// Defaults and limits of settings.
+const (
+	DefaultInviteTTLHours = 48
+	MinInviteTTLHours     = 1
+	MaxInviteTTLHours     = 720
+	maxRoles              = 20
+)
+
+// DefaultSettings are what a tenant has before it saves any.
+func DefaultSettings() Settings {
+	return Settings{InviteTTLHours: DefaultInviteTTLHours, Roles: []string{"admin", "member"}}
+}
+
+// HasRole reports whether role is one of the tenant's roles.
+func (s Settings) HasRole(role string) bool {
+	for _, r := range s.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// PrimaryContactRole is the role a partner's primary contact is invited with.
+func (s Settings) PrimaryContactRole() string {
+	if s.HasRole("admin") {
+		return "admin"
+	}
+	return s.Roles[0]
+}
+
+var (
+	roleRE  = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,49}$`)
+	colorRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+)
+
+// normalizeSettings checks settings and reports every bad field at once.
+func normalizeSettings(s *Settings) error {
+	var fe fieldErrors
+	if s.InviteTTLHours < MinInviteTTLHours || s.InviteTTLHours > MaxInviteTTLHours {
+		fe.add("invite_ttl_hours", "out_of_range", fmt.Sprintf("invite_ttl_hours must be between %d and %d.", MinInviteTTLHours, MaxInviteTTLHours))
+	}
+	switch {
+	case len(s.Roles) == 0:
+		fe.add("roles", "required", "roles must name at least one role.")
+	case len(s.Roles) > maxRoles:
+		fe.add("roles", "too_many", fmt.Sprintf("roles may hold at most %d roles.", maxRoles))
+	}
+	seen := map[string]bool{}
+	for i, r := range s.Roles {
+		field := fmt.Sprintf("roles[%d]", i)
+		r = strings.TrimSpace(r)
+		s.Roles[i] = r
+		switch {
+		case !roleRE.MatchString(r):
+			fe.add(field, "invalid_role", "a role is 1 to 50 lower-case letters, digits, - or _, starting with a letter.")
+		case seen[r]:
+			fe.add(field, "duplicate", "roles must not repeat "+r+".")
+		}
+		seen[r] = true
+	}
+	s.Branding.LogoURL = strings.TrimSpace(s.Branding.LogoURL)
+	checkHTTPSURL(&fe, "branding.logo_url", s.Branding.LogoURL)
+	if c := strings.TrimSpace(s.Branding.AccentColor); c != "" && !colorRE.MatchString(c) {
+		fe.add("branding.accent_color", "invalid_color", "branding.accent_color must be a colour like #2f6fed.")
+	} else {
+		s.Branding.AccentColor = strings.ToLower(c)
+	}
+	s.PortalURL = strings.TrimSpace(s.PortalURL)
+	checkHTTPSURLOrLocal(&fe, "portal_url", s.PortalURL)
+	for _, p := range emails.Check(s.Email) {
+		fe.add("email_templates."+p.Part, "invalid_template", p.String())
+	}
+	return fe.err()
+}
+
+// SettingsStore keeps tenants' settings.
+type SettingsStore interface {
+	// GetSettings returns a tenant's settings, or DefaultSettings if it saved none.
+	GetSettings(ctx context.Context, tenantID string) (Settings, error)
+	// PutSettings replaces a tenant's settings.
+	PutSettings(ctx context.Context, tenantID string, s Settings) error
+}
+
+// GetSettings returns the caller's settings.
+func (s *Service) GetSettings(ctx context.Context) (Settings, error) {
+	caller, err := authorize(ctx, PermRead)
+	if err != nil {
+		return Settings{}, err
+	}
+	st, err := s.Settings.GetSettings(ctx, caller.TenantID)
+	if err != nil {
+		return Settings{}, fmt.Errorf("get settings: %w", err)
+	}
+	return st, nil
+}
+
+// UpdateSettings replaces the caller's settings (admin keys only). A
+// template that does not parse or render is refused with its line and
+// column.
+func (s *Service) UpdateSettings(ctx context.Context, next Settings) (Settings, error) {
+	caller, err := authorize(ctx, PermManageSettings)
+	if err != nil {
+		return Settings{}, err
+	}
+	if err := normalizeSettings(&next); err != nil {
+		return Settings{}, err
+	}
+	next.UpdatedAt = timestamp(s.Clock)
+	if err := s.Settings.PutSettings(ctx, caller.TenantID, next); err != nil {
+		return Settings{}, fmt.Errorf("put settings: %w", err)
+	}
+	return next, nil
+}
