@@ -1,6 +1,7 @@
 package apigw_test
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -55,6 +56,10 @@ func TestCreateAndGetPartner(t *testing.T) {
 	wantStatus(t, created, http.StatusCreated)
 	p := created.JSON(t)
 	id := p["id"].(string)
+	if inv, ok := p["primary_contact_invitation"].(map[string]any); !ok || inv["email"] != "Ada@Acme.example" {
+		t.Errorf("the primary contact was not invited: %v", p["primary_contact_invitation"])
+	}
+	delete(p, "primary_contact_invitation")
 	got := api.Do(t, "GET", "/v1/partners/"+id, key, nil)
 	wantStatus(t, got, http.StatusOK)
 	if diff := cmp.Diff(p, got.JSON(t)); diff != "" {
@@ -342,3 +347,5 @@ func TestPatchPartner(t *testing.T) {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
 }
+
+func asError(err error, target **partners.Error) bool { return errors.As(err, target) }

@@ -104,7 +104,7 @@ func TestEventsMatchSamples(t *testing.T) {
 		"resend-invitation":      sampleRequest("POST", "/v1/invitations/inv_01JD0000000000000000000001/resend", `{"send_email":true}`),
 		"revoke-invitation":      sampleRequest("POST", "/v1/invitations/inv_01JD0000000000000000000001/revoke", ""),
 		"get-settings":           sampleRequest("GET", "/v1/settings", ""),
-		"update-settings": sampleRequest("PUT", "/v1/settings", `{"invite_ttl_hours":72,"roles":["admin","member"],"branding":{"accent_color":"#2f6fed"}}`),
+		"update-settings":        sampleRequest("PUT", "/v1/settings", `{"invite_ttl_hours":72,"roles":["admin","member"],"branding":{"accent_color":"#2f6fed"}}`),
 	}
 	for _, fn := range apigw.Functions() {
 		if fn != apigw.AuthorizerFunction && fn != apigw.SendInvitationEmailFunction && requests[fn] == nil {

@@ -3,6 +3,7 @@ package partners
 import (
 	"context"
 	"fmt"
+	mathrand "math/rand/v2"
 	"net/url"
 	"strings"
 	"time"
@@ -131,7 +132,17 @@ func (s *Service) InviteUser(ctx context.Context, partnerID string, in InviteInp
 
 // maxInviteAttempts bounds the retries of an invite that races another
 // request on the same email.
-const maxInviteAttempts = 4
+const maxInviteAttempts = 6
+
+// raceBackoff waits a little, randomly, before an invite that lost a race
+// decides again, so that racers do not collide in lock step.
+func raceBackoff(ctx context.Context, attempt int) {
+	d := time.Duration(attempt*(5+mathrand.IntN(20))) * time.Millisecond
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
 
 // invite applies the rules of one invite: an email belongs to one partner per
 // tenant; a pending invitation is replaced; an active user cannot be invited
@@ -145,6 +156,7 @@ func (s *Service) invite(ctx context.Context, ic inviteContext, in InviteInput, 
 		case IsKind(err, NotFound):
 			res, err := s.createInvitation(ctx, ic, in, nil, dryRun)
 			if err == ErrEmailClaimed {
+				raceBackoff(ctx, attempt)
 				continue // another request claimed it first: decide again
 			}
 			return res, err
@@ -176,11 +188,13 @@ func (s *Service) invite(ctx context.Context, ic inviteContext, in InviteInput, 
 			res, err = s.createInvitation(ctx, ic, in, &user, dryRun)
 		}
 		if isRace(err) {
+			raceBackoff(ctx, attempt)
 			continue
 		}
 		return res, err
 	}
-	return InviteResult{}, Errorf(Conflict, "%s is being changed by other requests; retry.", in.Email)
+	return InviteResult{}, &Error{Kind: Conflict, Message: fmt.Sprintf("%s is being changed by other requests; retry.", in.Email),
+		Details: map[string]any{"code": "concurrent_change"}}
 }
 
 // errRace marks a write that lost a race; invite decides again.
