@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -18,6 +19,11 @@ const (
 	ctxRole      = "role"
 	ctxAuthError = "auth_error"
 )
+
+// AuthorizerCacheTTL is how long API Gateway (and the local gateway) reuse
+// the authorizer's answer for one Authorization header: it bounds how long a
+// revoked key may still pass.
+const AuthorizerCacheTTL = 60 * time.Second
 
 // KeyAuthenticator turns an API key into its principal.
 type KeyAuthenticator interface {

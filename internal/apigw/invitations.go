@@ -235,13 +235,15 @@ type itemErrorJSON struct {
 }
 
 type bulkItemJSON struct {
-	Index      *int            `json:"index,omitempty"`
-	Row        *int            `json:"row,omitempty"`
-	Input      string          `json:"input"`
-	Email      *string         `json:"email"`
-	Status     string          `json:"status"`
-	Invitation *invitationJSON `json:"invitation,omitempty"`
-	Error      *itemErrorJSON  `json:"error,omitempty"`
+	Index         *int            `json:"index,omitempty"`
+	Row           *int            `json:"row,omitempty"`
+	Input         string          `json:"input"`
+	Email         *string         `json:"email"`
+	Status        string          `json:"status"`
+	InvitationID  *string         `json:"invitation_id"`
+	ActivationURL *string         `json:"activation_url,omitempty"`
+	Invitation    *invitationJSON `json:"invitation,omitempty"`
+	Error         *itemErrorJSON  `json:"error,omitempty"`
 }
 
 type bulkJSON struct {
@@ -251,7 +253,10 @@ type bulkJSON struct {
 	Results []bulkItemJSON `json:"results"`
 }
 
-func (a *API) bulkOut(report partners.BulkReport) bulkJSON {
+// bulkOut writes a bulk report. A compact report (CSV imports, up to 10,000
+// rows) gives each row's invitation id and link rather than the whole
+// invitation, to stay well under Lambda's 6 MB response limit.
+func (a *API) bulkOut(report partners.BulkReport, compact bool) bulkJSON {
 	out := bulkJSON{
 		Object: "bulk_result", DryRun: report.DryRun,
 		Summary: map[string]int{"total": len(report.Results), "created": report.Created, "resent": report.Resent, "errors": report.Errors},
@@ -270,8 +275,13 @@ func (a *API) bulkOut(report partners.BulkReport) bulkJSON {
 			item.Status = "would_be_" + string(r.Status)
 		}
 		if r.Status != partners.BulkError && !report.DryRun {
-			inv := a.invitationOut(r.Result.Invitation, r.Result.Link)
-			item.Invitation = &inv
+			item.InvitationID = nullable(r.Result.Invitation.ID)
+			if compact {
+				item.ActivationURL = nullable(r.Result.Link)
+			} else {
+				inv := a.invitationOut(r.Result.Invitation, r.Result.Link)
+				item.Invitation = &inv
+			}
 		}
 		if r.Err != nil {
 			item.Error = itemErrorOut(r.Err)
@@ -317,7 +327,7 @@ func (a *API) InviteMany(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 		if err != nil {
 			return 0, nil, err
 		}
-		return http.StatusOK, a.bulkOut(report), nil
+		return http.StatusOK, a.bulkOut(report, false), nil
 	})
 }
 
@@ -347,7 +357,7 @@ func (a *API) ImportInvitations(ctx context.Context, e events.APIGatewayV2HTTPRe
 		if err != nil {
 			return 0, nil, err
 		}
-		return http.StatusOK, a.bulkOut(report), nil
+		return http.StatusOK, a.bulkOut(report, true), nil
 	})
 }
 

@@ -73,12 +73,16 @@ func (s *Store) GetSettings(ctx context.Context, tenantID string) (partners.Sett
 	if err != nil {
 		return partners.Settings{}, err
 	}
+	return r.domain(), nil
+}
+
+func (r settingsRecord) domain() partners.Settings {
 	return partners.Settings{
 		InviteTTLHours: r.InviteTTLHours, Roles: r.Roles,
 		Branding:  partners.Branding{LogoURL: r.LogoURL, AccentColor: r.AccentColor},
 		Email:     emails.Templates{Subject: r.EmailSubject, HTML: r.EmailHTML, Text: r.EmailText},
 		PortalURL: r.PortalURL, UpdatedAt: r.UpdatedAt,
-	}, nil
+	}
 }
 
 // PutSettings replaces a tenant's settings.

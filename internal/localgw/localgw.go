@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -44,15 +45,25 @@ type Gateway struct {
 	handlers   map[string]lambda.Handler
 	authorizer lambda.Handler
 	log        *slog.Logger
+	// authCache holds the authorizer's answers by Authorization header for
+	// apigw.AuthorizerCacheTTL, as API Gateway's authorizer cache does.
+	authMu    sync.Mutex
+	authCache map[string]cachedAuth
 	// Now and RequestID are replaced by tests that compare events.
 	Now       func() time.Time
 	RequestID func() string
 }
 
+type cachedAuth struct {
+	authorized bool
+	context    map[string]any
+	until      time.Time
+}
+
 // New returns a gateway for the routes; handlers maps function names to
 // Lambda handler functions (anything lambda.NewHandler accepts).
 func New(routes []apigw.Route, handlers map[string]any, log *slog.Logger) (*Gateway, error) {
-	g := &Gateway{routes: routes, handlers: map[string]lambda.Handler{}, log: log, Now: time.Now, RequestID: newRequestID}
+	g := &Gateway{routes: routes, handlers: map[string]lambda.Handler{}, log: log, Now: time.Now, RequestID: newRequestID, authCache: map[string]cachedAuth{}}
 	for _, r := range routes {
 		h, ok := handlers[r.Function]
 		if !ok {
@@ -176,6 +187,23 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 func (g *Gateway) authorize(ctx context.Context, e events.APIGatewayV2HTTPRequest) (bool, map[string]any, error) {
+	identity := e.Headers["authorization"]
+	g.authMu.Lock()
+	cached, ok := g.authCache[identity]
+	g.authMu.Unlock()
+	if ok && time.Now().Before(cached.until) {
+		return cached.authorized, cached.context, nil
+	}
+	authorized, authCtx, err := g.callAuthorizer(ctx, e)
+	if err == nil && apigw.AuthorizerCacheTTL > 0 {
+		g.authMu.Lock()
+		g.authCache[identity] = cachedAuth{authorized: authorized, context: authCtx, until: time.Now().Add(apigw.AuthorizerCacheTTL)}
+		g.authMu.Unlock()
+	}
+	return authorized, authCtx, err
+}
+
+func (g *Gateway) callAuthorizer(ctx context.Context, e events.APIGatewayV2HTTPRequest) (bool, map[string]any, error) {
 	req := events.APIGatewayV2CustomAuthorizerV2Request{
 		Version: "2.0", Type: "REQUEST",
 		RouteArn:       fmt.Sprintf("arn:aws:execute-api:us-east-1:%s:%s/%s/%s%s", AccountID, APIID, Stage, e.RequestContext.HTTP.Method, e.RawPath),

@@ -123,6 +123,7 @@ func TestEventsMatchSamples(t *testing.T) {
 		})
 	}
 	t.Run("authorizer", func(t *testing.T) {
+		gw, rec := newGateway(t) // a fresh authorizer cache
 		gw.ServeHTTP(httptest.NewRecorder(), sampleRequest("GET", "/v1/partners/ptr_01JD0000000000000000000001", ""))
 		compareSample(t, "authorizer.json", rec.authorizer)
 	})

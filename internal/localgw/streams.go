@@ -37,7 +37,9 @@ type StreamPoller struct {
 }
 
 type shard struct {
+	id         string
 	iterator   *string
+	lastSeq    string // the last record handed to the handler successfully
 	pending    []types.Record
 	backoff    time.Duration
 	retryAfter time.Time
@@ -109,7 +111,7 @@ func (p *StreamPoller) refreshShards(ctx context.Context, arn string, shards map
 		if err != nil {
 			return fmt.Errorf("shard iterator of %s: %w", id, err)
 		}
-		shards[id] = &shard{iterator: it.ShardIterator}
+		shards[id] = &shard{id: id, iterator: it.ShardIterator}
 	}
 	return nil
 }
@@ -122,6 +124,13 @@ func (p *StreamPoller) step(ctx context.Context, handler lambda.Handler, arn str
 			return false, nil
 		}
 		out, err := p.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: s.iterator, Limit: aws.Int32(p.BatchSize)})
+		var trimmed *types.TrimmedDataAccessException
+		var expired *types.ExpiredIteratorException
+		if errors.As(err, &trimmed) || errors.As(err, &expired) {
+			// DynamoDB Local answers a fresh shard's first iterator this way;
+			// take a new one, after the last record delivered so none repeats.
+			return false, p.renewIterator(ctx, arn, s)
+		}
 		if err != nil {
 			return false, fmt.Errorf("get records: %w", err)
 		}
@@ -136,12 +145,16 @@ func (p *StreamPoller) step(ctx context.Context, handler lambda.Handler, arn str
 	}
 	failedAt, err := p.invoke(ctx, handler, arn, s.pending)
 	if err == nil && failedAt == "" {
+		s.lastSeq = aws.ToString(s.pending[len(s.pending)-1].Dynamodb.SequenceNumber)
 		s.pending, s.backoff = nil, 0
 		return true, nil
 	}
 	if err == nil {
 		for i, r := range s.pending {
 			if aws.ToString(r.Dynamodb.SequenceNumber) == failedAt {
+				if i > 0 {
+					s.lastSeq = aws.ToString(s.pending[i-1].Dynamodb.SequenceNumber)
+				}
 				s.pending = s.pending[i:]
 				break
 			}
@@ -150,6 +163,19 @@ func (p *StreamPoller) step(ctx context.Context, handler lambda.Handler, arn str
 	s.backoff = min(max(2*s.backoff, 100*time.Millisecond), p.MaxBackoff)
 	s.retryAfter = time.Now().Add(s.backoff)
 	return true, err
+}
+
+func (p *StreamPoller) renewIterator(ctx context.Context, arn string, s *shard) error {
+	in := &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(arn), ShardId: aws.String(s.id), ShardIteratorType: types.ShardIteratorTypeTrimHorizon}
+	if s.lastSeq != "" {
+		in.ShardIteratorType, in.SequenceNumber = types.ShardIteratorTypeAfterSequenceNumber, aws.String(s.lastSeq)
+	}
+	it, err := p.Streams.GetShardIterator(ctx, in)
+	if err != nil {
+		return fmt.Errorf("renew iterator of %s: %w", s.id, err)
+	}
+	s.iterator = it.ShardIterator
+	return nil
 }
 
 func (p *StreamPoller) invoke(ctx context.Context, handler lambda.Handler, arn string, records []types.Record) (string, error) {

@@ -75,16 +75,19 @@ type BulkReport struct {
 // InviteMany invites many people to one partner. Each entry succeeds or
 // fails on its own (partial success); none is dropped silently.
 func (s *Service) InviteMany(ctx context.Context, partnerID string, entries []BulkEntry, opts BulkOptions) (BulkReport, error) {
-	ic, err := s.newInviteContext(ctx, partnerID)
+	if len(entries) > MaxBulkInvites {
+		if _, err := authorize(ctx, PermInvite); err != nil {
+			return BulkReport{}, err
+		}
+		return BulkReport{}, Errorf(TooLarge, "At most %d addresses per request; use the CSV import for more.", MaxBulkInvites)
+	}
+	ic, err := s.newInviteContext(ctx, partnerID, entryEmails(entries))
 	if err != nil {
 		return BulkReport{}, err
 	}
 	var fe fieldErrors
-	switch {
-	case len(entries) == 0:
+	if len(entries) == 0 {
 		fe.add("emails", "required", "emails must name at least one address.")
-	case len(entries) > MaxBulkInvites:
-		return BulkReport{}, Errorf(TooLarge, "At most %d addresses per request; use the CSV import for more.", MaxBulkInvites)
 	}
 	if opts.Role != "" && !ic.settings.HasRole(opts.Role) {
 		fe.add("role", "unknown_role", fmt.Sprintf("role must be one of your roles: %s.", strings.Join(ic.settings.Roles, ", ")))
@@ -98,15 +101,28 @@ func (s *Service) InviteMany(ctx context.Context, partnerID string, entries []Bu
 // ImportCSV invites the people of a CSV file to one partner (see
 // ParseInvitationCSV for the format). Each row succeeds or fails on its own.
 func (s *Service) ImportCSV(ctx context.Context, partnerID string, data []byte, opts BulkOptions) (BulkReport, error) {
-	ic, err := s.newInviteContext(ctx, partnerID)
-	if err != nil {
+	if _, err := authorize(ctx, PermInvite); err != nil {
 		return BulkReport{}, err
 	}
 	entries, err := ParseInvitationCSV(data)
 	if err != nil {
 		return BulkReport{}, err
 	}
+	ic, err := s.newInviteContext(ctx, partnerID, entryEmails(entries))
+	if err != nil {
+		return BulkReport{}, err
+	}
 	return s.inviteAll(ctx, ic, entries, opts), nil
+}
+
+func entryEmails(entries []BulkEntry) []string {
+	emails := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if e.Problem == nil {
+			emails = append(emails, e.Email)
+		}
+	}
+	return emails
 }
 
 // inviteAll checks every entry, refuses repeats, and invites the rest with
@@ -153,31 +169,57 @@ func (s *Service) inviteAll(ctx context.Context, ic inviteContext, entries []Bul
 		todo = append(todo, i)
 	}
 
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(bulkConcurrency, len(todo)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				res, err := s.invite(ctx, ic, inputs[i], opts.DryRun)
-				if err != nil {
-					report.Results[i].fail(itemError(err))
-					continue
-				}
-				report.Results[i].Result = res
-				report.Results[i].Status = BulkCreated
-				if res.Outcome == OutcomeResent {
-					report.Results[i].Status = BulkResent
-				}
-			}
-		}()
-	}
+	// Emails nobody has claimed are written many to a transaction; the rest
+	// (re-invites, and any batch that lost a race) go one by one.
+	var fresh, single []int
 	for _, i := range todo {
-		work <- i
+		if _, claimed := ic.claims[NormalizeEmail(inputs[i].Email)]; claimed || ic.claims == nil {
+			single = append(single, i)
+		} else {
+			fresh = append(fresh, i)
+		}
 	}
-	close(work)
-	wg.Wait()
+	var mu sync.Mutex
+	var jobs []func()
+	for start := 0; start < len(fresh); start += MaxInvitationsPerWrite {
+		batch := fresh[start:min(start+MaxInvitationsPerWrite, len(fresh))]
+		jobs = append(jobs, func() {
+			results, err := s.createBatch(ctx, ic, inputs, batch, opts.DryRun)
+			if err == nil {
+				for k, i := range batch {
+					report.Results[i].Status, report.Results[i].Result = BulkCreated, results[k]
+				}
+				return
+			}
+			mu.Lock()
+			single = append(single, batch...) // decide each again, with fresh reads
+			mu.Unlock()
+		})
+	}
+	runJobs(jobs, bulkConcurrency/4)
+
+	jobs = jobs[:0]
+	retry := ic
+	retry.claims = nil
+	for _, i := range single {
+		jobs = append(jobs, func() {
+			c := ic
+			if _, prefetched := ic.claims[NormalizeEmail(inputs[i].Email)]; !prefetched {
+				c = retry // a batch lost a race on it: read again
+			}
+			res, err := s.invite(ctx, c, inputs[i], opts.DryRun)
+			if err != nil {
+				report.Results[i].fail(itemError(err))
+				return
+			}
+			report.Results[i].Result = res
+			report.Results[i].Status = BulkCreated
+			if res.Outcome == OutcomeResent {
+				report.Results[i].Status = BulkResent
+			}
+		})
+	}
+	runJobs(jobs, bulkConcurrency)
 
 	for _, r := range report.Results {
 		switch r.Status {
@@ -190,6 +232,49 @@ func (s *Service) inviteAll(ctx context.Context, ic inviteContext, entries []Bul
 		}
 	}
 	return report
+}
+
+// createBatch writes new invitations for unclaimed emails in one
+// transaction (or, for a dry run, only builds them).
+func (s *Service) createBatch(ctx context.Context, ic inviteContext, inputs []InviteInput, batch []int, dryRun bool) ([]InviteResult, error) {
+	news := make([]NewInvitation, len(batch))
+	tokens := make([]string, len(batch))
+	for k, i := range batch {
+		news[k] = s.newInvitation(ic, inputs[i], nil)
+		if !dryRun {
+			tokens[k], news[k].Token = s.issue(&news[k].Invitation, ic, inputs[i])
+		}
+	}
+	if !dryRun {
+		if err := s.Invitations.CreateInvitations(ctx, news); err != nil {
+			return nil, err
+		}
+	}
+	results := make([]InviteResult, len(batch))
+	for k, i := range batch {
+		results[k] = s.result(OutcomeCreated, news[k].Invitation, news[k].User, inputs[i], tokens[k])
+	}
+	return results, nil
+}
+
+// runJobs runs jobs with at most n at once.
+func runJobs(jobs []func(), n int) {
+	work := make(chan func())
+	var wg sync.WaitGroup
+	for range max(1, min(n, len(jobs))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range work {
+				job()
+			}
+		}()
+	}
+	for _, job := range jobs {
+		work <- job
+	}
+	close(work)
+	wg.Wait()
 }
 
 func (r *BulkResult) fail(e *Error) {

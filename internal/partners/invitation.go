@@ -158,6 +158,10 @@ type NewInvitation struct {
 	Token                Token
 }
 
+// MaxInvitationsPerWrite is how many new invitations one atomic write holds:
+// four items each, within DynamoDB's 100 actions per transaction.
+const MaxInvitationsPerWrite = 25
+
 // InvitationFilter narrows an invitation listing.
 type InvitationFilter struct {
 	Status    InvitationStatus
@@ -176,6 +180,13 @@ var ErrEmailClaimed = &Error{Kind: Conflict, Message: "The email was claimed by 
 
 // InvitationStore persists users, invitations, tokens and email claims.
 type InvitationStore interface {
+	// Prefetch reads a partner (NotFound if absent), its tenant's settings and
+	// the claims on the given normalised emails (absent ones are left out of
+	// the map) in as few round trips as it can.
+	Prefetch(ctx context.Context, tenantID, partnerID string, emails []string) (Partner, Settings, map[string]EmailClaim, error)
+	// CreateInvitations writes up to MaxInvitationsPerWrite new invitations
+	// atomically. ErrEmailClaimed if any of their emails is claimed.
+	CreateInvitations(ctx context.Context, batch []NewInvitation) error
 	// GetEmailClaim returns the claim on a normalised email. NotFound if none.
 	GetEmailClaim(ctx context.Context, tenantID, email string) (EmailClaim, error)
 	// GetUser returns a partner user. NotFound if absent.

@@ -62,22 +62,44 @@ type inviteContext struct {
 	partner  Partner
 	settings Settings
 	now      time.Time
+	// claims holds the claims read with the partner, by normalised email;
+	// an email of the request that is not in it was unclaimed then.
+	claims map[string]EmailClaim
 }
 
-func (s *Service) newInviteContext(ctx context.Context, partnerID string) (inviteContext, error) {
+// newInviteContext checks the caller and reads, in one round trip, the
+// partner, the settings and the claims on the emails about to be invited.
+func (s *Service) newInviteContext(ctx context.Context, partnerID string, emails []string) (inviteContext, error) {
 	caller, err := authorize(ctx, PermInvite)
 	if err != nil {
 		return inviteContext{}, err
 	}
-	p, err := s.GetPartner(ctx, partnerID)
-	if err != nil {
-		return inviteContext{}, err
+	if !validID(partnerIDPrefix, partnerID) {
+		return inviteContext{}, Errorf(NotFound, "No partner %s.", partnerID)
 	}
-	st, err := s.Settings.GetSettings(ctx, caller.TenantID)
-	if err != nil {
-		return inviteContext{}, fmt.Errorf("get settings: %w", err)
+	normalized := make([]string, 0, len(emails))
+	for _, e := range emails {
+		if ValidEmail(strings.TrimSpace(e)) {
+			normalized = append(normalized, NormalizeEmail(e))
+		}
 	}
-	return inviteContext{caller: caller, partner: p, settings: st, now: timestamp(s.Clock)}, nil
+	p, st, claims, err := s.Invitations.Prefetch(ctx, caller.TenantID, partnerID, normalized)
+	if err != nil {
+		return inviteContext{}, fmt.Errorf("invite to partner %s: %w", partnerID, err)
+	}
+	return inviteContext{caller: caller, partner: p, settings: st, now: timestamp(s.Clock), claims: claims}, nil
+}
+
+// claimOf returns the claim on an email: the prefetched one on a first
+// attempt, a fresh read after a lost race.
+func (s *Service) claimOf(ctx context.Context, ic inviteContext, email string, attempt int) (EmailClaim, error) {
+	if attempt == 1 && ic.claims != nil {
+		if c, ok := ic.claims[email]; ok {
+			return c, nil
+		}
+		return EmailClaim{}, Errorf(NotFound, "No claim.")
+	}
+	return s.Invitations.GetEmailClaim(ctx, ic.caller.TenantID, email)
 }
 
 // checkInvite normalises an invite's fields and adds a problem for each bad
@@ -118,7 +140,7 @@ func checkInvite(fe *fieldErrors, prefix string, in *InviteInput, ic inviteConte
 // InviteUser adds one person to a partner and invites them
 // (POST /v1/partners/{id}/users).
 func (s *Service) InviteUser(ctx context.Context, partnerID string, in InviteInput) (InviteResult, error) {
-	ic, err := s.newInviteContext(ctx, partnerID)
+	ic, err := s.newInviteContext(ctx, partnerID, []string{in.Email})
 	if err != nil {
 		return InviteResult{}, err
 	}
@@ -151,7 +173,7 @@ func raceBackoff(ctx context.Context, attempt int) {
 func (s *Service) invite(ctx context.Context, ic inviteContext, in InviteInput, dryRun bool) (InviteResult, error) {
 	email := NormalizeEmail(in.Email)
 	for attempt := 1; attempt <= maxInviteAttempts; attempt++ {
-		claim, err := s.Invitations.GetEmailClaim(ctx, ic.caller.TenantID, email)
+		claim, err := s.claimOf(ctx, ic, email, attempt)
 		switch {
 		case IsKind(err, NotFound):
 			res, err := s.createInvitation(ctx, ic, in, nil, dryRun)
@@ -399,7 +421,7 @@ func (s *Service) ResendInvitation(ctx context.Context, id string, in ResendInpu
 		if err != nil {
 			return InviteResult{}, err
 		}
-		ic, err := s.newInviteContext(ctx, inv.PartnerID)
+		ic, err := s.newInviteContext(ctx, inv.PartnerID, nil)
 		if err != nil {
 			return InviteResult{}, err
 		}

@@ -88,6 +88,11 @@ func NewAPIWithClock(t testing.TB, clock partners.Clock, env ...string) *API {
 		}
 	}()
 	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("logs of the functions:\n%s", logs.String())
+		}
+	})
 	return &API{App: a, URL: base, Logs: logs}
 }
 
