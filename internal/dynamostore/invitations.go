@@ -332,8 +332,16 @@ func (s *Store) GetInvitation(ctx context.Context, tenantID, invitationID string
 	return r.domain(), nil
 }
 
-// invitationActions are the writes of a NewInvitation, the claim first.
+// invitationActions are the writes of a NewInvitation: the partner check
+// (if asked for), then the claim, then the rest.
 func (s *Store) invitationActions(n partners.NewInvitation) ([]types.TransactWriteItem, error) {
+	var actions []types.TransactWriteItem
+	if n.CheckPartner {
+		actions = append(actions, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: aws.String(s.table), Key: keyOf(tenantPK(n.Invitation.TenantID), partnerSK(n.Invitation.PartnerID)),
+			ConditionExpression: aws.String("attribute_exists(PK)"),
+		}})
+	}
 	var records []any
 	if n.Claim != nil {
 		records = append(records, claimRecord{
@@ -341,7 +349,6 @@ func (s *Store) invitationActions(n partners.NewInvitation) ([]types.TransactWri
 			Email: n.Claim.Email, PartnerID: n.Claim.PartnerID, UserID: n.Claim.UserID,
 		})
 	}
-	var actions []types.TransactWriteItem
 	for _, r := range records {
 		a, err := s.putNewAction(r)
 		if err != nil {
@@ -383,7 +390,14 @@ func (s *Store) CreateInvitation(ctx context.Context, n partners.NewInvitation) 
 	if err != nil {
 		return fmt.Errorf("create invitation: %w", err)
 	}
-	return s.transactInvitation(ctx, actions, n.Claim != nil, 0)
+	c := cancellation{claimAt: -1, partnerAt: -1}
+	if n.CheckPartner {
+		c.partnerAt = 0
+	}
+	if n.Claim != nil {
+		c.claimAt = c.partnerAt + 1
+	}
+	return s.transactInvitation(ctx, actions, c, n.Invitation.PartnerID)
 }
 
 // CreatePartnerWithInvitation writes a partner and its contact's invitation
@@ -397,17 +411,30 @@ func (s *Store) CreatePartnerWithInvitation(ctx context.Context, p partners.Part
 	if err != nil {
 		return fmt.Errorf("create partner: %w", err)
 	}
-	return s.transactInvitation(ctx, append([]types.TransactWriteItem{partnerPut}, actions...), n.Claim != nil, 1)
+	return s.transactInvitation(ctx, append([]types.TransactWriteItem{partnerPut}, actions...), cancellation{claimAt: 1, partnerAt: -1}, p.ID)
 }
 
-// transactInvitation runs the writes, turning a failed claim condition (at
-// claimIndex) into ErrEmailClaimed and any other cancellation into Conflict.
-func (s *Store) transactInvitation(ctx context.Context, actions []types.TransactWriteItem, hasClaim bool, claimIndex int) error {
+// cancellation says which actions of a transaction carry the conditions
+// that callers tell apart (-1: none).
+type cancellation struct {
+	claimAt   int // the email claim: ErrEmailClaimed
+	partnerAt int // the partner's existence: NotFound
+}
+
+// transactInvitation runs the writes, turning a failed claim or partner
+// condition into ErrEmailClaimed or NotFound, and any other cancellation into
+// Conflict.
+func (s *Store) transactInvitation(ctx context.Context, actions []types.TransactWriteItem, c cancellation, partnerID string) error {
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
-		reasons := tce.CancellationReasons
-		if hasClaim && claimIndex < len(reasons) && aws.ToString(reasons[claimIndex].Code) == "ConditionalCheckFailed" {
+		failed := func(i int) bool {
+			return i >= 0 && i < len(tce.CancellationReasons) && aws.ToString(tce.CancellationReasons[i].Code) == "ConditionalCheckFailed"
+		}
+		switch {
+		case failed(c.partnerAt):
+			return partners.Errorf(partners.NotFound, "No partner %s.", partnerID)
+		case failed(c.claimAt):
 			return partners.ErrEmailClaimed
 		}
 		return partners.Errorf(partners.Conflict, "The invitation conflicts with a concurrent change.")
@@ -445,7 +472,7 @@ func (s *Store) ReissueInvitation(ctx context.Context, prev, next partners.Invit
 			ConditionExpression: aws.String("attribute_exists(PK)"),
 		}})
 	}
-	return s.transactInvitation(ctx, actions, false, 0)
+	return s.transactInvitation(ctx, actions, cancellation{claimAt: -1, partnerAt: -1}, prev.PartnerID)
 }
 
 // RevokeInvitation marks an invitation revoked and drops its sealed token.

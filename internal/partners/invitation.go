@@ -156,6 +156,9 @@ type NewInvitation struct {
 	PreviousInvitationID string
 	Invitation           Invitation
 	Token                Token
+	// CheckPartner makes the write fail with NotFound unless the partner
+	// exists, for callers that did not read it.
+	CheckPartner bool
 }
 
 // MaxInvitationsPerWrite is how many new invitations one atomic write holds:

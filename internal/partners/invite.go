@@ -62,6 +62,9 @@ type inviteContext struct {
 	partner  Partner
 	settings Settings
 	now      time.Time
+	// partnerUnread is true when partner holds only the id: its existence is
+	// then checked by the write itself.
+	partnerUnread bool
 	// claims holds the claims read with the partner, by normalised email;
 	// an email of the request that is not in it was unclaimed then.
 	claims map[string]EmailClaim
@@ -139,10 +142,33 @@ func checkInvite(fe *fieldErrors, prefix string, in *InviteInput, ic inviteConte
 
 // InviteUser adds one person to a partner and invites them
 // (POST /v1/partners/{id}/users).
+//
+// The common case — a new email — costs one DynamoDB round trip: settings
+// come from a short-lived cache, the claim is written optimistically (and
+// read only if the write finds it taken), and the partner's existence is a
+// condition of the same transaction. The partner is read first only when a
+// national phone number needs its country.
 func (s *Service) InviteUser(ctx context.Context, partnerID string, in InviteInput) (InviteResult, error) {
-	ic, err := s.newInviteContext(ctx, partnerID, []string{in.Email})
+	caller, err := authorize(ctx, PermInvite)
 	if err != nil {
 		return InviteResult{}, err
+	}
+	if !validID(partnerIDPrefix, partnerID) {
+		return InviteResult{}, Errorf(NotFound, "No partner %s.", partnerID)
+	}
+	st, err := s.cachedSettings(ctx, caller.TenantID)
+	if err != nil {
+		return InviteResult{}, err
+	}
+	ic := inviteContext{
+		caller: caller, settings: st, now: timestamp(s.Clock), claims: map[string]EmailClaim{},
+		partner: Partner{ID: partnerID, TenantID: caller.TenantID}, partnerUnread: true,
+	}
+	if phone := strings.TrimSpace(in.Phone); phone != "" && !strings.HasPrefix(phone, "+") {
+		if ic.partner, err = s.GetPartner(ctx, partnerID); err != nil {
+			return InviteResult{}, err
+		}
+		ic.partnerUnread = false
 	}
 	var fe fieldErrors
 	checkInvite(&fe, "", &in, ic)
@@ -185,6 +211,11 @@ func (s *Service) invite(ctx context.Context, ic inviteContext, in InviteInput, 
 		case err != nil:
 			return InviteResult{}, fmt.Errorf("get claim on %s: %w", in.Email, err)
 		case claim.PartnerID != ic.partner.ID:
+			if ic.partnerUnread { // an unknown partner is a 404, not a conflict
+				if _, err := s.GetPartner(ctx, ic.partner.ID); err != nil {
+					return InviteResult{}, err
+				}
+			}
 			return InviteResult{}, s.claimedElsewhere(ctx, ic, in.Email, claim)
 		}
 		user, err := s.Invitations.GetUser(ctx, ic.caller.TenantID, ic.partner.ID, claim.UserID)
@@ -274,6 +305,7 @@ func (s *Service) result(outcome InviteOutcome, inv Invitation, user PartnerUser
 // existing one whose last invitation is no longer pending.
 func (s *Service) createInvitation(ctx context.Context, ic inviteContext, in InviteInput, user *PartnerUser, dryRun bool) (InviteResult, error) {
 	n := s.newInvitation(ic, in, user)
+	n.CheckPartner = ic.partnerUnread && user == nil
 	if dryRun {
 		return InviteResult{Outcome: OutcomeCreated, Invitation: n.Invitation, User: n.User}, nil
 	}
@@ -281,7 +313,7 @@ func (s *Service) createInvitation(ctx context.Context, ic inviteContext, in Inv
 	n.Token = tok
 	err := s.Invitations.CreateInvitation(ctx, n)
 	switch {
-	case err == ErrEmailClaimed:
+	case err == ErrEmailClaimed, IsKind(err, NotFound):
 		return InviteResult{}, err
 	case IsKind(err, Conflict):
 		return InviteResult{}, errRace

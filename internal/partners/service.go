@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"sync"
 	"time"
 )
 
@@ -59,6 +60,9 @@ type Service struct {
 	// ActivationBaseURL is where activation links point: BASE/activate/TOKEN.
 	ActivationBaseURL string
 	Clock             Clock
+
+	cacheOnce sync.Once
+	cache     *settingsCache
 }
 
 // List limits.

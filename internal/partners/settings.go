@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/partnerinvites/partnerinvites/internal/emails"
@@ -116,6 +117,47 @@ type SettingsStore interface {
 	PutSettings(ctx context.Context, tenantID string, s Settings) error
 }
 
+// SettingsCacheTTL is how long a function instance reuses a tenant's
+// settings on the invite path: a change made elsewhere applies within it.
+const SettingsCacheTTL = 5 * time.Second
+
+// settingsCache keeps tenants' settings for SettingsCacheTTL, per function
+// instance.
+type settingsCache struct {
+	mu      sync.Mutex
+	entries map[string]cachedSettings
+}
+
+type cachedSettings struct {
+	settings Settings
+	until    time.Time
+}
+
+// cachedSettings returns a tenant's settings from the cache or the store.
+func (s *Service) cachedSettings(ctx context.Context, tenantID string) (Settings, error) {
+	s.cacheOnce.Do(func() { s.cache = &settingsCache{entries: map[string]cachedSettings{}} })
+	now := time.Now()
+	s.cache.mu.Lock()
+	e, ok := s.cache.entries[tenantID]
+	s.cache.mu.Unlock()
+	if ok && now.Before(e.until) {
+		return e.settings, nil
+	}
+	st, err := s.Settings.GetSettings(ctx, tenantID)
+	if err != nil {
+		return Settings{}, fmt.Errorf("get settings: %w", err)
+	}
+	s.remember(tenantID, st)
+	return st, nil
+}
+
+func (s *Service) remember(tenantID string, st Settings) {
+	s.cacheOnce.Do(func() { s.cache = &settingsCache{entries: map[string]cachedSettings{}} })
+	s.cache.mu.Lock()
+	s.cache.entries[tenantID] = cachedSettings{settings: st, until: time.Now().Add(SettingsCacheTTL)}
+	s.cache.mu.Unlock()
+}
+
 // GetSettings returns the caller's settings.
 func (s *Service) GetSettings(ctx context.Context) (Settings, error) {
 	caller, err := authorize(ctx, PermRead)
@@ -144,5 +186,6 @@ func (s *Service) UpdateSettings(ctx context.Context, next Settings) (Settings, 
 	if err := s.Settings.PutSettings(ctx, caller.TenantID, next); err != nil {
 		return Settings{}, fmt.Errorf("put settings: %w", err)
 	}
+	s.remember(caller.TenantID, next)
 	return next, nil
 }
