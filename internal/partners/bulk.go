@@ -128,10 +128,18 @@ func entryEmails(entries []BulkEntry) []string {
 // inviteAll checks every entry, refuses repeats, and invites the rest with
 // bounded concurrency (distinct emails never race each other).
 func (s *Service) inviteAll(ctx context.Context, ic inviteContext, entries []BulkEntry, opts BulkOptions) BulkReport {
-	report := BulkReport{DryRun: opts.DryRun, Results: make([]BulkResult, len(entries))}
-	inputs := make([]InviteInput, len(entries))
+	report, inputs, todo := checkEntries(ic, entries, opts)
+	s.processEntries(ctx, ic, &report, inputs, todo, opts)
+	report.count()
+	return report
+}
+
+// checkEntries reads every entry into an invite, and fails those that are
+// bad or repeat an earlier email; todo lists the entries to invite.
+func checkEntries(ic inviteContext, entries []BulkEntry, opts BulkOptions) (report BulkReport, inputs []InviteInput, todo []int) {
+	report = BulkReport{DryRun: opts.DryRun, Results: make([]BulkResult, len(entries))}
+	inputs = make([]InviteInput, len(entries))
 	firstSeen := map[string]int{}
-	var todo []int
 	for i, e := range entries {
 		report.Results[i].Entry = e
 		if e.Problem != nil {
@@ -168,7 +176,11 @@ func (s *Service) inviteAll(ctx context.Context, ic inviteContext, entries []Bul
 		inputs[i] = in
 		todo = append(todo, i)
 	}
+	return report, inputs, todo
+}
 
+// processEntries invites the entries listed in todo.
+func (s *Service) processEntries(ctx context.Context, ic inviteContext, report *BulkReport, inputs []InviteInput, todo []int, opts BulkOptions) {
 	// Emails nobody has claimed are written many to a transaction; the rest
 	// (re-invites, and any batch that lost a race) go one by one.
 	var fresh, single []int
@@ -220,7 +232,11 @@ func (s *Service) inviteAll(ctx context.Context, ic inviteContext, entries []Bul
 		})
 	}
 	runJobs(jobs, bulkConcurrency)
+}
 
+// count totals the results.
+func (report *BulkReport) count() {
+	report.Created, report.Resent, report.Errors = 0, 0, 0
 	for _, r := range report.Results {
 		switch r.Status {
 		case BulkCreated:
@@ -231,7 +247,6 @@ func (s *Service) inviteAll(ctx context.Context, ic inviteContext, entries []Bul
 			report.Errors++
 		}
 	}
-	return report
 }
 
 // createBatch writes new invitations for unclaimed emails in one

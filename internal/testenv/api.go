@@ -57,6 +57,19 @@ func NewAPI(t testing.TB, env ...string) *API {
 // NewAPIWithClock is NewAPI with a controllable clock.
 func NewAPIWithClock(t testing.TB, clock partners.Clock, env ...string) *API {
 	t.Helper()
+	return newAPI(t, clock, true, env...)
+}
+
+// NewAPIWithoutOutbox is NewAPI without the stream poller: for benchmarks
+// of the request path, which in AWS does not share its DynamoDB with the
+// stream's reader as it does on DynamoDB Local.
+func NewAPIWithoutOutbox(t testing.TB, env ...string) *API {
+	t.Helper()
+	return newAPI(t, nil, false, env...)
+}
+
+func newAPI(t testing.TB, clock partners.Clock, outbox bool, env ...string) *API {
+	t.Helper()
 	awsCfg := AWS(t)
 	db := DynamoDB(t)
 	table := NewTable(t, db)
@@ -75,6 +88,14 @@ func NewAPIWithClock(t testing.TB, clock partners.Clock, env ...string) *API {
 	srv.Start()
 	t.Cleanup(srv.Close)
 
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("logs of the functions:\n%s", logs.String())
+		}
+	})
+	if !outbox {
+		return &API{App: a, URL: base, Logs: logs}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	poller := &localgw.StreamPoller{
@@ -88,11 +109,6 @@ func NewAPIWithClock(t testing.TB, clock partners.Clock, env ...string) *API {
 		}
 	}()
 	t.Cleanup(func() { cancel(); <-done })
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("logs of the functions:\n%s", logs.String())
-		}
-	})
 	return &API{App: a, URL: base, Logs: logs}
 }
 
