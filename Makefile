@@ -8,13 +8,14 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 # What CI and `make test` require: emulator-backed tests fail instead of skipping.
 export PI_REQUIRE_EMULATORS := 1
 
-.PHONY: help dev test test-unit lint build fuzz stack-start stack-stop stack-status deps clean
+.PHONY: help dev test test-unit lint build bench fuzz stack-start stack-stop stack-status deps clean
 
 help:
 	@echo "make dev          start the emulators, bootstrap, create a demo tenant and serve the API on 127.0.0.1:$${PORT:-8080}"
 	@echo "make test         run every test (starts the emulators it needs, stops what it started)"
 	@echo "make lint         gofmt, go vet, staticcheck"
 	@echo "make build        build every function as a linux/arm64 Lambda bootstrap in dist/"
+	@echo "make bench        run each benchmark on a fresh private emulator stack (see docs/benchmarks.md)"
 	@echo "make fuzz         run each fuzzer for FUZZTIME (10s)"
 	@echo "make stack-start  start the emulators in the background; make stack-stop stops them"
 
@@ -44,6 +45,15 @@ build: $(addprefix dist/,$(addsuffix /bootstrap,$(FUNCTIONS)))
 
 dist/%/bootstrap: $(shell find functions internal -name '*.go' -not -name '*_test.go') go.mod go.sum
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags='-s -w' -tags lambda.norpc -o $@ ./functions/$*
+
+# Each benchmark gets a fresh DynamoDB Local on its own ports: the emulator
+# slows down as it accumulates data, which would skew the next figure.
+BENCHMARKS ?= BenchmarkInviteOne BenchmarkImportCSV1000 BenchmarkImportCSV10k
+bench: deps
+	@set -o pipefail; for b in $(BENCHMARKS); do \
+	  DYNAMODB_PORT=18100 COGNITO_PORT=18102 SES_PORT=18101 $(STACK) with \
+	    $(GO) test -run '^$$' -bench "^$$b$$" -benchtime 1x -timeout 40m ./internal/bench/ | grep -E '^(Benchmark|    bench_test|ok|FAIL|PASS)' || exit 1; \
+	done
 
 FUZZTIME ?= 10s
 fuzz:

@@ -14,14 +14,21 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-run_dir="$here/.run"
 cache_dir="$here/.cache"
 ddb_dir="$cache_dir/dynamodb-local"
-endpoints_file="$here/.endpoints.env"
 
 DYNAMODB_PORT=${DYNAMODB_PORT:-18000}
 COGNITO_PORT=${COGNITO_PORT:-18002}
 SES_PORT=${SES_PORT:-18001}
+# A stack on other ports keeps its pids and endpoints apart, so that
+# benchmarks can run a private, fresh stack beside `make dev`.
+if [ "$DYNAMODB_PORT" = 18000 ]; then
+  run_dir="$here/.run"
+  endpoints_file="$here/.endpoints.env"
+else
+  run_dir="$here/.run/$DYNAMODB_PORT"
+  endpoints_file="$run_dir/endpoints.env"
+fi
 HOST=127.0.0.1
 
 say() { printf 'stack: %s\n' "$*" >&2; }

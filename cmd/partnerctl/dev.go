@@ -45,17 +45,21 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	poller := &localgw.StreamPoller{
-		DB: a.DynamoDB, Streams: dynamodbstreams.NewFromConfig(a.AWS), Table: a.Config.TableName, Region: a.AWS.Region,
-		Handler: a.Handlers()[apigw.SendInvitationEmailFunction], Log: a.Log,
-	}
+	// One stream reader per consumer, as Lambda runs one event source
+	// mapping per function.
 	pollCtx, stopPolling := context.WithCancel(ctx)
 	defer stopPolling()
-	go func() {
-		if err := poller.Run(pollCtx); err != nil {
-			fmt.Fprintf(stderr, "partnerctl dev: stream poller stopped: %v\n", err)
+	for _, fn := range []string{apigw.SendInvitationEmailFunction, apigw.ProcessImportFunction} {
+		poller := &localgw.StreamPoller{
+			DB: a.DynamoDB, Streams: dynamodbstreams.NewFromConfig(a.AWS), Table: a.Config.TableName, Region: a.AWS.Region,
+			Handler: a.Handlers()[fn], Log: a.Log,
 		}
-	}()
+		go func() {
+			if err := poller.Run(pollCtx); err != nil {
+				fmt.Fprintf(stderr, "partnerctl dev: stream reader of %s stopped: %v\n", fn, err)
+			}
+		}()
+	}
 	if *demo {
 		nt, err := a.Tenants.CreateTenant(ctx, "Demo SaaS")
 		if err != nil {

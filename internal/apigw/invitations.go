@@ -18,7 +18,8 @@ import (
 type InvitationService interface {
 	InviteUser(ctx context.Context, partnerID string, in partners.InviteInput) (partners.InviteResult, error)
 	InviteMany(ctx context.Context, partnerID string, entries []partners.BulkEntry, opts partners.BulkOptions) (partners.BulkReport, error)
-	ImportCSV(ctx context.Context, partnerID string, data []byte, opts partners.BulkOptions) (partners.BulkReport, error)
+	ImportCSV(ctx context.Context, partnerID string, data []byte, opts partners.BulkOptions) (partners.BulkReport, *partners.Import, error)
+	GetImport(ctx context.Context, id string) (partners.Import, []partners.BulkResult, error)
 	GetInvitation(ctx context.Context, id string) (partners.Invitation, error)
 	ListInvitations(ctx context.Context, f partners.InvitationFilter, limit int, cursor string) (partners.Page[partners.Invitation], error)
 	ResendInvitation(ctx context.Context, id string, in partners.ResendInput) (partners.InviteResult, error)
@@ -332,7 +333,10 @@ func (a *API) InviteMany(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 }
 
 // ImportInvitations handles POST /v1/partners/{id}/invitations/import with
-// a text/csv body; query: dry_run, send_email, role, expires_in_hours.
+// a text/csv body; query: dry_run, send_email, role, expires_in_hours,
+// async. A small file is answered with its per-row results (200); a large
+// one (or async=true) with its import job (202), whose results
+// GET /v1/imports/{id} gives.
 func (a *API) ImportInvitations(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serveTenantLimit(ctx, e, maxCSVBody, func(ctx context.Context, r *request) (int, any, error) {
 		mt, _, err := mime.ParseMediaType(r.header("Content-Type"))
@@ -351,11 +355,21 @@ func (a *API) ImportInvitations(ctx context.Context, e events.APIGatewayV2HTTPRe
 		if err != nil {
 			return 0, nil, err
 		}
-		report, err := a.Invitations.ImportCSV(ctx, r.pathParam("id"), r.body, partners.BulkOptions{
-			Role: r.query("role"), SendEmail: send, ExpiresInHours: hours, DryRun: dryRun, InviterName: r.query("inviter_name"),
+		async, err := r.queryBool("async", false)
+		if err != nil {
+			return 0, nil, err
+		}
+		report, job, err := a.Invitations.ImportCSV(ctx, r.pathParam("id"), r.body, partners.BulkOptions{
+			Role: r.query("role"), SendEmail: send, ExpiresInHours: hours, DryRun: dryRun, InviterName: r.query("inviter_name"), Async: async,
 		})
 		if err != nil {
 			return 0, nil, err
+		}
+		if job != nil {
+			out := a.importOut(*job, nil)
+			resp := jsonResponse(http.StatusAccepted, out)
+			resp.Headers["Location"] = "/v1/imports/" + job.ID
+			return http.StatusAccepted, resp, nil
 		}
 		return http.StatusOK, a.bulkOut(report, true), nil
 	})
@@ -455,5 +469,38 @@ func (a *API) ListPartnerUsers(ctx context.Context, e events.APIGatewayV2HTTPReq
 			return 0, nil, err
 		}
 		return http.StatusOK, listOut(page, userOut), nil
+	})
+}
+
+type importJSON struct {
+	Object      string         `json:"object"`
+	ID          string         `json:"id"`
+	PartnerID   string         `json:"partner_id"`
+	Status      string         `json:"status"`
+	Summary     map[string]int `json:"summary"`
+	CreatedAt   time.Time      `json:"created_at"`
+	CompletedAt *time.Time     `json:"completed_at"`
+	Results     []bulkItemJSON `json:"results"`
+}
+
+func (a *API) importOut(imp partners.Import, results []partners.BulkResult) importJSON {
+	report := partners.BulkReport{Results: results}
+	return importJSON{
+		Object: "import", ID: imp.ID, PartnerID: imp.PartnerID, Status: string(imp.Status),
+		Summary:   map[string]int{"total": imp.Rows, "done": imp.Done, "created": imp.Created, "resent": imp.Resent, "errors": imp.Errors},
+		CreatedAt: imp.CreatedAt, CompletedAt: timeOrNull(imp.CompletedAt),
+		Results: a.bulkOut(report, true).Results,
+	}
+}
+
+// GetImport handles GET /v1/imports/{id}: an import job's progress and the
+// results of the rows done so far, in file order.
+func (a *API) GetImport(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return a.serveTenant(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
+		imp, results, err := a.Invitations.GetImport(ctx, r.pathParam("id"))
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, a.importOut(imp, results), nil
 	})
 }

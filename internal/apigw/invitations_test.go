@@ -584,3 +584,71 @@ func TestSettings(t *testing.T) {
 	}
 	wantStatus(t, api.Do(t, "POST", "/v1/partners/"+pid+"/users", key, map[string]any{"email": uniqueEmail(t, "b"), "role": "member"}), http.StatusBadRequest)
 }
+
+func TestLargeImportRunsAsAJob(t *testing.T) {
+	api := testenv.NewAPI(t)
+	tenantID, key := api.Tenant(t, "Acme SaaS")
+	_, keyB := api.Tenant(t, "Tenant B")
+	_, viewer := api.Key(t, tenantID, partners.RoleViewer)
+	pid := newPartner(t, api, key, "Globex")
+	var csv strings.Builder
+	csv.WriteString("email,role\n")
+	var emails []string
+	for i := range partners.ImportChunkRows + 10 { // two chunks of good rows
+		email := uniqueEmail(t, fmt.Sprint("row", i))
+		emails = append(emails, email)
+		csv.WriteString(email + ",member\n")
+	}
+	csv.WriteString("not-an-email,member\n" + emails[0] + ",member\n")
+
+	wantStatus(t, api.Do(t, "POST", "/v1/partners/"+pid+"/invitations/import?async=true", viewer, csv.String(), "Content-Type", "text/csv"), http.StatusForbidden)
+	r := api.Do(t, "POST", "/v1/partners/"+pid+"/invitations/import?async=true&send_email=false", key, csv.String(), "Content-Type", "text/csv")
+	wantStatus(t, r, http.StatusAccepted)
+	job := r.JSON(t)
+	id := job["id"].(string)
+	if r.Header.Get("Location") != "/v1/imports/"+id || job["status"] != "processing" && job["status"] != "completed" {
+		t.Fatalf("job: %s (Location %q)", r.Body, r.Header.Get("Location"))
+	}
+
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		job = api.Do(t, "GET", "/v1/imports/"+id, key, nil).JSON(t)
+		if job["status"] == "completed" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the import did not complete: %v", job["summary"])
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	total := partners.ImportChunkRows + 12
+	if diff := cmp.Diff(map[string]any{"total": float64(total), "done": float64(total), "created": float64(total - 2), "resent": float64(0), "errors": float64(2)}, job["summary"]); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+	results := job["results"].([]any)
+	if len(results) != total {
+		t.Fatalf("%d results, want %d", len(results), total)
+	}
+	for i, item := range results {
+		it := item.(map[string]any)
+		if it["row"] != float64(i+2) {
+			t.Fatalf("result %d is row %v: results are not in file order", i, it["row"])
+		}
+	}
+	if last := results[total-1].(map[string]any); last["error"].(map[string]any)["code"] != "duplicate" {
+		t.Errorf("last row: %v", last)
+	}
+	first := results[0].(map[string]any)
+	link, _ := first["activation_url"].(string)
+	if first["status"] != "created" || !strings.HasPrefix(link, api.URL+"/activate/") {
+		t.Errorf("first row: %v", first)
+	}
+	if strings.Contains(api.Dump(t), strings.TrimPrefix(link, api.URL+"/activate/")) {
+		t.Error("an import's link rests in the table in plain text")
+	}
+	users := api.Do(t, "GET", "/v1/partners/"+pid+"/users?limit=100", key, nil).JSON(t)
+	if users["has_more"] != true {
+		t.Errorf("the job's users are not there: %v", users["data"])
+	}
+	wantStatus(t, api.Do(t, "GET", "/v1/imports/"+id, keyB, nil), http.StatusNotFound)
+}

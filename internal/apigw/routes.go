@@ -45,6 +45,7 @@ var Routes = []Route{
 	{Method: "GET", Path: "/v1/partners/{id}/users", Function: "list-partner-users", Auth: AuthAPIKey, Summary: "List a partner's users with their status."},
 	{Method: "POST", Path: "/v1/partners/{id}/invitations", Function: "invite-partner-users", Auth: AuthAPIKey, Summary: "Invite many people: a list or a pasted string; one result per address."},
 	{Method: "POST", Path: "/v1/partners/{id}/invitations/import", Function: "import-invitations", Auth: AuthAPIKey, Summary: "Invite the people of a CSV file; one result per row; dry_run to check."},
+	{Method: "GET", Path: "/v1/imports/{id}", Function: "get-import", Auth: AuthAPIKey, Summary: "An import job's progress and per-row results."},
 	{Method: "GET", Path: "/v1/invitations/sample.csv", Function: "get-invitations-sample", Auth: AuthAPIKey, Summary: "The sample CSV for imports."},
 	{Method: "GET", Path: "/v1/invitations", Function: "list-invitations", Auth: AuthAPIKey, Summary: "List invitations, newest first; filter by status, partner, email."},
 	{Method: "GET", Path: "/v1/invitations/{id}", Function: "get-invitation", Auth: AuthAPIKey, Summary: "Get one invitation with its delivery status."},
@@ -67,10 +68,15 @@ type Trigger struct {
 // SendInvitationEmailFunction consumes the table's stream: the email outbox.
 const SendInvitationEmailFunction = "send-invitation-email"
 
+// ProcessImportFunction consumes the table's stream: it invites the rows of
+// each queued import chunk.
+const ProcessImportFunction = "process-import"
+
 // Triggers are the functions invoked by something other than a route.
 var Triggers = []Trigger{
 	{Function: AuthorizerFunction, Source: "API Gateway Lambda authorizer", Summary: "Turns an API key into the tenant and role of the request."},
 	{Function: SendInvitationEmailFunction, Source: "DynamoDB stream of the table", Summary: "Sends the email of each newly queued invitation through SES, with retries."},
+	{Function: ProcessImportFunction, Source: "DynamoDB stream of the table", Summary: "Invites the rows of each queued chunk of a CSV import job."},
 }
 
 // Functions returns the names of every function: routes' and triggers'.

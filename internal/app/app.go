@@ -153,8 +153,12 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	if err != nil {
 		return nil, err
 	}
+	imports, err := partners.NewImportJobs(store, cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
 	svc := &partners.Service{
-		Partners: store, Invitations: store, Settings: store, Cursors: cursors, Tokens: tokens,
+		Partners: store, Invitations: store, Settings: store, Imports: imports, Cursors: cursors, Tokens: tokens,
 		ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
 	}
 	a := &App{
@@ -170,6 +174,9 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	a.outbox = sync.OnceValue(a.newOutbox)
 	return a, nil
 }
+
+// Imports returns the import worker's stream handler.
+func (a *App) Imports() *outbox.Imports { return &outbox.Imports{Processor: a.Service, Log: a.Log} }
 
 // Outbox returns the email sender's stream handler, building its SES client
 // on first use.
@@ -211,20 +218,22 @@ func (a *App) Handlers() map[string]any {
 		apigw.SendInvitationEmailFunction: func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 			return a.Outbox().Handle(ctx, e)
 		},
-		"create-partner":         a.API.CreatePartner,
-		"list-partners":          a.API.ListPartners,
-		"get-partner":            a.API.GetPartner,
-		"update-partner":         a.API.UpdatePartner,
-		"invite-partner-user":    a.API.InviteUser,
-		"list-partner-users":     a.API.ListPartnerUsers,
-		"invite-partner-users":   a.API.InviteMany,
-		"import-invitations":     a.API.ImportInvitations,
-		"get-invitations-sample": a.API.InvitationsSampleCSV,
-		"list-invitations":       a.API.ListInvitations,
-		"get-invitation":         a.API.GetInvitation,
-		"resend-invitation":      a.API.ResendInvitation,
-		"revoke-invitation":      a.API.RevokeInvitation,
-		"get-settings":           a.API.GetSettings,
-		"update-settings":        a.API.UpdateSettings,
+		apigw.ProcessImportFunction: a.Imports().Handle,
+		"get-import":                a.API.GetImport,
+		"create-partner":            a.API.CreatePartner,
+		"list-partners":             a.API.ListPartners,
+		"get-partner":               a.API.GetPartner,
+		"update-partner":            a.API.UpdatePartner,
+		"invite-partner-user":       a.API.InviteUser,
+		"list-partner-users":        a.API.ListPartnerUsers,
+		"invite-partner-users":      a.API.InviteMany,
+		"import-invitations":        a.API.ImportInvitations,
+		"get-invitations-sample":    a.API.InvitationsSampleCSV,
+		"list-invitations":          a.API.ListInvitations,
+		"get-invitation":            a.API.GetInvitation,
+		"resend-invitation":         a.API.ResendInvitation,
+		"revoke-invitation":         a.API.RevokeInvitation,
+		"get-settings":              a.API.GetSettings,
+		"update-settings":           a.API.UpdateSettings,
 	}
 }

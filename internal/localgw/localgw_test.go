@@ -99,6 +99,7 @@ func TestEventsMatchSamples(t *testing.T) {
 			return r
 		}(),
 		"get-invitations-sample": sampleRequest("GET", "/v1/invitations/sample.csv", ""),
+		"get-import":             sampleRequest("GET", "/v1/imports/imp_01JD0000000000000000000001", ""),
 		"list-invitations":       sampleRequest("GET", "/v1/invitations?status=pending&partner_id=ptr_01JD0000000000000000000001", ""),
 		"get-invitation":         sampleRequest("GET", "/v1/invitations/inv_01JD0000000000000000000001", ""),
 		"resend-invitation":      sampleRequest("POST", "/v1/invitations/inv_01JD0000000000000000000001/resend", `{"send_email":true}`),
@@ -107,7 +108,7 @@ func TestEventsMatchSamples(t *testing.T) {
 		"update-settings":        sampleRequest("PUT", "/v1/settings", `{"invite_ttl_hours":72,"roles":["admin","member"],"branding":{"accent_color":"#2f6fed"}}`),
 	}
 	for _, fn := range apigw.Functions() {
-		if fn != apigw.AuthorizerFunction && fn != apigw.SendInvitationEmailFunction && requests[fn] == nil {
+		if fn != apigw.AuthorizerFunction && fn != apigw.SendInvitationEmailFunction && fn != apigw.ProcessImportFunction && requests[fn] == nil {
 			t.Errorf("no sample request for function %s", fn)
 		}
 	}

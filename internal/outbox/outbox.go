@@ -1,7 +1,7 @@
-// Package outbox is the DynamoDB Streams adapter of the email outbox: it
-// reads the table's stream and hands each newly queued invitation issue to
-// the domain's Deliverer. Writing an invitation is what causes its email;
-// this is the reading side.
+// Package outbox is the DynamoDB Streams adapter: the table is an outbox,
+// and writing certain items is what queues work. Handler hands each newly
+// queued invitation issue to the domain's Deliverer (the email); Imports
+// hands each queued import chunk to the import worker.
 package outbox
 
 import (

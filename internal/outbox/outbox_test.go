@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -85,4 +86,30 @@ func copyImage(img map[string]events.DynamoDBAttributeValue) map[string]events.D
 		out[k] = v
 	}
 	return out
+}
+
+type recordingProcessor struct{ chunks []string }
+
+func (p *recordingProcessor) ProcessImportChunk(_ context.Context, tenantID, importID string, index int) error {
+	p.chunks = append(p.chunks, fmt.Sprintf("%s/%s/%d", tenantID, importID, index))
+	return nil
+}
+
+func TestImportsProcessOnlyQueuedChunks(t *testing.T) {
+	b, err := os.ReadFile("../../events/process-import.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e events.DynamoDBEvent
+	if err := json.Unmarshal(b, &e); err != nil {
+		t.Fatal(err)
+	}
+	p := &recordingProcessor{}
+	h := &Imports{Processor: p, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if resp, err := h.Handle(context.Background(), e); err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("Handle = %+v, %v", resp, err)
+	}
+	if diff := cmp.Diff([]string{"ten_01JD00000000000000SAMPLE00/imp_01JD0000000000000000000001/1"}, p.chunks); diff != "" {
+		t.Errorf("chunks (-want +got):\n%s", diff)
+	}
 }

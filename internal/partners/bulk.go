@@ -41,6 +41,8 @@ type BulkOptions struct {
 	InviterName    string
 	// DryRun reports what would happen and writes nothing.
 	DryRun bool
+	// Async makes a CSV import a job even when it is small.
+	Async bool
 }
 
 // BulkStatus says what happened to one entry.
@@ -100,19 +102,28 @@ func (s *Service) InviteMany(ctx context.Context, partnerID string, entries []Bu
 
 // ImportCSV invites the people of a CSV file to one partner (see
 // ParseInvitationCSV for the format). Each row succeeds or fails on its own.
-func (s *Service) ImportCSV(ctx context.Context, partnerID string, data []byte, opts BulkOptions) (BulkReport, error) {
+// A file of more than SyncImportRows rows (or opts.Async) becomes an import
+// job, returned instead of a report; a dry run is always answered at once.
+func (s *Service) ImportCSV(ctx context.Context, partnerID string, data []byte, opts BulkOptions) (BulkReport, *Import, error) {
 	if _, err := authorize(ctx, PermInvite); err != nil {
-		return BulkReport{}, err
+		return BulkReport{}, nil, err
 	}
 	entries, err := ParseInvitationCSV(data)
 	if err != nil {
-		return BulkReport{}, err
+		return BulkReport{}, nil, err
+	}
+	if !opts.DryRun && (opts.Async || len(entries) > SyncImportRows) {
+		imp, err := s.startImport(ctx, partnerID, entries, opts)
+		if err != nil {
+			return BulkReport{}, nil, err
+		}
+		return BulkReport{}, &imp, nil
 	}
 	ic, err := s.newInviteContext(ctx, partnerID, entryEmails(entries))
 	if err != nil {
-		return BulkReport{}, err
+		return BulkReport{}, nil, err
 	}
-	return s.inviteAll(ctx, ic, entries, opts), nil
+	return s.inviteAll(ctx, ic, entries, opts), nil, nil
 }
 
 func entryEmails(entries []BulkEntry) []string {

@@ -54,6 +54,7 @@ type Service struct {
 	Partners    PartnerStore
 	Invitations InvitationStore
 	Settings    SettingsStore
+	Imports     *ImportJobs
 	Cursors     *Cursors
 	// Tokens seals activation tokens for the email sender.
 	Tokens *TokenSealer

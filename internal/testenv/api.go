@@ -51,24 +51,28 @@ func (s *SyncBuffer) String() string {
 // NewAPI starts the product for one test: the local gateway and the stream
 // poller that feeds the email sender. env overrides are KEY, VALUE pairs.
 func NewAPI(t testing.TB, env ...string) *API {
-	return NewAPIWithClock(t, nil, env...)
+	t.Helper()
+	return newAPI(t, nil, allConsumers, env...)
 }
 
 // NewAPIWithClock is NewAPI with a controllable clock.
 func NewAPIWithClock(t testing.TB, clock partners.Clock, env ...string) *API {
 	t.Helper()
-	return newAPI(t, clock, true, env...)
+	return newAPI(t, clock, allConsumers, env...)
 }
 
-// NewAPIWithoutOutbox is NewAPI without the stream poller: for benchmarks
-// of the request path, which in AWS does not share its DynamoDB with the
-// stream's reader as it does on DynamoDB Local.
-func NewAPIWithoutOutbox(t testing.TB, env ...string) *API {
+var allConsumers = []string{apigw.SendInvitationEmailFunction, apigw.ProcessImportFunction}
+
+// NewAPIWithConsumers is NewAPI with only the given stream consumers
+// running: benchmarks of the request path leave out the email sender, whose
+// stream reads share DynamoDB Local's two cores here but not DynamoDB's
+// capacity in AWS.
+func NewAPIWithConsumers(t testing.TB, consumers []string, env ...string) *API {
 	t.Helper()
-	return newAPI(t, nil, false, env...)
+	return newAPI(t, nil, consumers, env...)
 }
 
-func newAPI(t testing.TB, clock partners.Clock, outbox bool, env ...string) *API {
+func newAPI(t testing.TB, clock partners.Clock, consumers []string, env ...string) *API {
 	t.Helper()
 	awsCfg := AWS(t)
 	db := DynamoDB(t)
@@ -93,22 +97,22 @@ func newAPI(t testing.TB, clock partners.Clock, outbox bool, env ...string) *API
 			t.Logf("logs of the functions:\n%s", logs.String())
 		}
 	})
-	if !outbox {
-		return &API{App: a, URL: base, Logs: logs}
-	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	poller := &localgw.StreamPoller{
-		DB: db, Streams: dynamodbstreams.NewFromConfig(awsCfg), Table: table, Region: awsCfg.Region,
-		Handler: a.Handlers()[apigw.SendInvitationEmailFunction], Log: a.Log, Poll: 50 * time.Millisecond, MaxBackoff: time.Second,
-	}
-	go func() {
-		defer close(done)
-		if err := poller.Run(ctx); err != nil {
-			t.Errorf("stream poller: %v", err)
+	var wg sync.WaitGroup
+	for _, fn := range consumers {
+		poller := &localgw.StreamPoller{
+			DB: db, Streams: dynamodbstreams.NewFromConfig(awsCfg), Table: table, Region: awsCfg.Region,
+			Handler: a.Handlers()[fn], Log: a.Log, Poll: 50 * time.Millisecond, MaxBackoff: time.Second,
 		}
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := poller.Run(ctx); err != nil {
+				t.Errorf("stream poller of %s: %v", fn, err)
+			}
+		}()
+	}
+	t.Cleanup(func() { cancel(); wg.Wait() })
 	return &API{App: a, URL: base, Logs: logs}
 }
 

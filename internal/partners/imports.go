@@ -1,0 +1,292 @@
+package partners
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/partnerinvites/partnerinvites/internal/seal"
+)
+
+// Import jobs: a CSV larger than SyncImportRows (or sent with async=true) is
+// checked and queued in the request, then invited chunk by chunk by a stream
+// consumer, so that no file size can run into API Gateway's 29 s or Lambda's
+// 6 MB. The tenant reads the progress and the per-row results from
+// GET /v1/imports/{id}.
+const (
+	// SyncImportRows is the largest file imported within the request.
+	SyncImportRows = 1000
+	// ImportChunkRows is how many rows one chunk (one item, one worker run) holds.
+	ImportChunkRows = 250
+	importIDPrefix  = "imp_"
+)
+
+// ImportStatus is where an import job stands.
+type ImportStatus string
+
+// The import statuses.
+const (
+	ImportProcessing ImportStatus = "processing"
+	ImportCompleted  ImportStatus = "completed"
+)
+
+// Import is an import job.
+type Import struct {
+	ID        string
+	TenantID  string
+	PartnerID string
+	Status    ImportStatus
+	// InvitedBy and Role are the API key that submitted the file: the worker
+	// invites on its behalf.
+	InvitedBy string
+	Role      Role
+	Options   BulkOptions
+	Rows      int
+	Done      int
+	Created   int
+	Resent    int
+	Errors    int
+	CreatedAt time.Time
+	// CompletedAt is zero while the job runs.
+	CompletedAt time.Time
+}
+
+// ImportChunk is a slice of an import's rows: its entries to invite, and,
+// once done, the sealed results of all its rows.
+type ImportChunk struct {
+	TenantID string
+	ImportID string
+	Index    int
+	Entries  []BulkEntry
+	Done     bool
+	// Results are the chunk's row results, sealed: they can hold links.
+	Results string
+}
+
+// ImportCounts are what one chunk adds to its job.
+type ImportCounts struct {
+	Done, Created, Resent, Errors int
+}
+
+// ImportStore persists import jobs.
+type ImportStore interface {
+	// CreateImport stores a job, then its chunks; the chunks not yet done are
+	// what the worker picks up from the stream.
+	CreateImport(ctx context.Context, imp Import, chunks []ImportChunk) error
+	// GetImport returns a job. NotFound if absent or another tenant's.
+	GetImport(ctx context.Context, tenantID, id string) (Import, error)
+	// GetImportChunk returns one chunk. NotFound if absent.
+	GetImportChunk(ctx context.Context, tenantID, id string, index int) (ImportChunk, error)
+	// ListImportChunks returns a job's chunks in order.
+	ListImportChunks(ctx context.Context, tenantID, id string) ([]ImportChunk, error)
+	// CompleteImportChunk stores a chunk's results and adds its counts to the
+	// job, once (Conflict if the chunk is done already); it returns the job.
+	CompleteImportChunk(ctx context.Context, c ImportChunk, counts ImportCounts) (Import, error)
+	// CompleteImport marks a job completed.
+	CompleteImport(ctx context.Context, tenantID, id string, at time.Time) error
+}
+
+// importRow is one row's result as sealed into a chunk.
+type importRow struct {
+	Row          int            `json:"row"`
+	Index        int            `json:"index"`
+	Input        string         `json:"input"`
+	Email        string         `json:"email,omitempty"`
+	Status       BulkStatus     `json:"status"`
+	InvitationID string         `json:"invitation_id,omitempty"`
+	Link         string         `json:"link,omitempty"`
+	Kind         Kind           `json:"kind,omitempty"`
+	Message      string         `json:"message,omitempty"`
+	Fields       []FieldError   `json:"fields,omitempty"`
+	Details      map[string]any `json:"details,omitempty"`
+}
+
+func importAAD(tenantID, importID string, index int) []byte {
+	return []byte(fmt.Sprintf("%s\x00%s\x00%d", tenantID, importID, index))
+}
+
+func sealRows(box *seal.Box, c ImportChunk, results []BulkResult, offset int) (string, error) {
+	rows := make([]importRow, 0, len(results))
+	for i, r := range results {
+		row := importRow{Row: r.Entry.Row, Index: offset + i, Input: r.Entry.Input, Email: r.Entry.Email, Status: r.Status}
+		if r.Status != BulkError {
+			row.InvitationID, row.Link = r.Result.Invitation.ID, r.Result.Link
+		}
+		if e := r.Err; e != nil {
+			row.Kind, row.Message, row.Fields, row.Details = e.Kind, e.Message, e.Fields, e.Details
+		}
+		rows = append(rows, row)
+	}
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return "", fmt.Errorf("encode import results: %w", err)
+	}
+	return box.Seal(b, importAAD(c.TenantID, c.ImportID, c.Index)), nil
+}
+
+func openRows(box *seal.Box, c ImportChunk) ([]BulkResult, error) {
+	plain, err := box.Open(c.Results, importAAD(c.TenantID, c.ImportID, c.Index))
+	if err != nil {
+		return nil, fmt.Errorf("open results of chunk %d: %w", c.Index, err)
+	}
+	var rows []importRow
+	if err := json.Unmarshal(plain, &rows); err != nil {
+		return nil, fmt.Errorf("decode results of chunk %d: %w", c.Index, err)
+	}
+	out := make([]BulkResult, 0, len(rows))
+	for _, row := range rows {
+		r := BulkResult{Entry: BulkEntry{Row: row.Row, Input: row.Input, Email: row.Email}, Status: row.Status}
+		r.Result.Invitation.ID, r.Result.Link = row.InvitationID, row.Link
+		if row.Status == BulkError {
+			r.Err = &Error{Kind: row.Kind, Message: row.Message, Fields: row.Fields, Details: row.Details}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// startImport checks every row and queues the good ones in chunks; the rows
+// that failed the check are recorded at once, in a chunk that is done.
+func (s *Service) startImport(ctx context.Context, partnerID string, entries []BulkEntry, opts BulkOptions) (Import, error) {
+	ic, err := s.newInviteContext(ctx, partnerID, nil)
+	if err != nil {
+		return Import{}, err
+	}
+	report, _, todo := checkEntries(ic, entries, opts)
+	now := ic.now
+	imp := Import{
+		ID: newID(importIDPrefix, now), TenantID: ic.caller.TenantID, PartnerID: partnerID, Status: ImportProcessing,
+		InvitedBy: ic.caller.KeyID, Role: ic.caller.Role, Options: opts, Rows: len(entries), CreatedAt: now,
+	}
+	var failed []BulkResult
+	for _, r := range report.Results {
+		if r.Status == BulkError {
+			failed = append(failed, r)
+		}
+	}
+	imp.Done, imp.Errors = len(failed), len(failed)
+	var chunks []ImportChunk
+	if len(failed) > 0 {
+		c := ImportChunk{TenantID: imp.TenantID, ImportID: imp.ID, Index: 0, Done: true}
+		if c.Results, err = sealRows(s.Imports.box, c, failed, 0); err != nil {
+			return Import{}, err
+		}
+		chunks = append(chunks, c)
+	}
+	for start := 0; start < len(todo); start += ImportChunkRows {
+		c := ImportChunk{TenantID: imp.TenantID, ImportID: imp.ID, Index: len(chunks)}
+		for _, i := range todo[start:min(start+ImportChunkRows, len(todo))] {
+			c.Entries = append(c.Entries, entries[i])
+		}
+		chunks = append(chunks, c)
+	}
+	if imp.Done == imp.Rows {
+		imp.Status, imp.CompletedAt = ImportCompleted, now
+	}
+	if err := s.Imports.Store.CreateImport(ctx, imp, chunks); err != nil {
+		return Import{}, fmt.Errorf("create import: %w", err)
+	}
+	return imp, nil
+}
+
+// ImportJobs wires the import jobs' store and the box their results are
+// sealed in.
+type ImportJobs struct {
+	Store ImportStore
+	box   *seal.Box
+}
+
+// NewImportJobs returns ImportJobs keyed from the product's secret.
+func NewImportJobs(store ImportStore, master []byte) (*ImportJobs, error) {
+	box, err := seal.New(master, "import-results")
+	if err != nil {
+		return nil, err
+	}
+	return &ImportJobs{Store: store, box: box}, nil
+}
+
+// ProcessImportChunk invites the rows of one chunk on behalf of the key that
+// submitted the import: the import worker's job. A chunk already done is
+// skipped, so a retried stream record does nothing twice.
+func (s *Service) ProcessImportChunk(ctx context.Context, tenantID, importID string, index int) error {
+	chunk, err := s.Imports.Store.GetImportChunk(ctx, tenantID, importID, index)
+	if err != nil {
+		return fmt.Errorf("get chunk %d of %s: %w", index, importID, err)
+	}
+	if chunk.Done {
+		return nil
+	}
+	imp, err := s.Imports.Store.GetImport(ctx, tenantID, importID)
+	if err != nil {
+		return fmt.Errorf("get import %s: %w", importID, err)
+	}
+	ctx = WithPrincipal(ctx, Principal{TenantID: tenantID, KeyID: imp.InvitedBy, Role: imp.Role})
+	ic, err := s.newInviteContext(ctx, imp.PartnerID, entryEmails(chunk.Entries))
+	var report BulkReport
+	if err == nil {
+		report = s.inviteAll(ctx, ic, chunk.Entries, imp.Options)
+	} else if k := KindOf(err); k == NotFound || k == Forbidden {
+		report = BulkReport{Results: make([]BulkResult, len(chunk.Entries))}
+		for i, e := range chunk.Entries {
+			report.Results[i] = BulkResult{Entry: e}
+			report.Results[i].fail(itemError(err))
+		}
+		report.count()
+	} else {
+		return err
+	}
+	if chunk.Results, err = sealRows(s.Imports.box, chunk, report.Results, index*ImportChunkRows); err != nil {
+		return err
+	}
+	chunk.Done = true
+	imp, err = s.Imports.Store.CompleteImportChunk(ctx, chunk, ImportCounts{
+		Done: len(report.Results), Created: report.Created, Resent: report.Resent, Errors: report.Errors,
+	})
+	if IsKind(err, Conflict) {
+		return nil // another run finished this chunk
+	}
+	if err != nil {
+		return fmt.Errorf("complete chunk %d of %s: %w", index, importID, err)
+	}
+	if imp.Done >= imp.Rows && imp.Status != ImportCompleted {
+		if err := s.Imports.Store.CompleteImport(ctx, tenantID, importID, timestamp(s.Clock)); err != nil {
+			return fmt.Errorf("complete import %s: %w", importID, err)
+		}
+	}
+	return nil
+}
+
+// GetImport returns one of the caller's import jobs with the results of the
+// rows done so far, in file order.
+func (s *Service) GetImport(ctx context.Context, id string) (Import, []BulkResult, error) {
+	caller, err := authorize(ctx, PermRead)
+	if err != nil {
+		return Import{}, nil, err
+	}
+	if !validID(importIDPrefix, id) {
+		return Import{}, nil, Errorf(NotFound, "No import %s.", id)
+	}
+	imp, err := s.Imports.Store.GetImport(ctx, caller.TenantID, id)
+	if err != nil {
+		return Import{}, nil, fmt.Errorf("get import %s: %w", id, err)
+	}
+	chunks, err := s.Imports.Store.ListImportChunks(ctx, caller.TenantID, id)
+	if err != nil {
+		return Import{}, nil, fmt.Errorf("list chunks of %s: %w", id, err)
+	}
+	var results []BulkResult
+	for _, c := range chunks {
+		if !c.Done {
+			continue
+		}
+		rows, err := openRows(s.Imports.box, c)
+		if err != nil {
+			return Import{}, nil, err
+		}
+		results = append(results, rows...)
+	}
+	sort.SliceStable(results, func(i, j int) bool { return results[i].Entry.Row < results[j].Entry.Row })
+	return imp, results, nil
+}
