@@ -17,6 +17,7 @@ import (
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
 	"github.com/partnerinvites/partnerinvites/internal/localgw"
+	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
 
 // dev serves the API locally: the local gateway in front of the same handlers
@@ -65,7 +66,12 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		printDemo(stdout, base, nt.Tenant.ID, nt.Secret)
+		pctx := partners.WithPrincipal(ctx, partners.Principal{TenantID: nt.Tenant.ID, KeyID: nt.Key.ID, Role: nt.Key.Role})
+		demoPartner, err := a.Service.CreatePartner(pctx, partners.PartnerInput{Name: "Demo Partner", Country: "GB"})
+		if err != nil {
+			return err
+		}
+		printDemo(stdout, base, nt.Tenant.ID, nt.Secret, demoPartner.Partner.ID, os.Getenv("SES_EMULATOR_URL"))
 	} else {
 		fmt.Fprintf(stdout, "Partner Invites API on %s\n", base)
 	}
@@ -86,7 +92,7 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 }
 
-func printDemo(w io.Writer, base, tenantID, key string) {
+func printDemo(w io.Writer, base, tenantID, key, partnerID, mailURL string) {
 	fmt.Fprintf(w, `
 Partner Invites is serving on %[1]s (local gateway; DynamoDB, Cognito and SES emulators)
 
@@ -105,8 +111,18 @@ List partners:
 
   curl -s %[1]s/v1/partners -H 'Authorization: Bearer %[3]s'
 
+Invite someone to the demo partner (%[4]s):
+
+  curl -s -X POST %[1]s/v1/partners/%[4]s/users \
+    -H 'Authorization: Bearer %[3]s' \
+    -H 'Content-Type: application/json' \
+    -d '{"email":"grace@partner.example","first_name":"Grace","role":"member"}'
+
+The invitation email lands in the SES emulator: open %[5]s in a browser
+(or curl %[5]s/store).
+
 Press Ctrl-C to stop.
-`, base, tenantID, key)
+`, base, tenantID, key, partnerID, mailURL)
 }
 
 // invoke runs one function on an event file, as the Lambda runtime would, and

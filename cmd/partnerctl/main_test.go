@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -140,8 +141,8 @@ func TestDevPrintsCurlLinesThatWork(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	commands := regexp.MustCompile(`(?s)\n  (curl .*?)\n\n`).FindAllStringSubmatch(stdout.String(), -1)
-	if len(commands) != 2 {
-		t.Fatalf("want 2 curl commands in:\n%s", stdout.String())
+	if len(commands) != 3 {
+		t.Fatalf("want 3 curl commands in:\n%s", stdout.String())
 	}
 	shell := func(cmd string) string {
 		out, err := exec.Command("sh", "-c", cmd+" -w '\\n%{http_code}'").CombinedOutput()
@@ -158,4 +159,10 @@ func TestDevPrintsCurlLinesThatWork(t *testing.T) {
 	if !strings.HasSuffix(listed, "\n200") || !strings.Contains(listed, `"name":"Acme Resellers"`) {
 		t.Errorf("list printed by dev: %s", listed)
 	}
+	email := fmt.Sprintf("grace+%d@partner.example", time.Now().UnixNano())
+	invited := shell(strings.Replace(commands[2][1], "grace@partner.example", email, 1))
+	if !strings.HasSuffix(invited, "\n201") || !strings.Contains(invited, `"outcome":"created"`) {
+		t.Errorf("invite printed by dev: %s", invited)
+	}
+	testenv.WaitForMail(t, email, 1, 10*time.Second)
 }
