@@ -33,6 +33,7 @@ type PartnerService interface {
 type API struct {
 	Partners    PartnerService
 	Invitations InvitationService
+	Activations ActivationService
 	Idempotency *idempotency.Guard
 	Clock       partners.Clock
 	Log         *slog.Logger

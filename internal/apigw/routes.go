@@ -53,6 +53,8 @@ var Routes = []Route{
 	{Method: "POST", Path: "/v1/invitations/{id}/revoke", Function: "revoke-invitation", Auth: AuthAPIKey, Summary: "Kill a pending invitation's link."},
 	{Method: "GET", Path: "/v1/settings", Function: "get-settings", Auth: AuthAPIKey, Summary: "Invite lifetime, roles, branding, email templates."},
 	{Method: "PUT", Path: "/v1/settings", Function: "update-settings", Auth: AuthAPIKey, Summary: "Replace the settings (admin keys); templates are checked on save."},
+	{Method: "GET", Path: "/activate/{token}", Function: "activation-page", Auth: AuthNone, Summary: "The page of an activation link: who invited you to what; never changes state."},
+	{Method: "HEAD", Path: "/activate/{token}", Function: "activation-page", Auth: AuthNone, Summary: "As GET, without the body (mail scanners)."},
 }
 
 // AuthorizerFunction is the Lambda authorizer in front of AuthAPIKey routes.

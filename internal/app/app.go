@@ -158,14 +158,14 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 		return nil, err
 	}
 	svc := &partners.Service{
-		Partners: store, Invitations: store, Settings: store, Imports: imports, Cursors: cursors, Tokens: tokens,
+		Partners: store, Invitations: store, Settings: store, Imports: imports, Tenants: store, Cursors: cursors, Tokens: tokens,
 		ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
 	}
 	a := &App{
 		Config: cfg, AWS: awsCfg, DynamoDB: db, Store: store, Log: log, Service: svc,
 		Tenants: &partners.Tenants{Store: store, Clock: opts.Clock},
 		API: &apigw.API{
-			Partners: svc, Invitations: svc, Clock: opts.Clock, Log: log,
+			Partners: svc, Invitations: svc, Activations: svc, Clock: opts.Clock, Log: log,
 			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock, Box: responses},
 		},
 		Authorizer: &apigw.Authorizer{Keys: &partners.Authenticator{Keys: store}, Log: log},
@@ -220,6 +220,7 @@ func (a *App) Handlers() map[string]any {
 		},
 		apigw.ProcessImportFunction: a.Imports().Handle,
 		"get-import":                a.API.GetImport,
+		"activation-page":           a.API.ActivationPage,
 		"create-partner":            a.API.CreatePartner,
 		"list-partners":             a.API.ListPartners,
 		"get-partner":               a.API.GetPartner,

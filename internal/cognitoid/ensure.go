@@ -10,14 +10,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
 
-// PasswordPolicy is the pool's password policy, shared with the CDK stack.
+// PasswordPolicy is the pool's password policy: the domain's, in Cognito's
+// terms (the CDK stack builds from the same).
 var PasswordPolicy = types.PasswordPolicyType{
-	MinimumLength:    aws.Int32(12),
-	RequireLowercase: true,
-	RequireUppercase: true,
-	RequireNumbers:   true,
+	MinimumLength:    aws.Int32(int32(partners.DefaultPasswordPolicy.MinLength)),
+	RequireLowercase: partners.DefaultPasswordPolicy.RequireLowercase,
+	RequireUppercase: partners.DefaultPasswordPolicy.RequireUppercase,
+	RequireNumbers:   partners.DefaultPasswordPolicy.RequireDigit,
 	RequireSymbols:   false,
 }
 

@@ -100,6 +100,12 @@ func TestEventsMatchSamples(t *testing.T) {
 		}(),
 		"get-invitations-sample": sampleRequest("GET", "/v1/invitations/sample.csv", ""),
 		"get-import":             sampleRequest("GET", "/v1/imports/imp_01JD0000000000000000000001", ""),
+		"activation-page": func() *http.Request {
+			r := sampleRequest("GET", "/activate/Xy3v0Qm8cT2b9kLpWz4nR7sD1fGhJ6aE5uVq0oIiYtB", "")
+			r.Header.Del("Authorization")
+			r.Header.Set("Accept", "text/html")
+			return r
+		}(),
 		"list-invitations":       sampleRequest("GET", "/v1/invitations?status=pending&partner_id=ptr_01JD0000000000000000000001", ""),
 		"get-invitation":         sampleRequest("GET", "/v1/invitations/inv_01JD0000000000000000000001", ""),
 		"resend-invitation":      sampleRequest("POST", "/v1/invitations/inv_01JD0000000000000000000001/resend", `{"send_email":true}`),

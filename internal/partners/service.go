@@ -55,7 +55,11 @@ type Service struct {
 	Invitations InvitationStore
 	Settings    SettingsStore
 	Imports     *ImportJobs
-	Cursors     *Cursors
+	// Tenants reads tenants (names for pages and emails).
+	Tenants interface {
+		GetTenant(ctx context.Context, id string) (Tenant, error)
+	}
+	Cursors *Cursors
 	// Tokens seals activation tokens for the email sender.
 	Tokens *TokenSealer
 	// ActivationBaseURL is where activation links point: BASE/activate/TOKEN.

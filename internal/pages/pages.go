@@ -1,0 +1,185 @@
+// Package pages renders the activation pages partners see when they open
+// the link in an invitation: server-rendered HTML with embedded CSS, no
+// third-party assets, usable without JavaScript and on a phone. Inline style
+// and script carry a per-response nonce, so the Content-Security-Policy
+// needs no 'unsafe-inline'.
+package pages
+
+import (
+	"bytes"
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/partnerinvites/partnerinvites/internal/emails"
+	"github.com/partnerinvites/partnerinvites/internal/partners"
+)
+
+//go:embed templates/page.html.tmpl
+var files embed.FS
+
+var page = template.Must(template.New("page.html.tmpl").ParseFS(files, "templates/page.html.tmpl"))
+
+// Page is a rendered page with the headers it must be sent with.
+type Page struct {
+	Status  int
+	Headers map[string]string
+	Body    string
+}
+
+// Nonce returns a fresh CSP nonce, in the URL-safe base64 that CSP admits
+// and that HTML attributes carry unescaped.
+func Nonce() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// SecurityHeaders are sent with every page: a strict CSP keyed to the
+// page's nonce, no referrer (the URL holds the token), no framing, no
+// caching.
+func SecurityHeaders(nonce string) map[string]string {
+	return map[string]string{
+		"Content-Type": "text/html; charset=utf-8",
+		"Content-Security-Policy": fmt.Sprintf("default-src 'none'; style-src 'nonce-%s'; script-src 'nonce-%s'; img-src https: data:; "+
+			"form-action 'self'; base-uri 'none'; frame-ancestors 'none'", nonce, nonce),
+		"Referrer-Policy":        "no-referrer",
+		"X-Frame-Options":        "DENY",
+		"X-Content-Type-Options": "nosniff",
+		"Cache-Control":          "no-store",
+	}
+}
+
+type rule struct{ ID, Text string }
+
+type policyData struct {
+	MinLength int
+	Rules     []rule
+}
+
+func policyOf(p partners.PasswordPolicy) policyData {
+	d := policyData{MinLength: p.MinLength, Rules: []rule{{"length", fmt.Sprintf("At least %d characters", p.MinLength)}}}
+	if p.RequireLowercase {
+		d.Rules = append(d.Rules, rule{"lower", "A lower-case letter"})
+	}
+	if p.RequireUppercase {
+		d.Rules = append(d.Rules, rule{"upper", "An upper-case letter"})
+	}
+	if p.RequireDigit {
+		d.Rules = append(d.Rules, rule{"digit", "A digit"})
+	}
+	return d
+}
+
+type data struct {
+	Kind        string // "activate" or "message"
+	Title       string
+	Nonce       string
+	Accent      template.CSS
+	TenantName  string
+	LogoURL     string
+	PartnerName string
+	InviterName string
+	Role        string
+	Email       string
+	FirstName   string
+	LastName    string
+	ExpiresAt   string
+	ExpiresIn   string
+	Action      string
+	CSRF        string
+	Error       string
+	Policy      policyData
+	Heading     string
+	Paragraphs  []string
+}
+
+func render(status int, nonce string, d data) Page {
+	d.Nonce = nonce
+	if d.Accent == "" {
+		d.Accent = template.CSS(emails.DefaultAccentColor)
+	}
+	var b bytes.Buffer
+	if err := page.Execute(&b, d); err != nil {
+		// The template and its data are ours: a failure is a defect.
+		return Page{Status: http.StatusInternalServerError, Headers: SecurityHeaders(nonce), Body: "<!DOCTYPE html><title>Error</title><p>Something went wrong on our side."}
+	}
+	return Page{Status: status, Headers: SecurityHeaders(nonce), Body: b.String()}
+}
+
+// accent returns a tenant's colour for CSS; settings only admit #rrggbb.
+func accent(b partners.Branding) template.CSS {
+	if b.AccentColor == "" {
+		return template.CSS(emails.DefaultAccentColor)
+	}
+	return template.CSS(b.AccentColor)
+}
+
+// Activation renders the page of a live link: who invited the person to
+// what, until when, and the form to set a password.
+func Activation(v partners.ActivationView, action, csrf, formError string, policy partners.PasswordPolicy, now time.Time) Page {
+	inv := v.Invitation
+	return render(http.StatusOK, Nonce(), data{
+		Kind: "activate", Title: "Join " + v.PartnerName, Accent: accent(v.Branding),
+		TenantName: v.TenantName, LogoURL: v.Branding.LogoURL, PartnerName: v.PartnerName, InviterName: v.InviterName,
+		Role: inv.Role, Email: inv.Email, FirstName: v.FirstName, LastName: v.LastName,
+		ExpiresAt: emails.FormatExpiry(inv.ExpiresAt), ExpiresIn: emails.Lifetime(inv.ExpiresAt.Sub(now)),
+		Action: action, CSRF: csrf, Error: formError, Policy: policyOf(policy),
+	})
+}
+
+// Dead renders the page of a link that no longer works, saying which case
+// it is and what to do, in the tenant's colours.
+func Dead(v partners.ActivationView) Page {
+	d := data{Kind: "message", Accent: accent(v.Branding), TenantName: v.TenantName, LogoURL: v.Branding.LogoURL}
+	switch v.Dead {
+	case "expired":
+		d.Title, d.Heading = "Invitation expired", "This invitation has expired"
+		d.Paragraphs = []string{
+			fmt.Sprintf("The invitation to join %s expired on %s.", v.PartnerName, emails.FormatExpiry(v.Invitation.ExpiresAt)),
+			fmt.Sprintf("Ask %s for a new invitation; it will come with a new link.", v.InviterName),
+		}
+	case "revoked":
+		d.Title, d.Heading = "Invitation withdrawn", "This invitation was withdrawn"
+		d.Paragraphs = []string{
+			fmt.Sprintf("%s withdrew the invitation to join %s, so this link no longer works.", v.InviterName, v.PartnerName),
+			"If you think this is a mistake, contact them.",
+		}
+	case "accepted":
+		d.Title, d.Heading = "Invitation already accepted", "This invitation was already accepted"
+		d.Paragraphs = []string{
+			fmt.Sprintf("This link has been used to join %s; each link works once.", v.PartnerName),
+			"Sign in to the partner portal with the login you created.",
+		}
+	default: // replaced
+		d.Title, d.Heading = "Link replaced", "This link was replaced by a newer one"
+		d.Paragraphs = []string{
+			fmt.Sprintf("A newer invitation to join %s was sent to %s. Use the link in the latest email.", v.PartnerName, v.Invitation.Email),
+		}
+	}
+	return render(http.StatusGone, Nonce(), d)
+}
+
+// Unknown renders the page of a link we never made. It names no tenant: we
+// cannot know whose it was meant to be.
+func Unknown() Page {
+	return render(http.StatusNotFound, Nonce(), data{
+		Kind: "message", Title: "Link not valid", Heading: "This link is not valid",
+		Paragraphs: []string{
+			"Check that you copied the whole link from the invitation email, or open it from the email again.",
+			"If it still does not work, ask the person who invited you for a new invitation.",
+		},
+	})
+}
+
+// Failure renders the page of an error on our side.
+func Failure() Page {
+	return render(http.StatusInternalServerError, Nonce(), data{
+		Kind: "message", Title: "Something went wrong", Heading: "Something went wrong on our side",
+		Paragraphs: []string{"Please try again in a moment. Your invitation is unchanged."},
+	})
+}

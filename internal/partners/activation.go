@@ -1,0 +1,60 @@
+package partners
+
+import (
+	"context"
+	"fmt"
+)
+
+// ActivationView is what an activation page shows: the invitation and
+// what the person holding its link may know — the tenant, the partner, who
+// invited them and the tenant's branding.
+type ActivationView struct {
+	Invitation  Invitation
+	TenantName  string
+	PartnerName string
+	InviterName string
+	FirstName   string
+	LastName    string
+	Branding    Branding
+	// Dead is set for a link that no longer works: "expired", "revoked",
+	// "accepted" or "replaced". Empty for a live link.
+	Dead string
+}
+
+// ViewActivation reads what the page of an activation link shows. It never
+// changes anything: mail scanners open links before people do. A link we
+// never made is NotFound; a dead one still gets its view (Dead says why),
+// so that its page can say what happened in the tenant's colours.
+func (s *Service) ViewActivation(ctx context.Context, token string) (ActivationView, error) {
+	inv, err := s.ResolveToken(ctx, token)
+	var dead string
+	if err != nil {
+		e, ok := err.(*Error)
+		if !ok || e.Kind != Gone {
+			return ActivationView{}, err
+		}
+		dead, _ = e.Details["reason"].(string)
+	}
+	view := ActivationView{Invitation: inv, Dead: dead}
+	tenant, err := s.Tenants.GetTenant(ctx, inv.TenantID)
+	if err != nil {
+		return ActivationView{}, fmt.Errorf("get tenant of invitation %s: %w", inv.ID, err)
+	}
+	partner, err := s.Partners.GetPartner(ctx, inv.TenantID, inv.PartnerID)
+	if err != nil {
+		return ActivationView{}, fmt.Errorf("get partner of invitation %s: %w", inv.ID, err)
+	}
+	settings, err := s.Settings.GetSettings(ctx, inv.TenantID)
+	if err != nil {
+		return ActivationView{}, fmt.Errorf("get settings of %s: %w", inv.TenantID, err)
+	}
+	view.TenantName, view.PartnerName, view.Branding = tenant.Name, partner.Name, settings.Branding
+	view.InviterName = inv.InviterName
+	if view.InviterName == "" {
+		view.InviterName = tenant.Name
+	}
+	if user, err := s.Invitations.GetUser(ctx, inv.TenantID, inv.PartnerID, inv.UserID); err == nil {
+		view.FirstName, view.LastName = user.FirstName, user.LastName
+	}
+	return view, nil
+}
