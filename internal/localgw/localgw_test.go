@@ -106,12 +106,12 @@ func TestEventsMatchSamples(t *testing.T) {
 			r.Header.Set("Accept", "text/html")
 			return r
 		}(),
-		"list-invitations":       sampleRequest("GET", "/v1/invitations?status=pending&partner_id=ptr_01JD0000000000000000000001", ""),
-		"get-invitation":         sampleRequest("GET", "/v1/invitations/inv_01JD0000000000000000000001", ""),
-		"resend-invitation":      sampleRequest("POST", "/v1/invitations/inv_01JD0000000000000000000001/resend", `{"send_email":true}`),
-		"revoke-invitation":      sampleRequest("POST", "/v1/invitations/inv_01JD0000000000000000000001/revoke", ""),
-		"get-settings":           sampleRequest("GET", "/v1/settings", ""),
-		"update-settings":        sampleRequest("PUT", "/v1/settings", `{"invite_ttl_hours":72,"roles":["admin","member"],"branding":{"accent_color":"#2f6fed"}}`),
+		"list-invitations":  sampleRequest("GET", "/v1/invitations?status=pending&partner_id=ptr_01JD0000000000000000000001", ""),
+		"get-invitation":    sampleRequest("GET", "/v1/invitations/inv_01JD0000000000000000000001", ""),
+		"resend-invitation": sampleRequest("POST", "/v1/invitations/inv_01JD0000000000000000000001/resend", `{"send_email":true}`),
+		"revoke-invitation": sampleRequest("POST", "/v1/invitations/inv_01JD0000000000000000000001/revoke", ""),
+		"get-settings":      sampleRequest("GET", "/v1/settings", ""),
+		"update-settings":   sampleRequest("PUT", "/v1/settings", `{"invite_ttl_hours":72,"roles":["admin","member"],"branding":{"accent_color":"#2f6fed"}}`),
 	}
 	for _, fn := range apigw.Functions() {
 		if fn != apigw.AuthorizerFunction && fn != apigw.SendInvitationEmailFunction && fn != apigw.ProcessImportFunction && requests[fn] == nil {
