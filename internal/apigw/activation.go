@@ -2,7 +2,11 @@ package apigw
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -12,9 +16,17 @@ import (
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
 
-// ActivationService is what the public activation routes need.
+// ActivationService is what the activation routes need.
 type ActivationService interface {
 	ViewActivation(ctx context.Context, token string) (partners.ActivationView, error)
+	Accept(ctx context.Context, in partners.AcceptInput) (partners.Acceptance, error)
+	ListMemberships(ctx context.Context, sub string) ([]partners.Membership, error)
+}
+
+// csrfFor is the form's CSRF token: bound to the link, so that a form can
+// only be posted back to the page that served it.
+func (a *API) csrfFor(token string) string {
+	return a.CSRF.Sum("activate\x00" + partners.HashToken(token))
 }
 
 // ActivationPage handles GET and HEAD /activate/{token}: the page a partner
@@ -40,7 +52,7 @@ func (a *API) ActivationPage(ctx context.Context, e events.APIGatewayV2HTTPReque
 		page = pages.Dead(view)
 	default:
 		log = log.With("tenant_id", view.Invitation.TenantID, "invitation_id", view.Invitation.ID)
-		page = pages.Activation(view, "", "", "", partners.DefaultPasswordPolicy, a.Clock.Now())
+		page = pages.Activation(view, "", a.csrfFor(e.PathParameters["token"]), "", partners.DefaultPasswordPolicy, a.Clock.Now())
 	}
 	resp := events.APIGatewayV2HTTPResponse{StatusCode: page.Status, Headers: page.Headers, Body: page.Body}
 	if e.RequestContext.HTTP.Method == http.MethodHead {
@@ -48,4 +60,155 @@ func (a *API) ActivationPage(ctx context.Context, e events.APIGatewayV2HTTPReque
 	}
 	log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
 	return resp, nil
+}
+
+// AcceptActivation handles POST /activate/{token}: the page's form. It
+// checks the form's CSRF token, accepts, and answers with a page: the
+// success page, the form again with what is wrong, or the page of a dead
+// link (a second submit of the same link sees "already accepted").
+func (a *API) AcceptActivation(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	start := time.Now()
+	log := a.Log.With("request_id", e.RequestContext.RequestID, "route", e.RouteKey)
+	token := e.PathParameters["token"]
+	page := a.accept(ctx, log, token, e)
+	log.Info("request", "status", page.Status, "duration_ms", time.Since(start).Milliseconds())
+	return events.APIGatewayV2HTTPResponse{StatusCode: page.Status, Headers: page.Headers, Body: page.Body}, nil
+}
+
+func (a *API) accept(ctx context.Context, log *slog.Logger, token string, e events.APIGatewayV2HTTPRequest) pages.Page {
+	body := []byte(e.Body)
+	if e.IsBase64Encoded {
+		var err error
+		if body, err = base64.StdEncoding.DecodeString(e.Body); err != nil {
+			body = nil
+		}
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil || len(body) > maxJSONBody {
+		form = url.Values{}
+	}
+	view, err := a.Activations.ViewActivation(ctx, token)
+	switch {
+	case partners.IsKind(err, partners.NotFound):
+		return pages.Unknown()
+	case err != nil:
+		log.Error("accept: view failed", "err", err)
+		return pages.Failure()
+	case view.Dead != "":
+		return pages.Dead(view)
+	}
+	now := a.Clock.Now()
+	again := func(status int, msg string) pages.Page {
+		view.FirstName, view.LastName = form.Get("first_name"), form.Get("last_name")
+		return pages.Activation(view, "", a.csrfFor(token), msg, partners.DefaultPasswordPolicy, now).WithStatus(status)
+	}
+	if !a.CSRF.Verify("activate\x00"+partners.HashToken(token), form.Get("csrf")) {
+		log.Info("accept: bad CSRF token")
+		return again(http.StatusForbidden, "This form has expired. Please enter your password again.")
+	}
+	if confirm := form.Get("password_confirm"); !view.HasLogin && confirm != form.Get("password") {
+		return again(http.StatusBadRequest, "The two passwords are not the same.")
+	}
+	acc, err := a.Activations.Accept(ctx, partners.AcceptInput{
+		Token: token, Password: form.Get("password"), FirstName: form.Get("first_name"), LastName: form.Get("last_name"),
+	})
+	var pe *partners.Error
+	switch {
+	case err == nil:
+		log.Info("accepted", "tenant_id", acc.Invitation.TenantID, "invitation_id", acc.Invitation.ID, "new_login", acc.NewLogin)
+		return pages.Accepted(view, acc.RedirectURL)
+	case errors.As(err, &pe) && pe.Kind == partners.Invalid:
+		msg := pe.Message
+		if len(pe.Fields) > 0 {
+			msg = pe.Fields[0].Message
+		}
+		return again(http.StatusBadRequest, msg)
+	case errors.As(err, &pe) && pe.Kind == partners.Gone:
+		view.Dead, _ = pe.Details["reason"].(string)
+		return pages.Dead(view)
+	case partners.IsKind(err, partners.NotFound):
+		return pages.Unknown()
+	case partners.IsKind(err, partners.Conflict):
+		return again(http.StatusConflict, "The invitation changed while you were on this page. Please try again.")
+	}
+	log.Error("accept failed", "err", err)
+	return pages.Failure()
+}
+
+type activationJSON struct {
+	Token     string `json:"token"`
+	Password  string `json:"password"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+}
+
+type acceptedJSON struct {
+	Object       string  `json:"object"`
+	InvitationID string  `json:"invitation_id"`
+	TenantID     string  `json:"tenant_id"`
+	PartnerID    string  `json:"partner_id"`
+	UserID       string  `json:"user_id"`
+	Sub          string  `json:"sub"`
+	Role         string  `json:"role"`
+	NewLogin     bool    `json:"new_login"`
+	RedirectURL  *string `json:"redirect_url"`
+}
+
+// CreateActivation handles POST /v1/activations: the same acceptance as
+// the page, as JSON, for tenants who host their own page. The token is the
+// credential; errors are problem+json.
+func (a *API) CreateActivation(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	start := time.Now()
+	log := a.Log.With("request_id", e.RequestContext.RequestID, "route", e.RouteKey)
+	r := &request{event: e, body: []byte(e.Body)}
+	if e.IsBase64Encoded {
+		r.body, _ = base64.StdEncoding.DecodeString(e.Body)
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	var in activationJSON
+	err := r.decodeJSON(&in)
+	if err == nil && in.Token == "" {
+		err = partners.InvalidField("token", "required", "token is required.")
+	}
+	var acc partners.Acceptance
+	if err == nil {
+		acc, err = a.Activations.Accept(ctx, partners.AcceptInput{Token: in.Token, Password: in.Password, FirstName: in.FirstName, LastName: in.LastName})
+	}
+	if err != nil {
+		e.RawPath = "/v1/activations"
+		resp = a.fail(log, e, err)
+	} else {
+		m := acc.Membership
+		resp = jsonResponse(http.StatusOK, acceptedJSON{
+			Object: "activation", InvitationID: acc.Invitation.ID, TenantID: m.TenantID, PartnerID: m.PartnerID,
+			UserID: m.UserID, Sub: m.Sub, Role: m.Role, NewLogin: acc.NewLogin, RedirectURL: nullable(acc.RedirectURL),
+		})
+	}
+	log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
+	return resp, nil
+}
+
+type membershipJSON struct {
+	Object    string    `json:"object"`
+	Sub       string    `json:"sub"`
+	PartnerID string    `json:"partner_id"`
+	UserID    string    `json:"user_id"`
+	Role      string    `json:"role"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ListMemberships handles GET /v1/memberships/{sub}: what a login may reach
+// in the caller's tenant.
+func (a *API) ListMemberships(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return a.serveTenant(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
+		ms, err := a.Activations.ListMemberships(ctx, r.pathParam("sub"))
+		if err != nil {
+			return 0, nil, err
+		}
+		out := listJSON[membershipJSON]{Object: "list", Data: []membershipJSON{}}
+		for _, m := range ms {
+			out.Data = append(out.Data, membershipJSON{Object: "membership", Sub: m.Sub, PartnerID: m.PartnerID, UserID: m.UserID, Role: m.Role, CreatedAt: m.CreatedAt})
+		}
+		return http.StatusOK, out, nil
+	})
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/partnerinvites/partnerinvites/internal/idempotency"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
+	"github.com/partnerinvites/partnerinvites/internal/seal"
 )
 
 // PartnerService is what the partner endpoints need from the domain.
@@ -34,6 +35,8 @@ type API struct {
 	Partners    PartnerService
 	Invitations InvitationService
 	Activations ActivationService
+	// CSRF signs the activation form's CSRF tokens.
+	CSRF        *seal.MAC
 	Idempotency *idempotency.Guard
 	Clock       partners.Clock
 	Log         *slog.Logger

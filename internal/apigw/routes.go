@@ -55,6 +55,9 @@ var Routes = []Route{
 	{Method: "PUT", Path: "/v1/settings", Function: "update-settings", Auth: AuthAPIKey, Summary: "Replace the settings (admin keys); templates are checked on save."},
 	{Method: "GET", Path: "/activate/{token}", Function: "activation-page", Auth: AuthNone, Summary: "The page of an activation link: who invited you to what; never changes state."},
 	{Method: "HEAD", Path: "/activate/{token}", Function: "activation-page", Auth: AuthNone, Summary: "As GET, without the body (mail scanners)."},
+	{Method: "POST", Path: "/activate/{token}", Function: "accept-activation", Auth: AuthNone, Summary: "The page's form: set a password (or sign in) and accept."},
+	{Method: "POST", Path: "/v1/activations", Function: "create-activation", Auth: AuthNone, Summary: "Accept as JSON, for tenants who host their own page; the token is the credential."},
+	{Method: "GET", Path: "/v1/memberships/{sub}", Function: "list-memberships", Auth: AuthAPIKey, Summary: "What a login may reach in this tenant."},
 }
 
 // AuthorizerFunction is the Lambda authorizer in front of AuthAPIKey routes.

@@ -20,10 +20,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
+	"github.com/partnerinvites/partnerinvites/internal/cognitoid"
 	"github.com/partnerinvites/partnerinvites/internal/dynamostore"
 	"github.com/partnerinvites/partnerinvites/internal/idempotency"
 	"github.com/partnerinvites/partnerinvites/internal/outbox"
@@ -51,6 +53,11 @@ type Config struct {
 	// DeliveryRetryWindow is how long a failing email is retried
 	// (DELIVERY_RETRY_WINDOW, a Go duration; default 1h).
 	DeliveryRetryWindow time.Duration
+	// UserPoolID and UserPoolClientID name the Cognito user pool of partner
+	// logins and the app client of the activation flow (USER_POOL_ID,
+	// USER_POOL_CLIENT_ID); only the activation functions use them.
+	UserPoolID       string
+	UserPoolClientID string
 }
 
 // LoadConfig reads the configuration, naming every missing or bad variable.
@@ -76,6 +83,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		problems = append(problems, "ACTIVATION_BASE_URL is not set")
 	}
 	c.SenderEmail = getenv("SENDER_EMAIL")
+	c.UserPoolID, c.UserPoolClientID = getenv("USER_POOL_ID"), getenv("USER_POOL_CLIENT_ID")
 	c.SESConfigurationSet = getenv("SES_CONFIGURATION_SET")
 	c.DeliveryRetryWindow = time.Hour
 	if w := getenv("DELIVERY_RETRY_WINDOW"); w != "" {
@@ -157,15 +165,24 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	if err != nil {
 		return nil, err
 	}
+	csrf, err := seal.NewMAC(cfg.SecretKey, "activation-form")
+	if err != nil {
+		return nil, err
+	}
+	logins := &cognitoid.Logins{
+		// Built on first use: only the activation functions talk to Cognito.
+		Client: sync.OnceValue(func() *cip.Client { return cip.NewFromConfig(awsCfg) }),
+		PoolID: cfg.UserPoolID, ClientID: cfg.UserPoolClientID,
+	}
 	svc := &partners.Service{
 		Partners: store, Invitations: store, Settings: store, Imports: imports, Tenants: store, Cursors: cursors, Tokens: tokens,
-		ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
+		Memberships: store, Logins: logins, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
 	}
 	a := &App{
 		Config: cfg, AWS: awsCfg, DynamoDB: db, Store: store, Log: log, Service: svc,
 		Tenants: &partners.Tenants{Store: store, Clock: opts.Clock},
 		API: &apigw.API{
-			Partners: svc, Invitations: svc, Activations: svc, Clock: opts.Clock, Log: log,
+			Partners: svc, Invitations: svc, Activations: svc, CSRF: csrf, Clock: opts.Clock, Log: log,
 			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock, Box: responses},
 		},
 		Authorizer: &apigw.Authorizer{Keys: &partners.Authenticator{Keys: store}, Log: log},
@@ -221,6 +238,9 @@ func (a *App) Handlers() map[string]any {
 		apigw.ProcessImportFunction: a.Imports().Handle,
 		"get-import":                a.API.GetImport,
 		"activation-page":           a.API.ActivationPage,
+		"accept-activation":         a.API.AcceptActivation,
+		"create-activation":         a.API.CreateActivation,
+		"list-memberships":          a.API.ListMemberships,
 		"create-partner":            a.API.CreatePartner,
 		"list-partners":             a.API.ListPartners,
 		"get-partner":               a.API.GetPartner,

@@ -134,6 +134,7 @@ type userRecord struct {
 	Role         string    `dynamodbav:"role"`
 	Status       string    `dynamodbav:"status"`
 	InvitationID string    `dynamodbav:"invitation_id"`
+	Sub          string    `dynamodbav:"cognito_sub,omitempty"`
 	CreatedAt    time.Time `dynamodbav:"created_at"`
 	UpdatedAt    time.Time `dynamodbav:"updated_at"`
 }
@@ -143,7 +144,7 @@ func newUserRecord(u partners.PartnerUser) userRecord {
 		keys: keys{PK: tenantPK(u.TenantID), SK: userSK(u.PartnerID, u.ID)}, Type: "partner_user",
 		ID: u.ID, TenantID: u.TenantID, PartnerID: u.PartnerID, FirstName: u.FirstName, LastName: u.LastName,
 		Email: u.Email, JobTitle: u.JobTitle, Phone: u.Phone, Role: u.Role, Status: string(u.Status),
-		InvitationID: u.InvitationID, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+		InvitationID: u.InvitationID, Sub: u.Sub, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 	}
 }
 
@@ -151,7 +152,7 @@ func (r userRecord) domain() partners.PartnerUser {
 	return partners.PartnerUser{
 		ID: r.ID, TenantID: r.TenantID, PartnerID: r.PartnerID, FirstName: r.FirstName, LastName: r.LastName,
 		Email: r.Email, JobTitle: r.JobTitle, Phone: r.Phone, Role: r.Role, Status: partners.UserStatus(r.Status),
-		InvitationID: r.InvitationID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		InvitationID: r.InvitationID, Sub: r.Sub, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }
 

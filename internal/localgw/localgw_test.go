@@ -100,6 +100,19 @@ func TestEventsMatchSamples(t *testing.T) {
 		}(),
 		"get-invitations-sample": sampleRequest("GET", "/v1/invitations/sample.csv", ""),
 		"get-import":             sampleRequest("GET", "/v1/imports/imp_01JD0000000000000000000001", ""),
+		"accept-activation": func() *http.Request {
+			r := sampleRequest("POST", "/activate/Xy3v0Qm8cT2b9kLpWz4nR7sD1fGhJ6aE5uVq0oIiYtB", "first_name=Ada&last_name=Lovelace&password=Correct-Horse-9&password_confirm=Correct-Horse-9&csrf=sample")
+			r.Header.Del("Authorization")
+			r.Header.Del("Idempotency-Key")
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return r
+		}(),
+		"create-activation": func() *http.Request {
+			r := sampleRequest("POST", "/v1/activations", `{"token":"Xy3v0Qm8cT2b9kLpWz4nR7sD1fGhJ6aE5uVq0oIiYtB","password":"Correct-Horse-9","first_name":"Ada"}`)
+			r.Header.Del("Authorization")
+			return r
+		}(),
+		"list-memberships": sampleRequest("GET", "/v1/memberships/2f5ba0e4-7c1d-4d59-9b1e-6b0f6f1f2a10", ""),
 		"activation-page": func() *http.Request {
 			r := sampleRequest("GET", "/activate/Xy3v0Qm8cT2b9kLpWz4nR7sD1fGhJ6aE5uVq0oIiYtB", "")
 			r.Header.Del("Authorization")

@@ -96,6 +96,9 @@ type data struct {
 	Policy      policyData
 	Heading     string
 	Paragraphs  []string
+	HasLogin    bool
+	LinkURL     string
+	LinkText    string
 }
 
 func render(status int, nonce string, d data) Page {
@@ -128,8 +131,30 @@ func Activation(v partners.ActivationView, action, csrf, formError string, polic
 		TenantName: v.TenantName, LogoURL: v.Branding.LogoURL, PartnerName: v.PartnerName, InviterName: v.InviterName,
 		Role: inv.Role, Email: inv.Email, FirstName: v.FirstName, LastName: v.LastName,
 		ExpiresAt: emails.FormatExpiry(inv.ExpiresAt), ExpiresIn: emails.Lifetime(inv.ExpiresAt.Sub(now)),
-		Action: action, CSRF: csrf, Error: formError, Policy: policyOf(policy),
+		Action: action, CSRF: csrf, Error: formError, Policy: policyOf(policy), HasLogin: v.HasLogin,
 	})
+}
+
+// WithStatus returns the page with another status: a form sent back with
+// an error is a 400, one with a stale CSRF token a 403.
+func (p Page) WithStatus(status int) Page {
+	p.Status = status
+	return p
+}
+
+// Accepted renders the page after a successful acceptance.
+func Accepted(v partners.ActivationView, redirectURL string) Page {
+	d := data{
+		Kind: "message", Title: "Welcome to " + v.PartnerName, Accent: accent(v.Branding),
+		TenantName: v.TenantName, LogoURL: v.Branding.LogoURL, Heading: "You're in",
+		Paragraphs: []string{fmt.Sprintf("You joined %s on the %s partner portal as %s.", v.PartnerName, v.TenantName, v.Invitation.Role)},
+	}
+	if redirectURL != "" {
+		d.LinkURL, d.LinkText = redirectURL, "Go to the partner portal"
+	} else {
+		d.Paragraphs = append(d.Paragraphs, fmt.Sprintf("Sign in to the partner portal with %s and your password.", v.Invitation.Email))
+	}
+	return render(http.StatusOK, Nonce(), d)
 }
 
 // Dead renders the page of a link that no longer works, saying which case

@@ -19,6 +19,8 @@ type ActivationView struct {
 	// Dead is set for a link that no longer works: "expired", "revoked",
 	// "accepted" or "replaced". Empty for a live link.
 	Dead string
+	// HasLogin is set for a live link whose email already has a login.
+	HasLogin bool
 }
 
 // ViewActivation reads what the page of an activation link shows. It never
@@ -55,6 +57,11 @@ func (s *Service) ViewActivation(ctx context.Context, token string) (ActivationV
 	}
 	if user, err := s.Invitations.GetUser(ctx, inv.TenantID, inv.PartnerID, inv.UserID); err == nil {
 		view.FirstName, view.LastName = user.FirstName, user.LastName
+	}
+	if dead == "" {
+		if view.HasLogin, err = s.HasLogin(ctx, inv); err != nil {
+			return ActivationView{}, fmt.Errorf("look up the login of invitation %s: %w", inv.ID, err)
+		}
 	}
 	return view, nil
 }

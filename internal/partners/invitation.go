@@ -33,8 +33,10 @@ type PartnerUser struct {
 	Status    UserStatus
 	// InvitationID is the user's latest invitation.
 	InvitationID string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Sub is the user's login, once active.
+	Sub       string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // InvitationStatus is where an invitation stands.

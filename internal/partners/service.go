@@ -55,6 +55,8 @@ type Service struct {
 	Invitations InvitationStore
 	Settings    SettingsStore
 	Imports     *ImportJobs
+	Memberships MembershipStore
+	Logins      Logins
 	// Tenants reads tenants (names for pages and emails).
 	Tenants interface {
 		GetTenant(ctx context.Context, id string) (Tenant, error)

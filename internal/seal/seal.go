@@ -9,6 +9,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -68,4 +69,33 @@ func (b *Box) Open(sealed string, associated []byte) ([]byte, error) {
 		return nil, ErrOpen
 	}
 	return plain, nil
+}
+
+// MAC signs values for one purpose (HMAC-SHA256 under a derived key).
+type MAC struct {
+	key []byte
+}
+
+// NewMAC returns the MAC for a purpose, keyed from the master secret.
+func NewMAC(master []byte, purpose string) (*MAC, error) {
+	if len(master) != MasterKeyLen {
+		return nil, fmt.Errorf("seal: master key must be %d bytes, got %d", MasterKeyLen, len(master))
+	}
+	key, err := hkdf.Key(sha256.New, master, nil, "partner-invites/mac/"+purpose, 32)
+	if err != nil {
+		return nil, fmt.Errorf("seal: derive %s key: %w", purpose, err)
+	}
+	return &MAC{key: key}, nil
+}
+
+// Sum returns the MAC of data, base64url.
+func (m *MAC) Sum(data string) string {
+	h := hmac.New(sha256.New, m.key)
+	h.Write([]byte(data))
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+}
+
+// Verify reports whether sum is the MAC of data, in constant time.
+func (m *MAC) Verify(data, sum string) bool {
+	return hmac.Equal([]byte(m.Sum(data)), []byte(sum))
 }

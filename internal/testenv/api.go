@@ -10,11 +10,13 @@ import (
 	"sync"
 	"time"
 
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"testing"
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
 	"github.com/partnerinvites/partnerinvites/internal/app"
+	"github.com/partnerinvites/partnerinvites/internal/cognitoid"
 	"github.com/partnerinvites/partnerinvites/internal/localgw"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
@@ -24,6 +26,8 @@ import (
 type API struct {
 	App *app.App
 	URL string
+	// Pool is the test's own Cognito user pool.
+	Pool cognitoid.Pool
 	// Logs holds every log line the functions wrote.
 	Logs *SyncBuffer
 }
@@ -80,7 +84,12 @@ func newAPI(t testing.TB, clock partners.Clock, consumers []string, env ...strin
 	logs := &SyncBuffer{}
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
-	a, err := app.New(context.Background(), Env(table, append([]string{"ACTIVATION_BASE_URL", base}, env...)...), app.Options{LogOutput: logs, Clock: clock})
+	pool, err := cognitoid.EnsureUserPool(context.Background(), cip.NewFromConfig(awsCfg), table)
+	if err != nil {
+		t.Fatalf("user pool: %v", err)
+	}
+	env = append([]string{"ACTIVATION_BASE_URL", base, "USER_POOL_ID", pool.ID, "USER_POOL_CLIENT_ID", pool.ClientID}, env...)
+	a, err := app.New(context.Background(), Env(table, env...), app.Options{LogOutput: logs, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +122,7 @@ func newAPI(t testing.TB, clock partners.Clock, consumers []string, env ...strin
 		}()
 	}
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	return &API{App: a, URL: base, Logs: logs}
+	return &API{App: a, URL: base, Logs: logs, Pool: pool}
 }
 
 // Tenant creates a tenant and returns its id and admin key.

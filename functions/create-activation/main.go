@@ -1,0 +1,21 @@
+// Command create-activation is the Lambda function that serves POST /v1/activations.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/partnerinvites/partnerinvites/internal/app"
+)
+
+func main() {
+	a, err := app.New(context.Background(), os.Getenv, app.Options{})
+	if err != nil {
+		slog.Error("create-activation: start", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(a.API.CreateActivation)
+}

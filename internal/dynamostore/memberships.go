@@ -1,0 +1,99 @@
+package dynamostore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/partnerinvites/partnerinvites/internal/partners"
+)
+
+func subPK(sub string) string { return "SUB#" + sub }
+func membershipSK(tenantID, partnerID string) string {
+	return "T#" + tenantID + "#P#" + partnerID
+}
+
+type membershipRecord struct {
+	keys
+	Type      string    `dynamodbav:"type"`
+	Sub       string    `dynamodbav:"sub"`
+	TenantID  string    `dynamodbav:"tenant_id"`
+	PartnerID string    `dynamodbav:"partner_id"`
+	UserID    string    `dynamodbav:"user_id"`
+	Role      string    `dynamodbav:"role"`
+	CreatedAt time.Time `dynamodbav:"created_at"`
+}
+
+// AcceptInvitation writes the accepted invitation, the active user and the
+// membership in one transaction, if the invitation is still pending with
+// this token and issue.
+func (s *Store) AcceptInvitation(ctx context.Context, inv partners.Invitation, user partners.PartnerUser, m partners.Membership) error {
+	invItem, err := attributevalue.MarshalMap(newInvitationRecord(inv))
+	if err != nil {
+		return fmt.Errorf("encode invitation: %w", err)
+	}
+	userItem, err := attributevalue.MarshalMap(newUserRecord(user))
+	if err != nil {
+		return fmt.Errorf("encode user: %w", err)
+	}
+	mItem, err := attributevalue.MarshalMap(membershipRecord{
+		keys: keys{PK: subPK(m.Sub), SK: membershipSK(m.TenantID, m.PartnerID)}, Type: "membership",
+		Sub: m.Sub, TenantID: m.TenantID, PartnerID: m.PartnerID, UserID: m.UserID, Role: m.Role, CreatedAt: m.CreatedAt,
+	})
+	if err != nil {
+		return fmt.Errorf("encode membership: %w", err)
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName: aws.String(s.table), Item: invItem,
+			ConditionExpression:      aws.String("#status = :pending AND send_seq = :seq AND token_hash = :hash"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pending": str(string(partners.InvitationPending)), ":seq": num(inv.SendSeq), ":hash": str(inv.TokenHash),
+			},
+		}},
+		{Put: &types.Put{
+			TableName: aws.String(s.table), Item: userItem,
+			ConditionExpression:       aws.String("#status = :invited"),
+			ExpressionAttributeNames:  map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":invited": str(string(partners.UserInvited))},
+		}},
+		{Put: &types.Put{TableName: aws.String(s.table), Item: mItem}},
+	}})
+	if cancelledByCondition(err) {
+		return partners.Errorf(partners.Conflict, "Invitation %s is no longer pending.", inv.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("accept invitation %s: %w", inv.ID, err)
+	}
+	return nil
+}
+
+// ListMemberships returns a login's memberships within a tenant.
+func (s *Store) ListMemberships(ctx context.Context, sub, tenantID string) ([]partners.Membership, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(subPK(sub)), ":prefix": str("T#" + tenantID + "#P#"),
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query memberships of %s: %w", sub, err)
+	}
+	var records []membershipRecord
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &records); err != nil {
+		return nil, fmt.Errorf("decode memberships of %s: %w", sub, err)
+	}
+	ms := make([]partners.Membership, 0, len(records))
+	for _, r := range records {
+		ms = append(ms, partners.Membership{Sub: r.Sub, TenantID: r.TenantID, PartnerID: r.PartnerID, UserID: r.UserID, Role: r.Role, CreatedAt: r.CreatedAt})
+	}
+	return ms, nil
+}
