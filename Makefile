@@ -30,6 +30,7 @@ dev: deps bin/partnerctl
 	$(STACK) with bash -c 'bin/partnerctl bootstrap && exec bin/partnerctl dev --demo'
 
 test: deps
+	local/ensure-chromium.sh
 	$(STACK) with $(GO) test -count=1 ./...
 
 # Unit tests only: emulator-backed tests are skipped.

@@ -1,0 +1,117 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/chromedp/chromedp"
+
+	"github.com/partnerinvites/partnerinvites/internal/testenv"
+)
+
+// chromium returns the browser to drive: CHROMIUM, or Debian's.
+func chromium(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	if _, err := exec.LookPath(path); err != nil {
+		if os.Getenv("PI_REQUIRE_EMULATORS") == "1" {
+			t.Fatalf("no Chromium at %s (make test installs Debian's chromium)", path)
+		}
+		t.Skipf("no Chromium at %s", path)
+	}
+	return path
+}
+
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1200, 1000),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	return ctx
+}
+
+// artifact writes a test artefact under test-artifacts/ at the top of the
+// checkout.
+func artifact(t *testing.T, name string, data []byte) {
+	t.Helper()
+	dir := filepath.Join(testenv.RepoRoot(t), "test-artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAPartnerActivatesInABrowser(t *testing.T) {
+	ctx := browser(t)
+	api := testenv.NewAPI(t)
+	_, key := api.Tenant(t, "Acme SaaS")
+	api.Do(t, "PUT", "/v1/settings", key, map[string]any{"branding": map[string]any{"accent_color": "#0b7285"}, "portal_url": "https://partners.acme.example"})
+	pid := api.Do(t, "POST", "/v1/partners", key, map[string]any{"name": "Globex Resellers"}).JSON(t)["id"].(string)
+	email := fmt.Sprintf("ada+%d@globex.example", time.Now().UnixNano())
+	r := api.Do(t, "POST", "/v1/partners/"+pid+"/users", key, map[string]any{"email": email, "role": "admin", "first_name": "Ada"})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("invite: %d %s", r.Status, r.Body)
+	}
+	mail := testenv.WaitForMail(t, email, 1, 15*time.Second)[0]
+	link := strings.Fields(mail.Body.Text[strings.Index(mail.Body.Text, "http"):])[0]
+
+	const password = "Correct-Horse-42"
+	var invitePage, donePage []byte
+	var heading, text string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(`#password`, chromedp.ByQuery),
+		chromedp.Text(`h1`, &heading, chromedp.ByQuery),
+		chromedp.SetValue(`#last_name`, "Lovelace", chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, password, chromedp.ByQuery),
+		chromedp.SendKeys(`#password_confirm`, password, chromedp.ByQuery),
+		chromedp.FullScreenshot(&invitePage, 100),
+		chromedp.Click(`button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`//h1[contains(., "You're in")]`, chromedp.BySearch),
+		chromedp.Text(`.card`, &text, chromedp.ByQuery),
+		chromedp.FullScreenshot(&donePage, 100),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	artifact(t, "activation-form.png", invitePage)
+	artifact(t, "activation-done.png", donePage)
+	if !strings.Contains(heading, "Globex Resellers") || !strings.Contains(text, "You joined Globex Resellers") {
+		t.Errorf("pages said %q, then %q", heading, text)
+	}
+
+	out, err := cip.NewFromConfig(api.App.AWS).InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+		ClientId: aws.String(api.Pool.ClientID), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": password},
+	})
+	if err != nil || out.AuthenticationResult == nil || aws.ToString(out.AuthenticationResult.AccessToken) == "" {
+		t.Fatalf("InitiateAuth with the new login: %v", err)
+	}
+}
