@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -224,4 +225,55 @@ func TestActivationsAsJSON(t *testing.T) {
 	if again.JSON(t)["reason"] != "accepted" {
 		t.Errorf("second activation: %s", again.Body)
 	}
+}
+
+func TestExpiredLinkAsksForANewOne(t *testing.T) {
+	clock := testenv.NewClock(time.Now().UTC())
+	api := testenv.NewAPIWithClock(t, clock)
+	_, key := api.Tenant(t, "Acme SaaS")
+	pid := newPartner(t, api, key, "Globex")
+	email := uniqueEmail(t, "late")
+	path, id := activationLink(t, api, key, pid, email)
+	clock.Advance(49 * time.Hour)
+
+	renew := func() testenv.Response {
+		page := api.Do(t, "GET", path, "", nil)
+		wantStatus(t, page, http.StatusGone)
+		m := regexp.MustCompile(`<form method="post" action="([^"]+)"><input type="hidden" name="csrf" value="([^"]+)">`).FindStringSubmatch(string(page.Body))
+		if m == nil {
+			t.Fatalf("no renewal button on the expired page:\n%s", page.Body)
+		}
+		target, _ := url.Parse(api.URL + path)
+		action, _ := target.Parse(m[1])
+		return api.Do(t, "POST", action.Path, "", url.Values{"csrf": {m[2]}}.Encode(), "Content-Type", "application/x-www-form-urlencoded")
+	}
+	// Without self-service renewal the request is recorded for the tenant.
+	r := renew()
+	wantStatus(t, r, http.StatusOK)
+	if !strings.Contains(string(r.Body), "can see that you asked") {
+		t.Errorf("renewal page:\n%s", r.Body)
+	}
+	if inv := api.Do(t, "GET", "/v1/invitations/"+id, key, nil).JSON(t); inv["renewal_requested_at"] == nil || inv["status"] != "expired" {
+		t.Errorf("invitation after the request: %v", inv)
+	}
+	wantStatus(t, renew(), http.StatusTooManyRequests)
+
+	// With it, a new link is mailed to the same address.
+	wantStatus(t, api.Do(t, "PUT", "/v1/settings", key, map[string]any{"self_service_renewal": true}), http.StatusOK)
+	clock.Advance(11 * time.Minute)
+	r = renew()
+	wantStatus(t, r, http.StatusOK)
+	if !strings.Contains(string(r.Body), "A new link is on its way") {
+		t.Errorf("renewal page:\n%s", r.Body)
+	}
+	mail := testenv.WaitForMail(t, email, 1, 10*time.Second)[0]
+	fresh := testenv.ActivationToken(t, mail)
+	if got := goneReason(t, api, fresh); got != "live" {
+		t.Errorf("the renewed link is %s", got)
+	}
+	if got := goneReason(t, api, strings.TrimPrefix(path, "/activate/")); got != "replaced" {
+		t.Errorf("the old link is %s", got)
+	}
+	forged := api.Do(t, "POST", path+"/renew", "", "csrf=forged", "Content-Type", "application/x-www-form-urlencoded")
+	wantStatus(t, forged, http.StatusForbidden)
 }

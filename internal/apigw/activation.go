@@ -20,6 +20,7 @@ import (
 type ActivationService interface {
 	ViewActivation(ctx context.Context, token string) (partners.ActivationView, error)
 	Accept(ctx context.Context, in partners.AcceptInput) (partners.Acceptance, error)
+	RequestRenewal(ctx context.Context, token string) (partners.ActivationView, partners.RenewalOutcome, error)
 	ListMemberships(ctx context.Context, sub string) ([]partners.Membership, error)
 }
 
@@ -49,7 +50,7 @@ func (a *API) ActivationPage(ctx context.Context, e events.APIGatewayV2HTTPReque
 		page = pages.Failure()
 	case view.Dead != "":
 		log = log.With("tenant_id", view.Invitation.TenantID, "invitation_id", view.Invitation.ID, "dead", view.Dead)
-		page = pages.Dead(view)
+		page = pages.Dead(view, a.csrfFor(e.PathParameters["token"]))
 	default:
 		log = log.With("tenant_id", view.Invitation.TenantID, "invitation_id", view.Invitation.ID)
 		page = pages.Activation(view, "", a.csrfFor(e.PathParameters["token"]), "", partners.DefaultPasswordPolicy, a.Clock.Now())
@@ -95,7 +96,7 @@ func (a *API) accept(ctx context.Context, log *slog.Logger, token string, e even
 		log.Error("accept: view failed", "err", err)
 		return pages.Failure()
 	case view.Dead != "":
-		return pages.Dead(view)
+		return pages.Dead(view, a.csrfFor(token))
 	}
 	now := a.Clock.Now()
 	again := func(status int, msg string) pages.Page {
@@ -125,7 +126,7 @@ func (a *API) accept(ctx context.Context, log *slog.Logger, token string, e even
 		return again(http.StatusBadRequest, msg)
 	case errors.As(err, &pe) && pe.Kind == partners.Gone:
 		view.Dead, _ = pe.Details["reason"].(string)
-		return pages.Dead(view)
+		return pages.Dead(view, a.csrfFor(token))
 	case partners.IsKind(err, partners.NotFound):
 		return pages.Unknown()
 	case partners.IsKind(err, partners.Conflict):
@@ -211,4 +212,40 @@ func (a *API) ListMemberships(ctx context.Context, e events.APIGatewayV2HTTPRequ
 		}
 		return http.StatusOK, out, nil
 	})
+}
+
+// RenewActivation handles POST /activate/{token}/renew: the "send me a new
+// link" button of an expired link's page.
+func (a *API) RenewActivation(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	start := time.Now()
+	log := a.Log.With("request_id", e.RequestContext.RequestID, "route", e.RouteKey)
+	token := e.PathParameters["token"]
+	body := []byte(e.Body)
+	if e.IsBase64Encoded {
+		body, _ = base64.StdEncoding.DecodeString(e.Body)
+	}
+	form, _ := url.ParseQuery(string(body))
+	var page pages.Page
+	if !a.CSRF.Verify("activate\x00"+partners.HashToken(token), form.Get("csrf")) {
+		page = pages.Unknown().WithStatus(http.StatusForbidden)
+	} else {
+		view, outcome, err := a.Activations.RequestRenewal(ctx, token)
+		var pe *partners.Error
+		switch {
+		case err == nil:
+			log.Info("renewal requested", "tenant_id", view.Invitation.TenantID, "invitation_id", view.Invitation.ID, "outcome", outcome)
+			page = pages.Renewal(view, string(outcome))
+		case errors.As(err, &pe) && pe.Kind == partners.RateLimited:
+			page = pages.Renewal(view, "rate_limited").WithStatus(http.StatusTooManyRequests)
+		case partners.IsKind(err, partners.NotFound):
+			page = pages.Unknown()
+		case partners.IsKind(err, partners.Conflict):
+			page = pages.Dead(view, a.csrfFor(token))
+		default:
+			log.Error("renewal failed", "err", err)
+			page = pages.Failure()
+		}
+	}
+	log.Info("request", "status", page.Status, "duration_ms", time.Since(start).Milliseconds())
+	return events.APIGatewayV2HTTPResponse{StatusCode: page.Status, Headers: page.Headers, Body: page.Body}, nil
 }

@@ -111,8 +111,11 @@ func TestDeadLinksSayWhatHappened(t *testing.T) {
 			if !strings.Contains(string(r.Body), tt.says) {
 				t.Errorf("the page does not say %q:\n%s", tt.says, r.Body)
 			}
-			if strings.Contains(string(r.Body), "<form") {
-				t.Error("a dead link's page offers the form")
+			if strings.Contains(string(r.Body), `type="password"`) {
+				t.Error("a dead link's page offers the password form")
+			}
+			if renew := strings.Contains(string(r.Body), "Send me a new link"); renew != (name == "expired") {
+				t.Errorf("renewal button shown: %v", renew)
 			}
 			if tt.status == http.StatusNotFound && strings.Contains(string(r.Body), "Acme SaaS") {
 				t.Error("an unknown link's page names a tenant")

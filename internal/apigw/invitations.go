@@ -42,23 +42,26 @@ type deliveryJSON struct {
 }
 
 type invitationJSON struct {
-	Object        string       `json:"object"`
-	ID            string       `json:"id"`
-	PartnerID     string       `json:"partner_id"`
-	UserID        string       `json:"user_id"`
-	Email         string       `json:"email"`
-	Role          string       `json:"role"`
-	Status        string       `json:"status"`
-	ExpiresAt     time.Time    `json:"expires_at"`
-	SendCount     int          `json:"send_count"`
-	InviterName   *string      `json:"inviter_name"`
-	RedirectURL   *string      `json:"redirect_url"`
-	Delivery      deliveryJSON `json:"delivery"`
-	CreatedAt     time.Time    `json:"created_at"`
-	UpdatedAt     time.Time    `json:"updated_at"`
-	AcceptedAt    *time.Time   `json:"accepted_at"`
-	RevokedAt     *time.Time   `json:"revoked_at"`
-	ActivationURL *string      `json:"activation_url,omitempty"`
+	Object      string       `json:"object"`
+	ID          string       `json:"id"`
+	PartnerID   string       `json:"partner_id"`
+	UserID      string       `json:"user_id"`
+	Email       string       `json:"email"`
+	Role        string       `json:"role"`
+	Status      string       `json:"status"`
+	ExpiresAt   time.Time    `json:"expires_at"`
+	SendCount   int          `json:"send_count"`
+	InviterName *string      `json:"inviter_name"`
+	RedirectURL *string      `json:"redirect_url"`
+	Delivery    deliveryJSON `json:"delivery"`
+	CreatedAt   time.Time    `json:"created_at"`
+	UpdatedAt   time.Time    `json:"updated_at"`
+	AcceptedAt  *time.Time   `json:"accepted_at"`
+	RevokedAt   *time.Time   `json:"revoked_at"`
+	// RenewalRequestedAt is when the invitee asked for a new link from the
+	// page of the expired one.
+	RenewalRequestedAt *time.Time `json:"renewal_requested_at"`
+	ActivationURL      *string    `json:"activation_url,omitempty"`
 }
 
 func timeOrNull(t time.Time) *time.Time {
@@ -80,6 +83,7 @@ func (a *API) invitationOut(inv partners.Invitation, link string) invitationJSON
 		},
 		CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt,
 		AcceptedAt: timeOrNull(inv.AcceptedAt), RevokedAt: timeOrNull(inv.RevokedAt), ActivationURL: nullable(link),
+		RenewalRequestedAt: timeOrNull(inv.RenewalRequestedAt),
 	}
 }
 

@@ -56,6 +56,7 @@ var Routes = []Route{
 	{Method: "GET", Path: "/activate/{token}", Function: "activation-page", Auth: AuthNone, Summary: "The page of an activation link: who invited you to what; never changes state."},
 	{Method: "HEAD", Path: "/activate/{token}", Function: "activation-page", Auth: AuthNone, Summary: "As GET, without the body (mail scanners)."},
 	{Method: "POST", Path: "/activate/{token}", Function: "accept-activation", Auth: AuthNone, Summary: "The page's form: set a password (or sign in) and accept."},
+	{Method: "POST", Path: "/activate/{token}/renew", Function: "renew-activation", Auth: AuthNone, Summary: "An expired link's \"send me a new link\" (rate-limited)."},
 	{Method: "POST", Path: "/v1/activations", Function: "create-activation", Auth: AuthNone, Summary: "Accept as JSON, for tenants who host their own page; the token is the credential."},
 	{Method: "GET", Path: "/v1/memberships/{sub}", Function: "list-memberships", Auth: AuthAPIKey, Summary: "What a login may reach in this tenant."},
 }

@@ -23,13 +23,14 @@ type templatesJSON struct {
 }
 
 type settingsJSON struct {
-	Object         string        `json:"object"`
-	InviteTTLHours int           `json:"invite_ttl_hours"`
-	Roles          []string      `json:"roles"`
-	Branding       brandingJSON  `json:"branding"`
-	EmailTemplates templatesJSON `json:"email_templates"`
-	PortalURL      *string       `json:"portal_url"`
-	UpdatedAt      *time.Time    `json:"updated_at"`
+	Object             string        `json:"object"`
+	InviteTTLHours     int           `json:"invite_ttl_hours"`
+	Roles              []string      `json:"roles"`
+	Branding           brandingJSON  `json:"branding"`
+	EmailTemplates     templatesJSON `json:"email_templates"`
+	PortalURL          *string       `json:"portal_url"`
+	SelfServiceRenewal bool          `json:"self_service_renewal"`
+	UpdatedAt          *time.Time    `json:"updated_at"`
 }
 
 func settingsOut(s partners.Settings) settingsJSON {
@@ -37,18 +38,19 @@ func settingsOut(s partners.Settings) settingsJSON {
 		Object: "settings", InviteTTLHours: s.InviteTTLHours, Roles: s.Roles,
 		Branding:       brandingJSON{LogoURL: nullable(s.Branding.LogoURL), AccentColor: nullable(s.Branding.AccentColor)},
 		EmailTemplates: templatesJSON{Subject: nullable(s.Email.Subject), HTML: nullable(s.Email.HTML), Text: nullable(s.Email.Text)},
-		PortalURL:      nullable(s.PortalURL), UpdatedAt: timeOrNull(s.UpdatedAt),
+		PortalURL:      nullable(s.PortalURL), SelfServiceRenewal: s.SelfServiceRenewal, UpdatedAt: timeOrNull(s.UpdatedAt),
 	}
 }
 
 // putSettingsJSON is the body of PUT /v1/settings: the whole settings; a
 // field left out takes its default.
 type putSettingsJSON struct {
-	InviteTTLHours *int           `json:"invite_ttl_hours"`
-	Roles          []string       `json:"roles"`
-	Branding       *brandingJSON  `json:"branding"`
-	EmailTemplates *templatesJSON `json:"email_templates"`
-	PortalURL      *string        `json:"portal_url"`
+	InviteTTLHours     *int           `json:"invite_ttl_hours"`
+	Roles              []string       `json:"roles"`
+	Branding           *brandingJSON  `json:"branding"`
+	EmailTemplates     *templatesJSON `json:"email_templates"`
+	PortalURL          *string        `json:"portal_url"`
+	SelfServiceRenewal *bool          `json:"self_service_renewal"`
 }
 
 // GetSettings handles GET /v1/settings.
@@ -83,6 +85,7 @@ func (a *API) UpdateSettings(ctx context.Context, e events.APIGatewayV2HTTPReque
 			s.Email = emails.Templates{Subject: deref(t.Subject), HTML: deref(t.HTML), Text: deref(t.Text)}
 		}
 		s.PortalURL = deref(in.PortalURL)
+		s.SelfServiceRenewal = in.SelfServiceRenewal != nil && *in.SelfServiceRenewal
 		saved, err := a.Invitations.UpdateSettings(ctx, s)
 		if err != nil {
 			return 0, nil, err

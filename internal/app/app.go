@@ -239,6 +239,7 @@ func (a *App) Handlers() map[string]any {
 		"get-import":                a.API.GetImport,
 		"activation-page":           a.API.ActivationPage,
 		"accept-activation":         a.API.AcceptActivation,
+		"renew-activation":          a.API.RenewActivation,
 		"create-activation":         a.API.CreateActivation,
 		"list-memberships":          a.API.ListMemberships,
 		"create-partner":            a.API.CreatePartner,

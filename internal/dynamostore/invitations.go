@@ -60,6 +60,7 @@ type settingsRecord struct {
 	EmailHTML      string    `dynamodbav:"email_html,omitempty"`
 	EmailText      string    `dynamodbav:"email_text,omitempty"`
 	PortalURL      string    `dynamodbav:"portal_url,omitempty"`
+	SelfService    bool      `dynamodbav:"self_service_renewal"`
 	UpdatedAt      time.Time `dynamodbav:"updated_at"`
 }
 
@@ -81,7 +82,7 @@ func (r settingsRecord) domain() partners.Settings {
 		InviteTTLHours: r.InviteTTLHours, Roles: r.Roles,
 		Branding:  partners.Branding{LogoURL: r.LogoURL, AccentColor: r.AccentColor},
 		Email:     emails.Templates{Subject: r.EmailSubject, HTML: r.EmailHTML, Text: r.EmailText},
-		PortalURL: r.PortalURL, UpdatedAt: r.UpdatedAt,
+		PortalURL: r.PortalURL, SelfServiceRenewal: r.SelfService, UpdatedAt: r.UpdatedAt,
 	}
 }
 
@@ -92,7 +93,7 @@ func (s *Store) PutSettings(ctx context.Context, tenantID string, st partners.Se
 		InviteTTLHours: st.InviteTTLHours, Roles: st.Roles,
 		LogoURL: st.Branding.LogoURL, AccentColor: st.Branding.AccentColor,
 		EmailSubject: st.Email.Subject, EmailHTML: st.Email.HTML, EmailText: st.Email.Text,
-		PortalURL: st.PortalURL, UpdatedAt: st.UpdatedAt,
+		PortalURL: st.PortalURL, SelfService: st.SelfServiceRenewal, UpdatedAt: st.UpdatedAt,
 	})
 	if err != nil {
 		return fmt.Errorf("encode settings: %w", err)
@@ -224,6 +225,7 @@ type invitationRecord struct {
 	UpdatedAt   time.Time   `dynamodbav:"updated_at"`
 	AcceptedAt  *time.Time  `dynamodbav:"accepted_at,omitempty"`
 	RevokedAt   *time.Time  `dynamodbav:"revoked_at,omitempty"`
+	RenewalAt   *time.Time  `dynamodbav:"renewal_requested_at,omitempty"`
 	deliveryRecord
 }
 
@@ -271,7 +273,7 @@ func newInvitationRecord(inv partners.Invitation) invitationRecord {
 		InvitedBy: inv.InvitedBy, InviterName: inv.InviterName, RedirectURL: inv.RedirectURL,
 		SendSeq: inv.SendSeq, SealedToken: inv.SealedToken, ResentAt: inv.ResentAt,
 		CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt,
-		AcceptedAt: timePtr(inv.AcceptedAt), RevokedAt: timePtr(inv.RevokedAt),
+		AcceptedAt: timePtr(inv.AcceptedAt), RevokedAt: timePtr(inv.RevokedAt), RenewalAt: timePtr(inv.RenewalRequestedAt),
 		deliveryRecord: newDeliveryRecord(inv.Delivery),
 	}
 	if inv.Status == partners.InvitationPending {
@@ -287,6 +289,7 @@ func (r invitationRecord) domain() partners.Invitation {
 		InvitedBy: r.InvitedBy, InviterName: r.InviterName, RedirectURL: r.RedirectURL,
 		SendSeq: r.SendSeq, SealedToken: r.SealedToken, ResentAt: r.ResentAt,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, AcceptedAt: timeOf(r.AcceptedAt), RevokedAt: timeOf(r.RevokedAt),
+		RenewalRequestedAt: timeOf(r.RenewalAt),
 		Delivery: partners.Delivery{
 			Status: partners.DeliveryStatus(r.DeliveryStatus), MessageID: r.MessageID, Attempts: r.DeliveryAttempts,
 			LastError: r.DeliveryLastError, QueuedAt: timeOf(r.QueuedAt), SentAt: timeOf(r.SentAt),
@@ -609,4 +612,30 @@ func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Va
 func num(n int) types.AttributeValue    { return &types.AttributeValueMemberN{Value: strconv.Itoa(n)} }
 func num64(n int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+
+// RecordRenewalRequest sets renewal_requested_at unless a request was
+// recorded after notBefore.
+func (s *Store) RecordRenewalRequest(ctx context.Context, tenantID, invitationID string, at, notBefore time.Time) error {
+	atAV, err := attributevalue.Marshal(at)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           aws.String(s.table),
+		Key:                 keyOf(tenantPK(tenantID), invitationSK(invitationID)),
+		UpdateExpression:    aws.String("SET renewal_requested_at = :at, renewal_ms = :ms"),
+		ConditionExpression: aws.String("attribute_exists(PK) AND (attribute_not_exists(renewal_ms) OR renewal_ms < :since)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":at": atAV, ":ms": num64(at.UnixMilli()), ":since": num64(notBefore.UnixMilli()),
+		},
+	})
+	if isConditionFailed(err) {
+		return &partners.Error{Kind: partners.RateLimited, Message: "A new link was asked for a few minutes ago.",
+			Details: map[string]any{"retry_after": int(at.Sub(notBefore).Seconds())}}
+	}
+	if err != nil {
+		return fmt.Errorf("record renewal request on %s: %w", invitationID, err)
+	}
+	return nil
 }

@@ -99,6 +99,7 @@ type data struct {
 	HasLogin    bool
 	LinkURL     string
 	LinkText    string
+	RenewAction string
 }
 
 func render(status int, nonce string, d data) Page {
@@ -158,16 +159,18 @@ func Accepted(v partners.ActivationView, redirectURL string) Page {
 }
 
 // Dead renders the page of a link that no longer works, saying which case
-// it is and what to do, in the tenant's colours.
-func Dead(v partners.ActivationView) Page {
+// it is and what to do, in the tenant's colours. An expired link's page
+// offers to send a new link (a form carrying csrf).
+func Dead(v partners.ActivationView, csrf string) Page {
 	d := data{Kind: "message", Accent: accent(v.Branding), TenantName: v.TenantName, LogoURL: v.Branding.LogoURL}
 	switch v.Dead {
 	case "expired":
 		d.Title, d.Heading = "Invitation expired", "This invitation has expired"
 		d.Paragraphs = []string{
 			fmt.Sprintf("The invitation to join %s expired on %s.", v.PartnerName, emails.FormatExpiry(v.Invitation.ExpiresAt)),
-			fmt.Sprintf("Ask %s for a new invitation; it will come with a new link.", v.InviterName),
+			fmt.Sprintf("You can ask for a new link: %s will be told, and a new invitation may be sent to %s.", v.InviterName, v.Invitation.Email),
 		}
+		d.RenewAction, d.CSRF = renewAction(v), csrf
 	case "revoked":
 		d.Title, d.Heading = "Invitation withdrawn", "This invitation was withdrawn"
 		d.Paragraphs = []string{
@@ -207,4 +210,28 @@ func Failure() Page {
 		Kind: "message", Title: "Something went wrong", Heading: "Something went wrong on our side",
 		Paragraphs: []string{"Please try again in a moment. Your invitation is unchanged."},
 	})
+}
+
+// renewAction is the renewal form's action, relative to the page's own
+// /activate/{token}, so that it works under any API stage or domain.
+func renewAction(v partners.ActivationView) string {
+	return v.Token + "/renew"
+}
+
+// Renewal renders the answer to "send me a new link": sent, recorded for the
+// tenant, or asked too recently.
+func Renewal(v partners.ActivationView, outcome string) Page {
+	d := data{Kind: "message", Accent: accent(v.Branding), TenantName: v.TenantName, LogoURL: v.Branding.LogoURL}
+	switch outcome {
+	case "sent":
+		d.Title, d.Heading = "New link sent", "A new link is on its way"
+		d.Paragraphs = []string{fmt.Sprintf("We sent a new invitation to %s. It can take a minute to arrive; the old link no longer works.", v.Invitation.Email)}
+	case "recorded":
+		d.Title, d.Heading = "Request sent", "We asked for a new link"
+		d.Paragraphs = []string{fmt.Sprintf("%s can see that you asked for a new invitation to join %s, and will send it to %s.", v.InviterName, v.PartnerName, v.Invitation.Email)}
+	default:
+		d.Title, d.Heading = "Already asked", "You asked for a new link a few minutes ago"
+		d.Paragraphs = []string{"Please check your email, or try again in a few minutes."}
+	}
+	return render(http.StatusOK, Nonce(), d)
 }

@@ -9,6 +9,8 @@ import (
 // what the person holding its link may know — the tenant, the partner, who
 // invited them and the tenant's branding.
 type ActivationView struct {
+	// Token is the link's token, for the page's own forms.
+	Token       string
 	Invitation  Invitation
 	TenantName  string
 	PartnerName string
@@ -37,7 +39,7 @@ func (s *Service) ViewActivation(ctx context.Context, token string) (ActivationV
 		}
 		dead, _ = e.Details["reason"].(string)
 	}
-	view := ActivationView{Invitation: inv, Dead: dead}
+	view := ActivationView{Token: token, Invitation: inv, Dead: dead}
 	tenant, err := s.Tenants.GetTenant(ctx, inv.TenantID)
 	if err != nil {
 		return ActivationView{}, fmt.Errorf("get tenant of invitation %s: %w", inv.ID, err)

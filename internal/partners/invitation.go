@@ -106,6 +106,9 @@ type Invitation struct {
 	UpdatedAt  time.Time
 	AcceptedAt time.Time
 	RevokedAt  time.Time
+	// RenewalRequestedAt is when the invitee last asked for a new link from
+	// the page of an expired one.
+	RenewalRequestedAt time.Time
 }
 
 // StatusAt is the invitation's status at a moment: a pending invitation whose
@@ -217,6 +220,9 @@ type InvitationStore interface {
 	// RevokeInvitation stores a revoked invitation, if the stored one is still
 	// at inv.SendSeq and pending. Conflict otherwise.
 	RevokeInvitation(ctx context.Context, inv Invitation) error
+	// RecordRenewalRequest sets an invitation's RenewalRequestedAt, unless
+	// one was recorded after notBefore (RateLimited).
+	RecordRenewalRequest(ctx context.Context, tenantID, invitationID string, at, notBefore time.Time) error
 	// GetToken returns a token by hash. NotFound if absent.
 	GetToken(ctx context.Context, hash string) (Token, error)
 }

@@ -24,7 +24,11 @@ type Settings struct {
 	Email emails.Templates
 	// PortalURL is where activated users are sent.
 	PortalURL string
-	UpdatedAt time.Time
+	// SelfServiceRenewal lets the invitee of an expired link get a new one
+	// by email from the link's page; otherwise the request is only recorded
+	// on the invitation for the tenant to see.
+	SelfServiceRenewal bool
+	UpdatedAt          time.Time
 }
 
 // Branding is how a tenant's emails and pages look.

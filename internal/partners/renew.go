@@ -1,0 +1,62 @@
+package partners
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// renewalInterval is how often the invitee of an expired link may ask for
+// a new one.
+const renewalInterval = 10 * time.Minute
+
+// RenewalOutcome says what a renewal request did.
+type RenewalOutcome string
+
+// The renewal outcomes.
+const (
+	RenewalSent     RenewalOutcome = "sent"     // a new link is on its way
+	RenewalRecorded RenewalOutcome = "recorded" // the tenant sees the request
+)
+
+// RequestRenewal is the "send me a new link" of an expired link's page. It
+// records the request on the invitation (at most once per ten minutes:
+// RateLimited) and, when the tenant allows self-service renewal, reissues
+// the invitation to the same address — under the resend limit of five an
+// hour. Only an expired link can ask.
+func (s *Service) RequestRenewal(ctx context.Context, token string) (ActivationView, RenewalOutcome, error) {
+	view, err := s.ViewActivation(ctx, token)
+	if err != nil {
+		return ActivationView{}, "", err
+	}
+	inv := view.Invitation
+	if view.Dead != "expired" {
+		return view, "", Errorf(Conflict, "Only an expired invitation can be renewed.")
+	}
+	now := timestamp(s.Clock)
+	if err := s.Invitations.RecordRenewalRequest(ctx, inv.TenantID, inv.ID, now, now.Add(-renewalInterval)); err != nil {
+		return view, "", err
+	}
+	st, err := s.Settings.GetSettings(ctx, inv.TenantID)
+	if err != nil {
+		return view, "", fmt.Errorf("get settings of %s: %w", inv.TenantID, err)
+	}
+	if !st.SelfServiceRenewal {
+		return view, RenewalRecorded, nil
+	}
+	// The invitation is reissued on behalf of the key that invited.
+	ic := inviteContext{
+		caller:   Principal{TenantID: inv.TenantID, KeyID: inv.InvitedBy, Role: RoleManager},
+		partner:  Partner{ID: inv.PartnerID, TenantID: inv.TenantID},
+		settings: st, now: now,
+	}
+	current, err := s.Invitations.GetInvitation(ctx, inv.TenantID, inv.ID)
+	if err != nil {
+		return view, "", fmt.Errorf("renew %s: %w", inv.ID, err)
+	}
+	_, err = s.reissue(ctx, ic, current, nil, InviteInput{Email: inv.Email, Role: inv.Role, SendEmail: true}, false)
+	if err != nil {
+		return view, "", err
+	}
+	return view, RenewalSent, nil
+}
