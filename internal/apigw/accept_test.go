@@ -7,8 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"

@@ -59,6 +59,9 @@ func (p *StreamPoller) Run(ctx context.Context) error {
 	}
 	handler := lambda.NewHandler(p.Handler)
 	table, err := p.DB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(p.Table)})
+	if ctx.Err() != nil {
+		return nil // stopped before it started
+	}
 	if err != nil {
 		return fmt.Errorf("describe table %s: %w", p.Table, err)
 	}
