@@ -259,3 +259,21 @@ func (a *App) Handlers() map[string]any {
 		"update-settings":           a.API.UpdateSettings,
 	}
 }
+
+// Handler is what a function's main passes to lambda.Start: it builds the
+// App from the environment and returns the named function's handler. A
+// function that cannot start (bad configuration) logs why and exits, so
+// that Lambda reports a failed init rather than serving errors.
+func Handler(function string) any {
+	a, err := New(context.Background(), os.Getenv, Options{})
+	if err != nil {
+		slog.Error("start", "function", function, "err", err)
+		os.Exit(1)
+	}
+	h, ok := a.Handlers()[function]
+	if !ok {
+		slog.Error("start: no such function", "function", function)
+		os.Exit(1)
+	}
+	return h
+}
