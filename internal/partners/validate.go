@@ -96,7 +96,13 @@ func NormalizePhone(s, region string) (e164 string, reason string) {
 	if !phonenumbers.IsValidNumber(num) {
 		return "", "phone is not a valid number for its country."
 	}
-	return phonenumbers.Format(num, phonenumbers.E164), ""
+	e164 = phonenumbers.Format(num, phonenumbers.E164)
+	// libphonenumber admits some national numbers too long for E.164,
+	// which allows 15 digits (found by FuzzNormalizePhone).
+	if len(e164) > 16 {
+		return "", "phone is too long for an international number."
+	}
+	return e164, ""
 }
 
 // checkHTTPSURL adds a problem unless value is an absolute https URL.
