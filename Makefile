@@ -8,13 +8,14 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 # What CI and `make test` require: emulator-backed tests fail instead of skipping.
 export PI_REQUIRE_EMULATORS := 1
 
-.PHONY: help dev test test-unit lint build bench fuzz stack-start stack-stop stack-status deps clean
+.PHONY: help dev test test-unit test-infra lint build synth bench fuzz stack-start stack-stop stack-status deps clean
 
 help:
 	@echo "make dev          start the emulators, bootstrap, create a demo tenant and serve the API on 127.0.0.1:$${PORT:-8080}"
 	@echo "make test         run every test (starts the emulators it needs, stops what it started)"
 	@echo "make lint         gofmt, go vet, staticcheck"
 	@echo "make build        build every function as a linux/arm64 Lambda bootstrap in dist/"
+	@echo "make synth        build, then synthesize the CDK stack into infra/cdk.out (no AWS account needed)"
 	@echo "make bench        run each benchmark on a fresh private emulator stack (see docs/benchmarks.md)"
 	@echo "make fuzz         run each fuzzer for FUZZTIME (10s)"
 	@echo "make stack-start  start the emulators in the background; make stack-stop stops them"
@@ -32,6 +33,12 @@ dev: deps bin/partnerctl
 test: deps
 	local/ensure-chromium.sh
 	$(STACK) with $(GO) test -count=1 ./...
+	$(MAKE) test-infra
+
+# The CDK app is a module of its own: its bindings take minutes to build
+# cold, and the functions' tests should not wait for them.
+test-infra:
+	cd infra && $(GO) test -count=1 ./...
 
 # Unit tests only: emulator-backed tests are skipped.
 test-unit:
@@ -41,6 +48,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+	cd infra && $(GO) vet ./...
 
 build: $(addprefix dist/,$(addsuffix /bootstrap,$(FUNCTIONS)))
 
@@ -55,6 +63,10 @@ bench: deps
 	  DYNAMODB_PORT=18100 COGNITO_PORT=18102 SES_PORT=18101 $(STACK) with \
 	    $(GO) test -run '^$$' -bench "^$$b$$" -benchtime 1x -timeout 40m ./internal/bench/ | grep -E '^(Benchmark|    bench_test|ok|FAIL|PASS)' || exit 1; \
 	done
+
+# Synthesis through the Go program alone: no CDK CLI, no AWS account.
+synth: build
+	cd infra && CDK_OUTDIR=cdk.out $(GO) run . && ls cdk.out/*.template.json
 
 FUZZTIME ?= 10s
 fuzz:
@@ -74,4 +86,4 @@ stack-status:
 	$(STACK) status
 
 clean:
-	rm -rf bin dist
+	rm -rf bin dist infra/cdk.out

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/partnerinvites/partnerinvites/internal/apigw"
+)
+
+// consumer is one reader of the table's stream, and the items it acts on
+// (filter criteria: Lambda drops the rest before invoking).
+type consumer struct {
+	function string
+	filter   map[string]interface{}
+}
+
+var consumers = []consumer{
+	{apigw.SendInvitationEmailFunction, map[string]interface{}{
+		"eventName": awslambda.FilterRule_IsEqual(jsii.String("INSERT")),
+		"dynamodb": map[string]interface{}{"NewImage": map[string]interface{}{
+			"type": map[string]interface{}{"S": awslambda.FilterRule_IsEqual(jsii.String("invitation"))},
+		}},
+	}},
+	{apigw.SendInvitationEmailFunction, map[string]interface{}{
+		"eventName": awslambda.FilterRule_IsEqual(jsii.String("MODIFY")),
+		"dynamodb": map[string]interface{}{"NewImage": map[string]interface{}{
+			"type":            map[string]interface{}{"S": awslambda.FilterRule_IsEqual(jsii.String("invitation"))},
+			"delivery_status": map[string]interface{}{"S": awslambda.FilterRule_IsEqual(jsii.String("queued"))},
+		}},
+	}},
+	{apigw.ProcessImportFunction, map[string]interface{}{
+		"eventName": awslambda.FilterRule_IsEqual(jsii.String("INSERT")),
+		"dynamodb": map[string]interface{}{"NewImage": map[string]interface{}{
+			"type": map[string]interface{}{"S": awslambda.FilterRule_IsEqual(jsii.String("import_chunk"))},
+		}},
+	}},
+}
+
+// addStreamConsumers connects each consumer to the stream: in order per
+// shard, small batches, bisect on error, partial batch failures, retried
+// for up to two hours (the email sender gives up on a message after its own
+// one-hour window and records it failed), then the failed batch's
+// description goes to a queue, watched by an alarm.
+func (s *Stack) addStreamConsumers(stack awscdk.Stack) {
+	filters := map[string][]*map[string]interface{}{}
+	var order []string
+	for _, c := range consumers {
+		if _, ok := filters[c.function]; !ok {
+			order = append(order, c.function)
+		}
+		filters[c.function] = append(filters[c.function], awslambda.FilterCriteria_Filter(&c.filter))
+	}
+	for _, name := range order {
+		id := logicalName(name)
+		dlq := awssqs.NewQueue(stack, jsii.String(id+"Failures"), &awssqs.QueueProps{
+			RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), Encryption: awssqs.QueueEncryption_SQS_MANAGED,
+		})
+		fs := filters[name]
+		s.Functions[name].AddEventSource(awslambdaeventsources.NewDynamoEventSource(s.Table, &awslambdaeventsources.DynamoEventSourceProps{
+			StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
+			BatchSize:               jsii.Number(25),
+			BisectBatchOnError:      jsii.Bool(true),
+			ReportBatchItemFailures: jsii.Bool(true),
+			RetryAttempts:           jsii.Number(10000),
+			MaxRecordAge:            awscdk.Duration_Hours(jsii.Number(2)),
+			OnFailure:               awslambdaeventsources.NewSqsDlq(dlq),
+			Filters:                 &fs,
+		}))
+		awscloudwatch.NewAlarm(stack, jsii.String(id+"FailuresAlarm"), &awscloudwatch.AlarmProps{
+			AlarmDescription:   jsii.String(name + ": stream records gave up on (see the queue)"),
+			Metric:             dlq.MetricApproximateNumberOfMessagesVisible(nil),
+			Threshold:          jsii.Number(1),
+			EvaluationPeriods:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+	}
+}

@@ -1,0 +1,290 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/partnerinvites/partnerinvites/internal/apigw"
+)
+
+var (
+	once     sync.Once
+	template assertions.Template
+	stack    *Stack
+)
+
+// synth builds the stack once (a synth costs seconds) with a placeholder
+// bootstrap per function.
+func synth(t *testing.T) (assertions.Template, *Stack) {
+	t.Helper()
+	once.Do(func() {
+		dir, err := os.MkdirTemp("", "assets")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fn := range apigw.Functions() {
+			os.MkdirAll(filepath.Join(dir, fn), 0o755)
+			os.WriteFile(filepath.Join(dir, fn, "bootstrap"), []byte("placeholder"), 0o755)
+		}
+		app := awscdk.NewApp(nil)
+		stack = NewStack(app, "Test", &StackProps{Stage: "test", SenderEmail: "invites@acme.example", AssetDir: dir})
+		template = assertions.Template_FromStack(stack.Stack, nil)
+	})
+	return template, stack
+}
+
+func resources(t *testing.T, typ string) map[string]map[string]any {
+	t.Helper()
+	tmpl, _ := synth(t)
+	out := map[string]map[string]any{}
+	for id, r := range *tmpl.FindResources(jsii.String(typ), nil) {
+		out[id] = *r
+	}
+	return out
+}
+
+func TestTable(t *testing.T) {
+	// GIVEN the stack WHEN synthesized THEN the table has the store's keys,
+	// indexes, TTL, stream, PITR, deletion protection, and is retained.
+	tmpl, _ := synth(t)
+	tmpl.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+		"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+		"Properties": map[string]any{
+			"KeySchema":                        []any{map[string]any{"AttributeName": "PK", "KeyType": "HASH"}, map[string]any{"AttributeName": "SK", "KeyType": "RANGE"}},
+			"BillingMode":                      "PAY_PER_REQUEST",
+			"StreamSpecification":              map[string]any{"StreamViewType": "NEW_AND_OLD_IMAGES"},
+			"TimeToLiveSpecification":          map[string]any{"AttributeName": "ttl", "Enabled": true},
+			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+			"DeletionProtectionEnabled":        true,
+			"GlobalSecondaryIndexes": []any{
+				map[string]any{"IndexName": "GSI1", "KeySchema": []any{map[string]any{"AttributeName": "GSI1PK", "KeyType": "HASH"}, map[string]any{"AttributeName": "GSI1SK", "KeyType": "RANGE"}}, "Projection": map[string]any{"ProjectionType": "ALL"}},
+				map[string]any{"IndexName": "GSI2", "KeySchema": []any{map[string]any{"AttributeName": "GSI2PK", "KeyType": "HASH"}, map[string]any{"AttributeName": "GSI2SK", "KeyType": "RANGE"}}, "Projection": map[string]any{"ProjectionType": "ALL"}},
+			},
+		},
+	})
+}
+
+func TestEveryFunctionIsArm64OnAL2023WithItsEnvironment(t *testing.T) {
+	fns := resources(t, "AWS::Lambda::Function")
+	if len(fns) != len(apigw.Functions()) {
+		t.Errorf("%d functions, want %d", len(fns), len(apigw.Functions()))
+	}
+	for _, name := range apigw.Functions() {
+		id := logicalName(name)
+		var props map[string]any
+		for rid, r := range fns {
+			if strings.HasPrefix(rid, id) && !strings.HasPrefix(rid, id+"Logs") {
+				props = r["Properties"].(map[string]any)
+			}
+		}
+		if props == nil {
+			t.Errorf("no function %s", name)
+			continue
+		}
+		if props["Runtime"] != "provided.al2023" || props["Handler"] != "bootstrap" || !cmp.Equal(props["Architectures"], []any{"arm64"}) {
+			t.Errorf("%s: runtime %v, handler %v, architectures %v", name, props["Runtime"], props["Handler"], props["Architectures"])
+		}
+		var got []string
+		if env, ok := props["Environment"].(map[string]any); ok {
+			for k := range env["Variables"].(map[string]any) {
+				got = append(got, k)
+			}
+		}
+		want := append([]string{}, needs[name].env...)
+		sort.Strings(got)
+		sort.Strings(want)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s environment (-want +got):\n%s", name, diff)
+		}
+		if props["LoggingConfig"] == nil {
+			t.Errorf("%s has no log group", name)
+		}
+	}
+	for _, lg := range resources(t, "AWS::Logs::LogGroup") {
+		if lg["Properties"].(map[string]any)["RetentionInDays"] == nil {
+			t.Error("a log group without retention")
+		}
+	}
+}
+
+func TestEveryRouteHasItsAuthorizer(t *testing.T) {
+	routes := map[string]map[string]any{}
+	for _, r := range resources(t, "AWS::ApiGatewayV2::Route") {
+		p := r["Properties"].(map[string]any)
+		routes[p["RouteKey"].(string)] = p
+	}
+	for _, r := range apigw.Routes {
+		p, ok := routes[r.Key()]
+		if !ok {
+			t.Errorf("no route %s", r.Key())
+			continue
+		}
+		want := "CUSTOM"
+		if r.Auth == apigw.AuthNone {
+			want = "NONE"
+		}
+		if p["AuthorizationType"] != want {
+			t.Errorf("%s: authorization %v, want %s", r.Key(), p["AuthorizationType"], want)
+		}
+	}
+	if len(routes) != len(apigw.Routes) {
+		t.Errorf("%d routes, want %d", len(routes), len(apigw.Routes))
+	}
+	tmpl, _ := synth(t)
+	tmpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Authorizer"), map[string]any{
+		"AuthorizerType": "REQUEST", "EnableSimpleResponses": true, "AuthorizerPayloadFormatVersion": "2.0",
+		"IdentitySource": []any{"$request.header.Authorization"}, "AuthorizerResultTtlInSeconds": 60,
+	})
+}
+
+// wantActions is each function's policy, written out independently of the
+// needs table the stack is built from, so that a change to either is seen.
+// streamReader is what the CDK grants a stream consumer, unnamed: reading
+// the table's stream and sending what it gives up on to its queue.
+var streamReader = []string{
+	"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams",
+	"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage",
+}
+
+var wantActions = map[string]map[string][]string{
+	"authorizer":             {"Table": {"dynamodb:GetItem"}},
+	"send-invitation-email":  {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}, "Mail": {"ses:SendEmail"}, "": streamReader},
+	"process-import":         {"Table": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}, "": streamReader},
+	"create-partner":         {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems"}},
+	"list-partners":          {"Table": {"dynamodb:Query"}},
+	"get-partner":            {"Table": {"dynamodb:GetItem"}},
+	"update-partner":         {"Table": {"dynamodb:GetItem", "dynamodb:PutItem"}},
+	"invite-partner-user":    {"Table": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems"}},
+	"list-partner-users":     {"Table": {"dynamodb:GetItem", "dynamodb:Query"}},
+	"invite-partner-users":   {"Table": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems"}},
+	"import-invitations":     {"Table": {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems"}},
+	"get-import":             {"Table": {"dynamodb:GetItem", "dynamodb:Query"}},
+	"get-invitations-sample": {"Table": {"dynamodb:GetItem"}},
+	"list-invitations":       {"Table": {"dynamodb:Query"}},
+	"get-invitation":         {"Table": {"dynamodb:GetItem"}},
+	"resend-invitation":      {"Table": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems"}},
+	"revoke-invitation":      {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
+	"get-settings":           {"Table": {"dynamodb:GetItem"}},
+	"update-settings":        {"Table": {"dynamodb:PutItem"}},
+	"activation-page":        {"Table": {"dynamodb:GetItem"}, "UserPool": {"cognito-idp:AdminGetUser"}},
+	"accept-activation": {"Table": {"dynamodb:GetItem", "dynamodb:TransactWriteItems"},
+		"UserPool": {"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminSetUserPassword"}},
+	"renew-activation": {"Table": {"dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
+	"create-activation": {"Table": {"dynamodb:GetItem", "dynamodb:TransactWriteItems"},
+		"UserPool": {"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminSetUserPassword"}},
+	"list-memberships": {"Table": {"dynamodb:Query"}},
+}
+
+func TestPoliciesNameOnlyTheActionsEachFunctionUses(t *testing.T) {
+	if len(wantActions) != len(apigw.Functions()) {
+		t.Errorf("wantActions lists %d functions, the route table %d", len(wantActions), len(apigw.Functions()))
+	}
+	policies := resources(t, "AWS::IAM::Policy")
+	for _, name := range apigw.Functions() {
+		prefix := logicalName(name) + "ServiceRoleDefaultPolicy"
+		var statements []any
+		for id, p := range policies {
+			if strings.HasPrefix(id, prefix) {
+				statements = p["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any)
+			}
+		}
+		byID := map[string][]string{}
+		for _, st := range statements {
+			s := st.(map[string]any)
+			var actions []string
+			switch a := s["Action"].(type) {
+			case string:
+				actions = []string{a}
+			case []any:
+				for _, x := range a {
+					actions = append(actions, x.(string))
+				}
+			}
+			for _, a := range actions {
+				if strings.Contains(a, "*") {
+					t.Errorf("%s: wildcard action %s", name, a)
+				}
+			}
+			sid, _ := s["Sid"].(string)
+			byID[sid] = append(byID[sid], actions...)
+		}
+		for sid := range byID {
+			sort.Strings(byID[sid])
+		}
+		if diff := cmp.Diff(wantActions[name], byID); diff != "" {
+			t.Errorf("%s policy (-want +got):\n%s", name, diff)
+		}
+	}
+	for id, r := range resources(t, "AWS::IAM::Role") {
+		if arns, ok := r["Properties"].(map[string]any)["ManagedPolicyArns"]; ok {
+			for _, arn := range arns.([]any) {
+				if s, ok := arn.(map[string]any); ok && strings.Contains(strings.Join(flatten(s), ""), "FullAccess") {
+					t.Errorf("%s has a full-access managed policy", id)
+				}
+			}
+		}
+	}
+}
+
+func flatten(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, e := range x {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	case map[string]any:
+		var out []string
+		for _, e := range x {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return nil
+}
+
+func TestStreamConsumersReportFailuresAndKeepWhatTheyGiveUpOn(t *testing.T) {
+	esms := resources(t, "AWS::Lambda::EventSourceMapping")
+	if len(esms) != 2 {
+		t.Fatalf("%d event source mappings, want 2 (email sender, import worker)", len(esms))
+	}
+	for id, r := range esms {
+		p := r["Properties"].(map[string]any)
+		if !cmp.Equal(p["FunctionResponseTypes"], []any{"ReportBatchItemFailures"}) || p["BisectBatchOnFunctionError"] != true ||
+			p["DestinationConfig"] == nil || p["FilterCriteria"] == nil || p["StartingPosition"] != "TRIM_HORIZON" {
+			t.Errorf("%s: %v", id, p)
+		}
+	}
+	if n := len(resources(t, "AWS::CloudWatch::Alarm")); n < 2 {
+		t.Errorf("%d alarms, want one per failure queue at least", n)
+	}
+}
+
+func TestUserPool(t *testing.T) {
+	tmpl, _ := synth(t)
+	tmpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPool"), map[string]any{
+		"UsernameAttributes":    []any{"email"},
+		"AdminCreateUserConfig": map[string]any{"AllowAdminCreateUserOnly": true},
+		"Policies": map[string]any{"PasswordPolicy": map[string]any{
+			"MinimumLength": 12, "RequireLowercase": true, "RequireUppercase": true, "RequireNumbers": true,
+		}},
+	})
+	tmpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolClient"), map[string]any{
+		"ExplicitAuthFlows": assertions.Match_ArrayWith(&[]any{"ALLOW_ADMIN_USER_PASSWORD_AUTH"}),
+		"GenerateSecret":    false,
+	})
+	tmpl.ResourceCountIs(jsii.String("AWS::SES::ConfigurationSet"), jsii.Number(1))
+	tmpl.HasResourceProperties(jsii.String("AWS::SES::EmailIdentity"), map[string]any{"EmailIdentity": "invites@acme.example"})
+}
