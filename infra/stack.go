@@ -35,6 +35,8 @@ type StackProps struct {
 	// AssetDir holds one folder per function with its bootstrap binary
 	// (`make build` writes dist/).
 	AssetDir string
+	// RateLimit and BurstLimit throttle the API's stage (requests per second).
+	RateLimit, BurstLimit float64
 }
 
 // Stack is the deployed product: what tests inspect.
@@ -61,7 +63,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 		Description: jsii.String("SECRET_KEY: 32 random bytes, base64 (make deploy generates it once)."),
 	})
 	s.UserPool, s.API = newUserPool(stack), awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
-		ApiName: jsii.String("partner-invites-" + props.Stage), CreateDefaultStage: jsii.Bool(true),
+		ApiName: jsii.String("partner-invites-" + props.Stage), CreateDefaultStage: jsii.Bool(false),
 	})
 	client := s.UserPool.AddClient(jsii.String("Activation"), &awscognito.UserPoolClientOptions{
 		UserPoolClientName: jsii.String(cognitoid.AppClientName),
@@ -87,7 +89,12 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 		s.Functions[name] = s.newFunction(stack, name, props, env)
 	}
 	s.addRoutes()
+	if props.RateLimit == 0 {
+		props.RateLimit, props.BurstLimit = 100, 200
+	}
+	s.addStage(stack, props.RateLimit, props.BurstLimit)
 	s.addStreamConsumers(stack)
+	s.addAlarms(stack)
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: s.API.ApiEndpoint()})
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: s.Table.TableName()})
 	awscdk.NewCfnOutput(stack, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{Value: s.UserPool.UserPoolId()})

@@ -288,3 +288,43 @@ func TestUserPool(t *testing.T) {
 	tmpl.ResourceCountIs(jsii.String("AWS::SES::ConfigurationSet"), jsii.Number(1))
 	tmpl.HasResourceProperties(jsii.String("AWS::SES::EmailIdentity"), map[string]any{"EmailIdentity": "invites@acme.example"})
 }
+
+func TestStageIsThrottledAndLogsNoPaths(t *testing.T) {
+	stages := resources(t, "AWS::ApiGatewayV2::Stage")
+	if len(stages) != 1 {
+		t.Fatalf("%d stages, want 1", len(stages))
+	}
+	for _, r := range stages {
+		p := r["Properties"].(map[string]any)
+		if p["StageName"] != "$default" || p["AutoDeploy"] != true {
+			t.Errorf("stage %v", p)
+		}
+		throttle := p["DefaultRouteSettings"].(map[string]any)
+		if throttle["ThrottlingRateLimit"] != float64(100) || throttle["ThrottlingBurstLimit"] != float64(200) {
+			t.Errorf("throttling %v", throttle)
+		}
+		format := p["AccessLogSettings"].(map[string]any)["Format"].(string)
+		if strings.Contains(format, "$context.path") || !strings.Contains(format, "$context.routeKey") {
+			t.Errorf("access log format %s", format)
+		}
+	}
+}
+
+func TestAlarms(t *testing.T) {
+	var errors, throttles, ses int
+	for _, r := range resources(t, "AWS::CloudWatch::Alarm") {
+		desc, _ := r["Properties"].(map[string]any)["AlarmDescription"].(string)
+		switch {
+		case strings.HasPrefix(desc, "Function Errors"):
+			errors++
+		case strings.HasPrefix(desc, "Function Throttles"):
+			throttles++
+		case strings.HasPrefix(desc, "SES bounce rate"):
+			ses++
+		}
+	}
+	groups := (len(apigw.Functions()) + 9) / 10
+	if errors != groups || throttles != groups || ses != 1 {
+		t.Errorf("alarms: %d errors, %d throttles, %d SES; want %d, %d, 1", errors, throttles, ses, groups, groups)
+	}
+}
