@@ -8,7 +8,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 # What CI and `make test` require: emulator-backed tests fail instead of skipping.
 export PI_REQUIRE_EMULATORS := 1
 
-.PHONY: help dev test test-unit test-infra lint build synth bench fuzz stack-start stack-stop stack-status deps clean
+.PHONY: help dev test test-unit test-infra lint build synth deploy bench fuzz stack-start stack-stop stack-status deps clean
 
 help:
 	@echo "make dev          start the emulators, bootstrap, create a demo tenant and serve the API on 127.0.0.1:$${PORT:-8080}"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint         gofmt, go vet, staticcheck"
 	@echo "make build        build every function as a linux/arm64 Lambda bootstrap in dist/"
 	@echo "make synth        build, then synthesize the CDK stack into infra/cdk.out (no AWS account needed)"
+	@echo "make deploy SENDER=you@example.com [STAGE=dev]   deploy to the AWS account of your credentials"
 	@echo "make bench        run each benchmark on a fresh private emulator stack (see docs/benchmarks.md)"
 	@echo "make fuzz         run each fuzzer for FUZZTIME (10s)"
 	@echo "make stack-start  start the emulators in the background; make stack-stop stops them"
@@ -67,6 +68,18 @@ bench: deps
 # Synthesis through the Go program alone: no CDK CLI, no AWS account.
 synth: build
 	cd infra && CDK_OUTDIR=cdk.out $(GO) run . && ls cdk.out/*.template.json
+
+# Deploys with the pinned CDK CLI (infra/package-lock.json). SECRET_KEY is
+# made once per stage and kept in infra/.secret-key-STAGE (git-ignored):
+# keep it; a new one invalidates cursors and links that are being sent.
+STAGE ?= dev
+deploy: build
+	@test -n "$(SENDER)" || { echo "make deploy needs SENDER=the From address of invitation emails (SES verifies it)"; exit 1; }
+	cd infra && npm ci --no-audit --no-fund --loglevel=error
+	@test -f infra/.secret-key-$(STAGE) || (umask 077; openssl rand -base64 32 > infra/.secret-key-$(STAGE))
+	infra/node_modules/.bin/cdk deploy --require-approval never \
+	  -c stage=$(STAGE) -c senderEmail=$(SENDER) $(if $(PUBLIC_BASE_URL),-c publicBaseUrl=$(PUBLIC_BASE_URL)) \
+	  --parameters SecretKey=$$(cat infra/.secret-key-$(STAGE))
 
 FUZZTIME ?= 10s
 fuzz:
