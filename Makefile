@@ -75,9 +75,9 @@ synth: build
 STAGE ?= dev
 deploy: build
 	@test -n "$(SENDER)" || { echo "make deploy needs SENDER=the From address of invitation emails (SES verifies it)"; exit 1; }
-	cd infra && npm ci --no-audit --no-fund --loglevel=error
+	cd infra/_cli && npm ci --no-audit --no-fund --loglevel=error
 	@test -f infra/.secret-key-$(STAGE) || (umask 077; openssl rand -base64 32 > infra/.secret-key-$(STAGE))
-	infra/node_modules/.bin/cdk deploy --require-approval never \
+	infra/_cli/node_modules/.bin/cdk deploy --require-approval never \
 	  -c stage=$(STAGE) -c senderEmail=$(SENDER) $(if $(PUBLIC_BASE_URL),-c publicBaseUrl=$(PUBLIC_BASE_URL)) \
 	  --parameters SecretKey=$$(cat infra/.secret-key-$(STAGE))
 
