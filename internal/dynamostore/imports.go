@@ -166,10 +166,7 @@ func (s *Store) batchWrite(ctx context.Context, writes []types.WriteRequest) err
 // GetImport returns a job.
 func (s *Store) GetImport(ctx context.Context, tenantID, id string) (partners.Import, error) {
 	var r importRecord
-	if err := s.get(ctx, tenantPK(tenantID), importSK(id), &r); err != nil {
-		if partners.IsKind(err, partners.NotFound) {
-			return partners.Import{}, partners.Errorf(partners.NotFound, "No import %s.", id)
-		}
+	if err := s.get(ctx, tenantPK(tenantID), importSK(id), "import "+id, &r); err != nil {
 		return partners.Import{}, err
 	}
 	return r.domain(), nil
@@ -178,7 +175,7 @@ func (s *Store) GetImport(ctx context.Context, tenantID, id string) (partners.Im
 // GetImportChunk returns one chunk.
 func (s *Store) GetImportChunk(ctx context.Context, tenantID, id string, index int) (partners.ImportChunk, error) {
 	var r chunkRecord
-	if err := s.get(ctx, tenantPK(tenantID), importChunkSK(id, index), &r); err != nil {
+	if err := s.get(ctx, tenantPK(tenantID), importChunkSK(id, index), fmt.Sprintf("chunk %d of import %s", index, id), &r); err != nil {
 		return partners.ImportChunk{}, err
 	}
 	return r.domain()

@@ -67,7 +67,7 @@ type settingsRecord struct {
 // GetSettings returns a tenant's settings, or the defaults.
 func (s *Store) GetSettings(ctx context.Context, tenantID string) (partners.Settings, error) {
 	var r settingsRecord
-	err := s.get(ctx, tenantPK(tenantID), settingsSK, &r)
+	err := s.get(ctx, tenantPK(tenantID), settingsSK, "settings", &r)
 	if partners.IsKind(err, partners.NotFound) {
 		return partners.DefaultSettings(), nil
 	}
@@ -115,7 +115,7 @@ type claimRecord struct {
 // GetEmailClaim returns the claim on a normalised email.
 func (s *Store) GetEmailClaim(ctx context.Context, tenantID, email string) (partners.EmailClaim, error) {
 	var r claimRecord
-	if err := s.get(ctx, tenantPK(tenantID), claimSK(email), &r); err != nil {
+	if err := s.get(ctx, tenantPK(tenantID), claimSK(email), "claim on "+email, &r); err != nil {
 		return partners.EmailClaim{}, err
 	}
 	return partners.EmailClaim{TenantID: tenantID, Email: r.Email, PartnerID: r.PartnerID, UserID: r.UserID}, nil
@@ -160,10 +160,7 @@ func (r userRecord) domain() partners.PartnerUser {
 // GetUser returns a partner user.
 func (s *Store) GetUser(ctx context.Context, tenantID, partnerID, userID string) (partners.PartnerUser, error) {
 	var r userRecord
-	if err := s.get(ctx, tenantPK(tenantID), userSK(partnerID, userID), &r); err != nil {
-		if partners.IsKind(err, partners.NotFound) {
-			return partners.PartnerUser{}, partners.Errorf(partners.NotFound, "No user %s.", userID)
-		}
+	if err := s.get(ctx, tenantPK(tenantID), userSK(partnerID, userID), "user "+userID, &r); err != nil {
 		return partners.PartnerUser{}, err
 	}
 	return r.domain(), nil
@@ -318,7 +315,7 @@ func newTokenRecord(t partners.Token) tokenRecord {
 // works the moment its invitation is written.
 func (s *Store) GetToken(ctx context.Context, hash string) (partners.Token, error) {
 	var r tokenRecord
-	if err := s.get(ctx, tokenPK(hash), tokenSK, &r); err != nil {
+	if err := s.get(ctx, tokenPK(hash), tokenSK, "token", &r); err != nil {
 		return partners.Token{}, err
 	}
 	return partners.Token{Hash: hash, TenantID: r.TenantID, InvitationID: r.InvitationID, ExpiresAt: r.ExpiresAt}, nil
@@ -327,10 +324,7 @@ func (s *Store) GetToken(ctx context.Context, hash string) (partners.Token, erro
 // GetInvitation returns an invitation of a tenant.
 func (s *Store) GetInvitation(ctx context.Context, tenantID, invitationID string) (partners.Invitation, error) {
 	var r invitationRecord
-	if err := s.get(ctx, tenantPK(tenantID), invitationSK(invitationID), &r); err != nil {
-		if partners.IsKind(err, partners.NotFound) {
-			return partners.Invitation{}, partners.Errorf(partners.NotFound, "No invitation %s.", invitationID)
-		}
+	if err := s.get(ctx, tenantPK(tenantID), invitationSK(invitationID), "invitation "+invitationID, &r); err != nil {
 		return partners.Invitation{}, err
 	}
 	return r.domain(), nil

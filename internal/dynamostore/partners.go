@@ -87,10 +87,7 @@ func (s *Store) CreatePartner(ctx context.Context, p partners.Partner) error {
 // another tenant's partner is simply not found.
 func (s *Store) GetPartner(ctx context.Context, tenantID, partnerID string) (partners.Partner, error) {
 	var r partnerRecord
-	if err := s.get(ctx, tenantPK(tenantID), partnerSK(partnerID), &r); err != nil {
-		if partners.IsKind(err, partners.NotFound) {
-			return partners.Partner{}, partners.Errorf(partners.NotFound, "No partner %s.", partnerID)
-		}
+	if err := s.get(ctx, tenantPK(tenantID), partnerSK(partnerID), "partner "+partnerID, &r); err != nil {
 		return partners.Partner{}, err
 	}
 	return r.domain(), nil

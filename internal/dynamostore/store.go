@@ -46,7 +46,8 @@ type keys struct {
 	GSI1SK string `dynamodbav:"GSI1SK,omitempty"`
 }
 
-func (s *Store) get(ctx context.Context, pk, sk string, out any) error {
+// get reads one item, strongly consistent; NotFound ("No <what>.") if absent.
+func (s *Store) get(ctx context.Context, pk, sk, what string, out any) error {
 	res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
 		Key:            keyOf(pk, sk),
@@ -56,7 +57,7 @@ func (s *Store) get(ctx context.Context, pk, sk string, out any) error {
 		return fmt.Errorf("get %s %s: %w", pk, sk, err)
 	}
 	if res.Item == nil {
-		return partners.Errorf(partners.NotFound, "Not found.")
+		return partners.Errorf(partners.NotFound, "No %s.", what)
 	}
 	if err := attributevalue.UnmarshalMap(res.Item, out); err != nil {
 		return fmt.Errorf("decode %s %s: %w", pk, sk, err)

@@ -103,7 +103,7 @@ func (s *Store) CreateTenant(ctx context.Context, t partners.Tenant, first partn
 // GetTenant returns a tenant. NotFound if absent.
 func (s *Store) GetTenant(ctx context.Context, id string) (partners.Tenant, error) {
 	var r tenantRecord
-	if err := s.get(ctx, tenantPK(id), tenantSK, &r); err != nil {
+	if err := s.get(ctx, tenantPK(id), tenantSK, "tenant "+id, &r); err != nil {
 		return partners.Tenant{}, err
 	}
 	return partners.Tenant{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt}, nil
@@ -119,7 +119,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k partners.APIKey) error {
 // revocation is seen at once). NotFound if absent.
 func (s *Store) GetAPIKeyByHash(ctx context.Context, hash string) (partners.APIKey, error) {
 	var r apiKeyRecord
-	if err := s.get(ctx, keyHashPK(hash), keyHashSK, &r); err != nil {
+	if err := s.get(ctx, keyHashPK(hash), keyHashSK, "API key", &r); err != nil {
 		return partners.APIKey{}, err
 	}
 	return r.domain(), nil
@@ -155,7 +155,7 @@ func (s *Store) ListAPIKeys(ctx context.Context, tenantID string) ([]partners.AP
 // RevokeAPIKey sets revoked_at on both copies of a key in one transaction.
 func (s *Store) RevokeAPIKey(ctx context.Context, tenantID, keyID string, at time.Time) error {
 	var r apiKeyRecord
-	if err := s.get(ctx, tenantPK(tenantID), apiKeySK(keyID), &r); err != nil {
+	if err := s.get(ctx, tenantPK(tenantID), apiKeySK(keyID), "API key "+keyID, &r); err != nil {
 		return err
 	}
 	revokedAt, err := attributevalue.Marshal(at)
