@@ -203,6 +203,8 @@ func TestActivationsAsJSON(t *testing.T) {
 	path, id := activationLink(t, api, key, pid, email)
 	token := strings.TrimPrefix(path, "/activate/")
 
+	huge := api.Do(t, "POST", "/v1/activations", "", map[string]any{"token": token, "password": strings.Repeat("Aa1", 100)})
+	wantStatus(t, huge, http.StatusBadRequest)
 	weak := api.Do(t, "POST", "/v1/activations", "", map[string]any{"token": token, "password": "weak"})
 	wantStatus(t, weak, http.StatusBadRequest)
 	if fields := problemFields(t, weak); len(fields) != 1 || fields[0] != "password" {

@@ -51,6 +51,10 @@ type MembershipStore interface {
 	ListMemberships(ctx context.Context, sub, tenantID string) ([]Membership, error)
 }
 
+// maxPasswordLen is Cognito's limit; longer passwords would be refused
+// there with an unhelpful error.
+const maxPasswordLen = 256
+
 // AcceptInput is what a person sends to accept an invitation.
 type AcceptInput struct {
 	Token     string
@@ -113,8 +117,11 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 	var fe fieldErrors
 	checkText(&fe, "first_name", in.FirstName, false, maxShortText)
 	checkText(&fe, "last_name", in.LastName, false, maxShortText)
-	if in.Password == "" {
+	switch {
+	case in.Password == "":
 		fe.add("password", "required", "Enter a password.")
+	case len(in.Password) > maxPasswordLen:
+		fe.add("password", "too_long", fmt.Sprintf("The password must be at most %d characters.", maxPasswordLen))
 	}
 	if err := fe.err(); err != nil {
 		return Acceptance{}, err
