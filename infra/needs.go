@@ -64,7 +64,7 @@ var needs = map[string]need{
 	"process-import":         {summary: "CSV import worker (stream)", env: base, dynamo: join(invite, []string{"dynamodb:UpdateItem"}), heavy: true},
 	"create-partner":         {summary: "POST /v1/partners", env: base, dynamo: join(read, idempotent, []string{"dynamodb:TransactWriteItems"})},
 	"list-partners":          {summary: "GET /v1/partners", env: base, dynamo: query},
-	"get-partner":            {summary: "GET /v1/partners/{id}", env: base, dynamo: read},
+	"get-partner":            {summary: "GET /v1/partners/{id}", env: base, dynamo: join(read, query)},
 	"update-partner":         {summary: "PATCH /v1/partners/{id}", env: base, dynamo: join(read, []string{"dynamodb:PutItem"})},
 	"invite-partner-user":    {summary: "POST /v1/partners/{id}/users", env: base, dynamo: join(invite, idempotent)},
 	"list-partner-users":     {summary: "GET /v1/partners/{id}/users", env: base, dynamo: join(read, query)},

@@ -161,7 +161,7 @@ var wantActions = map[string]map[string][]string{
 	"process-import":         {"Table": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}, "": streamReader},
 	"create-partner":         {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems"}},
 	"list-partners":          {"Table": {"dynamodb:Query"}},
-	"get-partner":            {"Table": {"dynamodb:GetItem"}},
+	"get-partner":            {"Table": {"dynamodb:GetItem", "dynamodb:Query"}},
 	"update-partner":         {"Table": {"dynamodb:GetItem", "dynamodb:PutItem"}},
 	"invite-partner-user":    {"Table": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems"}},
 	"list-partner-users":     {"Table": {"dynamodb:GetItem", "dynamodb:Query"}},

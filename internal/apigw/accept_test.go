@@ -89,6 +89,10 @@ func TestAcceptWithANewLogin(t *testing.T) {
 	if !strings.Contains(string(again.Body), "already accepted") {
 		t.Errorf("a used link's page:\n%s", again.Body)
 	}
+	counts := api.Do(t, "GET", "/v1/partners/"+pid, key, nil).JSON(t)["counts"].(map[string]any)["users"].(map[string]any)
+	if counts["active"] != float64(1) || counts["invited"] != float64(0) {
+		t.Errorf("counts after acceptance: %v", counts)
+	}
 	// Inviting an active user is a conflict.
 	wantStatus(t, api.Do(t, "POST", "/v1/partners/"+pid+"/users", key, map[string]any{"email": email, "role": "member"}), http.StatusConflict)
 }

@@ -25,7 +25,7 @@ import (
 // PartnerService is what the partner endpoints need from the domain.
 type PartnerService interface {
 	CreatePartner(ctx context.Context, in partners.PartnerInput) (partners.CreatedPartner, error)
-	GetPartner(ctx context.Context, id string) (partners.Partner, error)
+	GetPartnerDetail(ctx context.Context, id string) (partners.Partner, partners.PartnerCounts, error)
 	UpdatePartner(ctx context.Context, id string, patch partners.PartnerPatch) (partners.Partner, error)
 	ListPartners(ctx context.Context, f partners.PartnerFilter, limit int, cursor string) (partners.Page[partners.Partner], error)
 }

@@ -132,14 +132,27 @@ func (a *API) CreatePartner(ctx context.Context, e events.APIGatewayV2HTTPReques
 	})
 }
 
-// GetPartner handles GET /v1/partners/{id}.
+// partnerDetailJSON is one partner with its counts.
+type partnerDetailJSON struct {
+	partnerJSON
+	Counts struct {
+		Users map[string]int `json:"users"`
+	} `json:"counts"`
+}
+
+// GetPartner handles GET /v1/partners/{id}: the partner and its counts.
 func (a *API) GetPartner(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serveTenant(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
-		p, err := a.Partners.GetPartner(ctx, r.pathParam("id"))
+		p, counts, err := a.Partners.GetPartnerDetail(ctx, r.pathParam("id"))
 		if err != nil {
 			return 0, nil, err
 		}
-		return http.StatusOK, partnerOut(p), nil
+		out := partnerDetailJSON{partnerJSON: partnerOut(p)}
+		out.Counts.Users = map[string]int{}
+		for status, n := range counts.Users {
+			out.Counts.Users[string(status)] = n
+		}
+		return http.StatusOK, out, nil
 	})
 }
 

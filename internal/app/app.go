@@ -176,7 +176,7 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	}
 	svc := &partners.Service{
 		Partners: store, Invitations: store, Settings: store, Imports: imports, Tenants: store, Cursors: cursors, Tokens: tokens,
-		Memberships: store, Logins: logins, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
+		Memberships: store, Counter: store, Logins: logins, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
 	}
 	a := &App{
 		Config: cfg, AWS: awsCfg, DynamoDB: db, Store: store, Log: log, Service: svc,

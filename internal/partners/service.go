@@ -56,6 +56,7 @@ type Service struct {
 	Settings    SettingsStore
 	Imports     *ImportJobs
 	Memberships MembershipStore
+	Counter     UserCounter
 	Logins      Logins
 	// Tenants reads tenants (names for pages and emails).
 	Tenants interface {
@@ -176,6 +177,31 @@ func (s *Service) GetPartner(ctx context.Context, partnerID string) (Partner, er
 		return Partner{}, fmt.Errorf("get partner %s: %w", partnerID, err)
 	}
 	return p, nil
+}
+
+// PartnerCounts counts a partner's users by status: invited users are those
+// with an invitation out (pending or lapsed), active ones have a login.
+type PartnerCounts struct {
+	Users map[UserStatus]int
+}
+
+// UserCounter counts a partner's users.
+type UserCounter interface {
+	// CountUsers returns how many users a partner has in each status.
+	CountUsers(ctx context.Context, tenantID, partnerID string) (map[UserStatus]int, error)
+}
+
+// GetPartnerDetail returns one of the caller's partners with its counts.
+func (s *Service) GetPartnerDetail(ctx context.Context, partnerID string) (Partner, PartnerCounts, error) {
+	p, err := s.GetPartner(ctx, partnerID)
+	if err != nil {
+		return Partner{}, PartnerCounts{}, err
+	}
+	counts, err := s.Counter.CountUsers(ctx, p.TenantID, p.ID)
+	if err != nil {
+		return Partner{}, PartnerCounts{}, fmt.Errorf("count users of %s: %w", partnerID, err)
+	}
+	return p, PartnerCounts{Users: counts}, nil
 }
 
 // maxUpdateAttempts bounds the optimistic-concurrency retries of an update
