@@ -119,6 +119,16 @@ func bareTransaction(b *testing.B, api *testenv.API, i int) time.Duration {
 	}
 }
 
+// importBench starts the product with the given stream consumers and makes
+// a tenant and a partner to import into.
+func importBench(b *testing.B, consumers []string) (api *testenv.API, key, partnerID string) {
+	b.Helper()
+	api = testenv.NewAPIWithConsumers(b, consumers)
+	_, key = api.Tenant(b, "Bench SaaS")
+	partnerID = api.Do(b, "POST", "/v1/partners", key, map[string]any{"name": "Bench Partner", "country": "GB"}).JSON(b)["id"].(string)
+	return api, key, partnerID
+}
+
 func importCSV(rows int) string {
 	var csv strings.Builder
 	csv.WriteString("email,role,first_name,last_name,phone,job_title\r\n")
@@ -135,9 +145,7 @@ func importCSV(rows int) string {
 // and peak live heap, and the job's time to completion.
 func BenchmarkImportCSV10k(b *testing.B) {
 	const rows = 10_000
-	api := testenv.NewAPIWithConsumers(b, []string{apigw.ProcessImportFunction})
-	_, key := api.Tenant(b, "Bench SaaS")
-	pid := api.Do(b, "POST", "/v1/partners", key, map[string]any{"name": "Bench Partner", "country": "GB"}).JSON(b)["id"].(string)
+	api, key, pid := importBench(b, []string{apigw.ProcessImportFunction})
 	for b.Loop() {
 		csv := importCSV(rows)
 		stop := make(chan struct{})
@@ -176,9 +184,7 @@ func BenchmarkImportCSV10k(b *testing.B) {
 // request (SyncImportRows rows) and reports its wall time.
 func BenchmarkImportCSV1000(b *testing.B) {
 	rows := partners.SyncImportRows
-	api := testenv.NewAPIWithConsumers(b, nil)
-	_, key := api.Tenant(b, "Bench SaaS")
-	pid := api.Do(b, "POST", "/v1/partners", key, map[string]any{"name": "Bench Partner", "country": "GB"}).JSON(b)["id"].(string)
+	api, key, pid := importBench(b, nil)
 	for b.Loop() {
 		csv := importCSV(rows)
 		stop := make(chan struct{})

@@ -185,15 +185,8 @@ func (s *Store) ListUsers(ctx context.Context, tenantID, partnerID string, f par
 	if err != nil {
 		return nil, "", fmt.Errorf("list users of %s: %w", partnerID, err)
 	}
-	var records []userRecord
-	if err := attributevalue.UnmarshalListOfMaps(items, &records); err != nil {
-		return nil, "", fmt.Errorf("decode users of %s: %w", partnerID, err)
-	}
-	out := make([]partners.PartnerUser, 0, len(records))
-	for _, r := range records {
-		out = append(out, r.domain())
-	}
-	return out, next, nil
+	out, err := decodeList[userRecord](items, "users of "+partnerID)
+	return out, next, err
 }
 
 type invitationRecord struct {
@@ -546,13 +539,7 @@ func (s *Store) RecordDelivery(ctx context.Context, tenantID, invitationID strin
 // at now: pending means pending and not yet expired; expired includes
 // pending invitations past their expiry that nothing has marked yet.
 func (s *Store) ListInvitations(ctx context.Context, tenantID string, f partners.InvitationFilter, now time.Time, position string, limit int) ([]partners.Invitation, string, error) {
-	q := &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		IndexName:                 aws.String("GSI1"),
-		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(invitationsGSI1PK(tenantID))},
-		ScanIndexForward:          aws.Bool(false),
-	}
+	q := s.newestFirst(invitationsGSI1PK(tenantID))
 	var filters []string
 	names := map[string]string{}
 	if f.Status != "" {
@@ -591,15 +578,8 @@ func (s *Store) ListInvitations(ctx context.Context, tenantID string, f partners
 	if err != nil {
 		return nil, "", fmt.Errorf("list invitations of %s: %w", tenantID, err)
 	}
-	var records []invitationRecord
-	if err := attributevalue.UnmarshalListOfMaps(items, &records); err != nil {
-		return nil, "", fmt.Errorf("decode invitations of %s: %w", tenantID, err)
-	}
-	out := make([]partners.Invitation, 0, len(records))
-	for _, r := range records {
-		out = append(out, r.domain())
-	}
-	return out, next, nil
+	out, err := decodeList[invitationRecord](items, "invitations of "+tenantID)
+	return out, next, err
 }
 
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }

@@ -3,8 +3,10 @@ package dynamostore
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -86,4 +88,32 @@ func (q pageQuery) decodePosition(position string) (map[string]types.AttributeVa
 		key["GSI1PK"], key["GSI1SK"] = str(p.GSI1PK), str(p.GSI1SK)
 	}
 	return key, nil
+}
+
+// newestFirst is a listing query of one GSI1 partition, newest first: ids
+// are ULIDs, so GSI1SK sorts by creation.
+func (s *Store) newestFirst(gsi1pk string) *dynamodb.QueryInput {
+	return &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String("GSI1"),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(gsi1pk)},
+		ScanIndexForward:          aws.Bool(false),
+	}
+}
+
+// record is a stored item that converts to its domain type.
+type record[D any] interface{ domain() D }
+
+// decodeList decodes a page of items into records and converts them.
+func decodeList[R record[D], D any](items []map[string]types.AttributeValue, what string) ([]D, error) {
+	var records []R
+	if err := attributevalue.UnmarshalListOfMaps(items, &records); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", what, err)
+	}
+	out := make([]D, 0, len(records))
+	for _, r := range records {
+		out = append(out, r.domain())
+	}
+	return out, nil
 }

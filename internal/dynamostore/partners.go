@@ -123,13 +123,7 @@ func (s *Store) UpdatePartner(ctx context.Context, p partners.Partner, expectedV
 
 // ListPartners queries GSI1 newest first, with status and program filters.
 func (s *Store) ListPartners(ctx context.Context, tenantID string, f partners.PartnerFilter, position string, limit int) ([]partners.Partner, string, error) {
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		IndexName:                 aws.String("GSI1"),
-		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(partnersGSI1PK(tenantID))},
-		ScanIndexForward:          aws.Bool(false),
-	}
+	in := s.newestFirst(partnersGSI1PK(tenantID))
 	var filters []string
 	if f.Status != "" {
 		filters = append(filters, "#status = :status")
@@ -147,13 +141,6 @@ func (s *Store) ListPartners(ctx context.Context, tenantID string, f partners.Pa
 	if err != nil {
 		return nil, "", fmt.Errorf("list partners of %s: %w", tenantID, err)
 	}
-	var records []partnerRecord
-	if err := attributevalue.UnmarshalListOfMaps(items, &records); err != nil {
-		return nil, "", fmt.Errorf("decode partners of %s: %w", tenantID, err)
-	}
-	out := make([]partners.Partner, len(records))
-	for i, r := range records {
-		out[i] = r.domain()
-	}
-	return out, next, nil
+	out, err := decodeList[partnerRecord](items, "partners of "+tenantID)
+	return out, next, err
 }
