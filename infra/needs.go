@@ -14,7 +14,7 @@ type need struct {
 	summary string
 	env     []string
 	dynamo  []string // actions on the table and its indexes
-	cognito []string // actions on the user pool
+	cognito []string // actions on the tenants' user pools (userpool/* of this account and region)
 	ses     bool     // ses:SendEmail with the configuration set
 	heavy   bool     // imports: more memory and time
 }
@@ -35,7 +35,6 @@ func (n need) timeout() float64 {
 
 var (
 	base       = []string{"TABLE_NAME", "SECRET_KEY", "ACTIVATION_BASE_URL"}
-	activation = append(append([]string{}, base...), "USER_POOL_ID", "USER_POOL_CLIENT_ID")
 	idempotent = []string{"dynamodb:PutItem", "dynamodb:DeleteItem"} // the Idempotency-Key record
 	read       = []string{"dynamodb:GetItem"}
 	query      = []string{"dynamodb:Query"}
@@ -78,14 +77,18 @@ var needs = map[string]need{
 	"revoke-invitation":      {summary: "POST /v1/invitations/{id}/revoke", env: base, dynamo: join(read, idempotent, []string{"dynamodb:UpdateItem"})},
 	"get-settings":           {summary: "GET /v1/settings", env: base, dynamo: read},
 	"update-settings":        {summary: "PUT /v1/settings", env: base, dynamo: []string{"dynamodb:PutItem"}},
-	"activation-page":        {summary: "GET/HEAD /activate/{token}", env: activation, dynamo: read, cognito: []string{"cognito-idp:AdminGetUser"}},
-	"accept-activation":      {summary: "POST /activate/{token}", env: activation, dynamo: join(read, []string{"dynamodb:TransactWriteItems"}), cognito: acceptCognito},
-	"renew-activation":       {summary: "POST /activate/{token}/renew", env: activation, dynamo: join(read, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"})},
-	"create-activation":      {summary: "POST /v1/activations", env: activation, dynamo: join(read, []string{"dynamodb:TransactWriteItems"}), cognito: acceptCognito},
-	"list-memberships":       {summary: "GET /v1/memberships/{sub}", env: base, dynamo: query},
+	"activation-page":        {summary: "GET/HEAD /activate/{token}", env: base, dynamo: read, cognito: []string{"cognito-idp:AdminGetUser"}},
+	"accept-activation":      {summary: "POST /activate/{token}", env: base, dynamo: join(read, []string{"dynamodb:TransactWriteItems"}), cognito: acceptCognito},
+	"renew-activation":       {summary: "POST /activate/{token}/renew", env: base, dynamo: join(read, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"})},
+	"create-activation":      {summary: "POST /v1/activations", env: base, dynamo: join(read, []string{"dynamodb:TransactWriteItems"}), cognito: acceptCognito},
+	"list-memberships":       {summary: "GET /v1/memberships/{sub}", env: base, dynamo: join(read, query)},
+	"get-identity":           {summary: "GET /v1/identity", env: base, dynamo: read},
 }
 
-var acceptCognito = []string{"cognito-idp:AdminGetUser", "cognito-idp:AdminCreateUser", "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminInitiateAuth"}
+var acceptCognito = []string{
+	"cognito-idp:AdminGetUser", "cognito-idp:AdminCreateUser", "cognito-idp:AdminSetUserPassword",
+	"cognito-idp:AdminInitiateAuth", "cognito-idp:AdminUpdateUserAttributes",
+}
 
 // grant gives a function exactly the actions it needs.
 func (s *Stack) grant(fn awslambda.Function, n need) {
@@ -97,8 +100,11 @@ func (s *Stack) grant(fn awslambda.Function, n need) {
 		}))
 	}
 	if len(n.cognito) > 0 {
+		// Every tenant's pool, made after the stack: the pools of this
+		// account and region, and no other.
+		pools := s.FormatArn(&awscdk.ArnComponents{Service: jsii.String("cognito-idp"), Resource: jsii.String("userpool/*")})
 		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid: jsii.String("UserPool"), Actions: jsii.Strings(n.cognito...), Resources: jsii.Strings(*s.UserPool.UserPoolArn()),
+			Sid: jsii.String("UserPools"), Actions: jsii.Strings(n.cognito...), Resources: jsii.Strings(*pools),
 		}))
 	}
 	if n.ses {

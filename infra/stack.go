@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -18,7 +17,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
-	"github.com/partnerinvites/partnerinvites/internal/cognitoid"
 	"github.com/partnerinvites/partnerinvites/internal/dynamostore"
 )
 
@@ -45,14 +43,15 @@ type Stack struct {
 	Table       awsdynamodb.Table
 	Functions   map[string]awslambda.Function
 	API         awsapigatewayv2.HttpApi
-	UserPool    awscognito.UserPool
 	senderEmail string
 	mailSet     awsses.ConfigurationSet
 }
 
 // NewStack builds the stack from the same sources the local stack uses:
-// the route table and triggers (internal/apigw), the table schema
-// (internal/dynamostore) and the password policy (internal/cognitoid).
+// the route table and triggers (internal/apigw) and the table schema
+// (internal/dynamostore). It makes no Cognito user pool: every tenant gets
+// its own when it is created (partnerctl tenant create), and the
+// activation functions may reach the pools of this account and region only.
 func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	s := &Stack{Stack: stack, Functions: map[string]awslambda.Function{}, senderEmail: props.SenderEmail}
@@ -62,13 +61,8 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 		Type: jsii.String("String"), NoEcho: jsii.Bool(true), MinLength: jsii.Number(43),
 		Description: jsii.String("SECRET_KEY: 32 random bytes, base64 (make deploy generates it once)."),
 	})
-	s.UserPool, s.API = newUserPool(stack), awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
+	s.API = awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
 		ApiName: jsii.String("partner-invites-" + props.Stage), CreateDefaultStage: jsii.Bool(false),
-	})
-	client := s.UserPool.AddClient(jsii.String("Activation"), &awscognito.UserPoolClientOptions{
-		UserPoolClientName: jsii.String(cognitoid.AppClientName),
-		AuthFlows:          &awscognito.AuthFlow{AdminUserPassword: jsii.Bool(true), UserPassword: jsii.Bool(true)},
-		GenerateSecret:     jsii.Bool(false), PreventUserExistenceErrors: jsii.Bool(true),
 	})
 	mail := awsses.NewConfigurationSet(stack, jsii.String("Mail"), &awsses.ConfigurationSetProps{})
 	s.mailSet = mail
@@ -83,7 +77,6 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	env := environment{
 		"TABLE_NAME": s.Table.TableName(), "SECRET_KEY": secret.ValueAsString(), "ACTIVATION_BASE_URL": jsii.String(baseURL),
 		"SENDER_EMAIL": jsii.String(props.SenderEmail), "SES_CONFIGURATION_SET": mail.ConfigurationSetName(),
-		"USER_POOL_ID": s.UserPool.UserPoolId(), "USER_POOL_CLIENT_ID": client.UserPoolClientId(),
 	}
 	for _, name := range apigw.Functions() {
 		s.Functions[name] = s.newFunction(stack, name, props, env)
@@ -97,8 +90,10 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	s.addAlarms(stack)
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: s.API.ApiEndpoint()})
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: s.Table.TableName()})
-	awscdk.NewCfnOutput(stack, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{Value: s.UserPool.UserPoolId()})
-	awscdk.NewCfnOutput(stack, jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{Value: client.UserPoolClientId()})
+	awscdk.NewCfnOutput(stack, jsii.String("PoolNamePrefix"), &awscdk.CfnOutputProps{
+		Value:       jsii.String(PoolNamePrefix(props.Stage)),
+		Description: jsii.String("POOL_NAME_PREFIX for partnerctl tenant create: each tenant's user pool is named this + its id."),
+	})
 	return s
 }
 
@@ -131,22 +126,8 @@ func newTable(stack awscdk.Stack) awsdynamodb.Table {
 	return table
 }
 
-func newUserPool(stack awscdk.Stack) awscognito.UserPool {
-	p := cognitoid.PasswordPolicy
-	return awscognito.NewUserPool(stack, jsii.String("Logins"), &awscognito.UserPoolProps{
-		SelfSignUpEnabled:   jsii.Bool(false),
-		SignInAliases:       &awscognito.SignInAliases{Email: jsii.Bool(true)},
-		SignInCaseSensitive: jsii.Bool(false),
-		AutoVerify:          &awscognito.AutoVerifiedAttrs{Email: jsii.Bool(true)},
-		PasswordPolicy: &awscognito.PasswordPolicy{
-			MinLength: jsii.Number(float64(*p.MinimumLength)), RequireLowercase: jsii.Bool(p.RequireLowercase),
-			RequireUppercase: jsii.Bool(p.RequireUppercase), RequireDigits: jsii.Bool(p.RequireNumbers),
-			RequireSymbols: jsii.Bool(p.RequireSymbols),
-		},
-		AccountRecovery: awscognito.AccountRecovery_EMAIL_ONLY,
-		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
-	})
-}
+// PoolNamePrefix starts the name of every tenant's user pool in a stage.
+func PoolNamePrefix(stage string) string { return "partner-invites-" + stage + "-" }
 
 // logicalName turns a function name (send-invitation-email) into a
 // construct id (SendInvitationEmail).

@@ -175,13 +175,14 @@ var wantActions = map[string]map[string][]string{
 	"revoke-invitation":      {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
 	"get-settings":           {"Table": {"dynamodb:GetItem"}},
 	"update-settings":        {"Table": {"dynamodb:PutItem"}},
-	"activation-page":        {"Table": {"dynamodb:GetItem"}, "UserPool": {"cognito-idp:AdminGetUser"}},
+	"activation-page":        {"Table": {"dynamodb:GetItem"}, "UserPools": {"cognito-idp:AdminGetUser"}},
 	"accept-activation": {"Table": {"dynamodb:GetItem", "dynamodb:TransactWriteItems"},
-		"UserPool": {"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminSetUserPassword"}},
+		"UserPools": {"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUpdateUserAttributes"}},
 	"renew-activation": {"Table": {"dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
 	"create-activation": {"Table": {"dynamodb:GetItem", "dynamodb:TransactWriteItems"},
-		"UserPool": {"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminSetUserPassword"}},
-	"list-memberships": {"Table": {"dynamodb:Query"}},
+		"UserPools": {"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUpdateUserAttributes"}},
+	"list-memberships": {"Table": {"dynamodb:GetItem", "dynamodb:Query"}},
+	"get-identity":     {"Table": {"dynamodb:GetItem"}},
 }
 
 func TestPoliciesNameOnlyTheActionsEachFunctionUses(t *testing.T) {
@@ -272,19 +273,45 @@ func TestStreamConsumersReportFailuresAndKeepWhatTheyGiveUpOn(t *testing.T) {
 	}
 }
 
-func TestUserPool(t *testing.T) {
+// Every tenant has its own pool, made with the tenant: the stack makes none,
+// and the functions that reach pools may reach those of this account and
+// region only.
+func TestNoSharedUserPoolAndGrantsOnThisAccountsPools(t *testing.T) {
 	tmpl, _ := synth(t)
-	tmpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPool"), map[string]any{
-		"UsernameAttributes":    []any{"email"},
-		"AdminCreateUserConfig": map[string]any{"AllowAdminCreateUserOnly": true},
-		"Policies": map[string]any{"PasswordPolicy": map[string]any{
-			"MinimumLength": 12, "RequireLowercase": true, "RequireUppercase": true, "RequireNumbers": true,
-		}},
-	})
-	tmpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolClient"), map[string]any{
-		"ExplicitAuthFlows": assertions.Match_ArrayWith(&[]any{"ALLOW_ADMIN_USER_PASSWORD_AUTH"}),
-		"GenerateSecret":    false,
-	})
+	tmpl.ResourceCountIs(jsii.String("AWS::Cognito::UserPool"), jsii.Number(0))
+	tmpl.ResourceCountIs(jsii.String("AWS::Cognito::UserPoolClient"), jsii.Number(0))
+	want := map[string]any{"Fn::Join": []any{"", []any{
+		"arn:", map[string]any{"Ref": "AWS::Partition"}, ":cognito-idp:", map[string]any{"Ref": "AWS::Region"}, ":",
+		map[string]any{"Ref": "AWS::AccountId"}, ":userpool/*",
+	}}}
+	found := 0
+	for id, p := range resources(t, "AWS::IAM::Policy") {
+		for _, st := range p["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			s := st.(map[string]any)
+			if s["Sid"] != "UserPools" {
+				continue
+			}
+			found++
+			if diff := cmp.Diff(want, s["Resource"]); diff != "" {
+				t.Errorf("%s: UserPools resource (-want +got):\n%s", id, diff)
+			}
+		}
+	}
+	if found != 3 {
+		t.Errorf("%d policies reach user pools, want 3 (activation page, both accepts)", found)
+	}
+	for name, fn := range resources(t, "AWS::Lambda::Function") {
+		vars, _ := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
+		for v := range vars {
+			if strings.HasPrefix(v, "USER_POOL") {
+				t.Errorf("%s still gets %s", name, v)
+			}
+		}
+	}
+}
+
+func TestMail(t *testing.T) {
+	tmpl, _ := synth(t)
 	tmpl.ResourceCountIs(jsii.String("AWS::SES::ConfigurationSet"), jsii.Number(1))
 	tmpl.HasResourceProperties(jsii.String("AWS::SES::EmailIdentity"), map[string]any{"EmailIdentity": "invites@acme.example"})
 }

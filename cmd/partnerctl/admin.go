@@ -16,12 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sesv2types "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/partnerinvites/partnerinvites/internal/app"
-	"github.com/partnerinvites/partnerinvites/internal/cognitoid"
 	"github.com/partnerinvites/partnerinvites/internal/dynamostore"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
@@ -29,7 +27,6 @@ import (
 // Defaults of a local stack.
 const (
 	defaultTable  = "partner-invites-local"
-	defaultPool   = "partner-invites-local"
 	defaultSender = "invites@partner-invites.example"
 )
 
@@ -64,10 +61,9 @@ func bootstrap(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := dynamostore.EnsureTable(ctx, app.NewDynamoDB(cfg), table); err != nil {
 		return err
 	}
-	pool, err := cognitoid.EnsureUserPool(ctx, cip.NewFromConfig(cfg), getenvOr("USER_POOL_NAME", defaultPool))
-	if err != nil {
-		return err
-	}
+	// Every tenant gets its own user pool when it is made; the prefix keeps
+	// this stack's pools apart from others in the account.
+	poolPrefix := getenvOr("POOL_NAME_PREFIX", table+"-")
 	sender := getenvOr("SENDER_EMAIL", defaultSender)
 	if err := ensureSender(ctx, sesv2.NewFromConfig(cfg), sender); err != nil {
 		return err
@@ -79,17 +75,16 @@ func bootstrap(ctx context.Context, args []string, stdout io.Writer) error {
 		secret = base64.StdEncoding.EncodeToString(b)
 	}
 	vars := map[string]string{
-		"TABLE_NAME": table, "USER_POOL_ID": pool.ID, "USER_POOL_CLIENT_ID": pool.ClientID,
-		"SECRET_KEY": secret, "SENDER_EMAIL": sender,
+		"TABLE_NAME": table, "POOL_NAME_PREFIX": poolPrefix, "SECRET_KEY": secret, "SENDER_EMAIL": sender,
 	}
-	keys := []string{"TABLE_NAME", "USER_POOL_ID", "USER_POOL_CLIENT_ID", "SECRET_KEY", "SENDER_EMAIL"}
+	keys := []string{"TABLE_NAME", "POOL_NAME_PREFIX", "SECRET_KEY", "SENDER_EMAIL"}
 	if err := writeEnvFile(*out, keys, vars); err != nil {
 		return fmt.Errorf("write %s: %w", *out, err)
 	}
 	for k, v := range vars {
 		os.Setenv(k, v)
 	}
-	fmt.Fprintf(stdout, "bootstrap: table %s, user pool %s (client %s); settings in %s\n", table, pool.ID, pool.ClientID, *out)
+	fmt.Fprintf(stdout, "bootstrap: table %s, tenants' user pools named %s<tenant id>; settings in %s\n", table, poolPrefix, *out)
 	return nil
 }
 
@@ -150,6 +145,7 @@ func tenantCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	return printJSON(stdout, map[string]string{
 		"tenant_id": nt.Tenant.ID, "name": nt.Tenant.Name,
 		"api_key": nt.Secret, "key_id": nt.Key.ID, "role": string(nt.Key.Role),
+		"user_pool_id": nt.Tenant.Pool.ID, "user_pool_client_id": nt.Tenant.Pool.ClientID, "issuer": nt.Tenant.Pool.Issuer,
 	})
 }
 

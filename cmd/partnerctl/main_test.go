@@ -16,14 +16,14 @@ import (
 	"github.com/partnerinvites/partnerinvites/internal/testenv"
 )
 
-// setUp points partnerctl at a fresh table and user pool of the emulators
-// and bootstraps them.
+// setUp points partnerctl at a fresh table of the emulators and
+// bootstraps it.
 func setUp(t *testing.T) {
 	t.Helper()
 	testenv.AWS(t)
 	suffix := strings.ReplaceAll(strings.ToLower(t.Name()), "/", "-")
 	t.Setenv("TABLE_NAME", "partnerctl-"+suffix+"-"+time.Now().Format("150405.000"))
-	t.Setenv("USER_POOL_NAME", "partnerctl-"+suffix)
+	t.Setenv("POOL_NAME_PREFIX", "")
 	t.Setenv("SECRET_KEY", "")
 	t.Setenv("LOG_LEVEL", "warn")
 	envFile := filepath.Join(t.TempDir(), "stack.env")
@@ -35,15 +35,15 @@ func setUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"TABLE_NAME", "USER_POOL_ID", "USER_POOL_CLIENT_ID", "SECRET_KEY", "SENDER_EMAIL"} {
+	for _, k := range []string{"TABLE_NAME", "POOL_NAME_PREFIX", "SECRET_KEY", "SENDER_EMAIL"} {
 		if vars[k] == "" {
 			t.Errorf("%s missing from %s", k, envFile)
 		}
 	}
-	// Bootstrap is idempotent: a second run keeps the pool and the secret.
+	// Bootstrap is idempotent: a second run keeps the table and the secret.
 	again := runOK(t, "bootstrap", "--env-file", envFile)
 	vars2, _ := readEnvFile(envFile)
-	if vars2["USER_POOL_ID"] != vars["USER_POOL_ID"] || vars2["SECRET_KEY"] != vars["SECRET_KEY"] {
+	if vars2["TABLE_NAME"] != vars["TABLE_NAME"] || vars2["SECRET_KEY"] != vars["SECRET_KEY"] {
 		t.Errorf("second bootstrap changed the stack: %s\n%v\n%v", again, vars, vars2)
 	}
 }
@@ -63,7 +63,8 @@ func TestTenantsKeysAndInvoke(t *testing.T) {
 	if err := json.Unmarshal([]byte(runOK(t, "tenant", "create", "--name", "Acme SaaS")), &tenant); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(tenant["tenant_id"], "ten_") || !strings.HasPrefix(tenant["api_key"], "pik_") || tenant["role"] != "admin" {
+	if !strings.HasPrefix(tenant["tenant_id"], "ten_") || !strings.HasPrefix(tenant["api_key"], "pik_") || tenant["role"] != "admin" ||
+		tenant["user_pool_id"] == "" || tenant["user_pool_client_id"] == "" || !strings.HasSuffix(tenant["issuer"], "/"+tenant["user_pool_id"]) {
 		t.Fatalf("tenant create printed %v", tenant)
 	}
 	var key map[string]string

@@ -13,6 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/partnerinvites/partnerinvites/internal/partners"
 
 	"github.com/partnerinvites/partnerinvites/internal/testenv"
 )
@@ -33,18 +36,28 @@ func submit(t *testing.T, api *testenv.API, path string, fields url.Values) test
 	return api.Do(t, "POST", path, "", fields.Encode(), "Content-Type", "application/x-www-form-urlencoded")
 }
 
-// signIn checks a login with the app client, as the partner portal would.
-func signIn(t *testing.T, api *testenv.API, email, password string) (*cip.InitiateAuthOutput, error) {
+// signIn signs in as the tenant's portal would: through the tenant's own
+// pool and app client, as GET /v1/identity names them.
+func signIn(t *testing.T, api *testenv.API, key, email, password string) (*cip.InitiateAuthOutput, error) {
 	t.Helper()
-	return cip.NewFromConfig(api.App.AWS).InitiateAuth(context.Background(), &cip.InitiateAuthInput{
-		ClientId: aws.String(api.Pool.ClientID), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+	id := api.Do(t, "GET", "/v1/identity", key, nil)
+	wantStatus(t, id, http.StatusOK)
+	return api.Cognito().InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+		ClientId: aws.String(id.JSON(t)["client_id"].(string)), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
 		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": password},
 	})
 }
 
+// signsIn reports whether the password signs the email in at the tenant.
+func signsIn(t *testing.T, api *testenv.API, key, email, password string) bool {
+	t.Helper()
+	out, err := signIn(t, api, key, email, password)
+	return err == nil && out.AuthenticationResult != nil && aws.ToString(out.AuthenticationResult.IdToken) != ""
+}
+
 func TestAcceptWithANewLogin(t *testing.T) {
 	api := testenv.NewAPI(t)
-	_, key := api.Tenant(t, "Acme SaaS")
+	tenantID, key := api.Tenant(t, "Acme SaaS")
 	wantStatus(t, api.Do(t, "PUT", "/v1/settings", key, map[string]any{"portal_url": "https://partners.acme.example"}), http.StatusOK)
 	pid := newPartner(t, api, key, "Globex Resellers")
 	email := uniqueEmail(t, "ada")
@@ -54,7 +67,7 @@ func TestAcceptWithANewLogin(t *testing.T) {
 		fields url.Values
 		says   string
 	}{
-		{url.Values{"password": {"short"}, "password_confirm": {"short"}}, "The password needs at least 12 characters, an upper-case letter, a digit."},
+		{url.Values{"password": {"short"}, "password_confirm": {"short"}}, "The password needs at least 12 characters, an upper-case letter (A–Z), a digit."},
 		{url.Values{"password": {goodPassword}, "password_confirm": {goodPassword + "x"}}, "The two passwords are not the same."},
 	} {
 		r := submit(t, api, path, tt.fields)
@@ -72,9 +85,11 @@ func TestAcceptWithANewLogin(t *testing.T) {
 	if !strings.Contains(string(r.Body), "You joined Globex Resellers") || !strings.Contains(string(r.Body), "https://partners.acme.example") {
 		t.Errorf("success page:\n%s", r.Body)
 	}
-	out, err := signIn(t, api, email, goodPassword)
-	if err != nil || out.AuthenticationResult == nil || aws.ToString(out.AuthenticationResult.IdToken) == "" {
-		t.Fatalf("sign-in with the new login: %v", err)
+	if !signsIn(t, api, key, email, goodPassword) {
+		t.Fatal("the new login does not sign in at its tenant")
+	}
+	if u := adminGetUser(t, api, tenantID, email); attr(u, "email_verified") != "false" {
+		t.Errorf("a link-only acceptance made a login with email_verified %q", attr(u, "email_verified"))
 	}
 	inv := api.Do(t, "GET", "/v1/invitations/"+id, key, nil).JSON(t)
 	if inv["status"] != "accepted" || inv["accepted_at"] == nil {
@@ -99,7 +114,7 @@ func TestAcceptWithANewLogin(t *testing.T) {
 
 func TestTwoSubmitsAtOnceMakeOneLogin(t *testing.T) {
 	api := testenv.NewAPI(t)
-	_, key := api.Tenant(t, "Acme SaaS")
+	tenantID, key := api.Tenant(t, "Acme SaaS")
 	pid := newPartner(t, api, key, "Globex")
 	email := uniqueEmail(t, "twice")
 	path, _ := activationLink(t, api, key, pid, email)
@@ -133,75 +148,58 @@ func TestTwoSubmitsAtOnceMakeOneLogin(t *testing.T) {
 	if ok != 1 || gone != 1 {
 		t.Errorf("%d successes and %d 'already accepted', want 1 and 1", ok, gone)
 	}
-	users, err := cip.NewFromConfig(api.App.AWS).ListUsers(context.Background(), &cip.ListUsersInput{UserPoolId: aws.String(api.Pool.ID)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(users.Users) != 1 {
-		t.Errorf("%d logins, want 1", len(users.Users))
+	if n := loginCount(t, api, tenantID); n != 1 {
+		t.Errorf("%d logins, want 1", n)
 	}
 }
 
-func TestOneLoginManyMemberships(t *testing.T) {
-	api := testenv.NewAPI(t)
-	_, keyA := api.Tenant(t, "Acme SaaS")
-	_, keyB := api.Tenant(t, "Initech SaaS")
-	email := uniqueEmail(t, "grace")
-	pathA, _ := activationLink(t, api, keyA, newPartner(t, api, keyA, "Globex"), email)
-	pathB, idB := activationLink(t, api, keyB, newPartner(t, api, keyB, "Umbrella"), email)
-
-	wantStatus(t, submit(t, api, pathA, url.Values{"password": {goodPassword}, "password_confirm": {goodPassword}}), http.StatusOK)
-
-	// The second invitation finds the login: the page asks for its password.
-	page := api.Do(t, "GET", pathB, "", nil)
-	if !strings.Contains(string(page.Body), "You already have a login") || strings.Contains(string(page.Body), `name="password_confirm"`) {
-		t.Fatalf("the page does not offer to sign in:\n%s", page.Body)
-	}
-	wrong := submit(t, api, pathB, url.Values{"password": {"Wrong-Password-1"}})
-	wantStatus(t, wrong, http.StatusBadRequest)
-	if !strings.Contains(string(wrong.Body), "not the password of your login") {
-		t.Errorf("wrong password page:\n%s", wrong.Body)
-	}
-	if st := api.Do(t, "GET", "/v1/invitations/"+idB, keyB, nil).JSON(t)["status"]; st != "pending" {
-		t.Errorf("a wrong password changed the invitation: %v", st)
-	}
-	wantStatus(t, submit(t, api, pathB, url.Values{"password": {goodPassword}}), http.StatusOK)
-
-	out, err := signIn(t, api, email, goodPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub := subOf(t, api, email)
-	_ = out
-	for key, partner := range map[string]string{keyA: "Globex", keyB: "Umbrella"} {
-		r := api.Do(t, "GET", "/v1/memberships/"+sub, key, nil)
-		wantStatus(t, r, http.StatusOK)
-		data := r.JSON(t)["data"].([]any)
-		if len(data) != 1 {
-			t.Errorf("%s sees %d memberships, want its own 1", partner, len(data))
-		}
-	}
-	wantStatus(t, api.Do(t, "GET", "/v1/memberships/no-such-sub", keyA, nil), http.StatusNotFound)
-}
-
-func subOf(t *testing.T, api *testenv.API, email string) string {
+// loginCount is how many logins a tenant's pool holds.
+func loginCount(t *testing.T, api *testenv.API, tenantID string) int {
 	t.Helper()
-	u, err := cip.NewFromConfig(api.App.AWS).AdminGetUser(context.Background(), &cip.AdminGetUserInput{UserPoolId: aws.String(api.Pool.ID), Username: aws.String(email)})
+	users, err := api.Cognito().ListUsers(context.Background(), &cip.ListUsersInput{UserPoolId: aws.String(api.Pool(t, tenantID).ID)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return len(users.Users)
+}
+
+// makeLogin makes a finished login in a tenant's pool, as an earlier
+// acceptance would have, and returns its sub.
+func makeLogin(t *testing.T, api *testenv.API, tenantID, email, password string) string {
+	t.Helper()
+	pool := api.Pool(t, tenantID)
+	email = partners.NormalizeEmail(email)
+	l, err := api.App.Service.Logins.Create(t.Context(), pool, partners.NewLogin{Email: email, EmailVerified: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := api.App.Service.Logins.SetPassword(t.Context(), pool, email, password); err != nil {
+		t.Fatal(err)
+	}
+	return l.Sub
+}
+
+func adminGetUser(t *testing.T, api *testenv.API, tenantID, email string) *cip.AdminGetUserOutput {
+	t.Helper()
+	u, err := api.Cognito().AdminGetUser(context.Background(), &cip.AdminGetUserInput{UserPoolId: aws.String(api.Pool(t, tenantID).ID), Username: aws.String(email)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func attr(u *cip.AdminGetUserOutput, name string) string {
 	for _, a := range u.UserAttributes {
-		if aws.ToString(a.Name) == "sub" {
+		if aws.ToString(a.Name) == name {
 			return aws.ToString(a.Value)
 		}
 	}
-	t.Fatal("no sub")
 	return ""
 }
 
 func TestActivationsAsJSON(t *testing.T) {
 	api := testenv.NewAPI(t)
-	_, key := api.Tenant(t, "Acme SaaS")
+	tenantID, key := api.Tenant(t, "Acme SaaS")
 	pid := newPartner(t, api, key, "Globex")
 	email := uniqueEmail(t, "json")
 	path, id := activationLink(t, api, key, pid, email)
@@ -217,14 +215,22 @@ func TestActivationsAsJSON(t *testing.T) {
 	wantStatus(t, api.Do(t, "POST", "/v1/activations", "", map[string]any{"token": strings.Repeat("x", 43), "password": goodPassword}), http.StatusNotFound)
 
 	// A login made by an attempt whose write failed: the retry converges on it.
-	if _, err := api.App.Service.Logins.Create(t.Context(), email, goodPassword, "", ""); err != nil {
-		t.Fatal(err)
-	}
+	sub := makeLogin(t, api, tenantID, email, goodPassword)
 	r := api.Do(t, "POST", "/v1/activations", "", map[string]any{"token": token, "password": goodPassword, "first_name": "Ada"})
 	wantStatus(t, r, http.StatusOK)
 	body := r.JSON(t)
-	if body["invitation_id"] != id || body["partner_id"] != pid || body["sub"] != subOf(t, api, email) || body["new_login"] != false {
+	if body["invitation_id"] != id || body["partner_id"] != pid || body["sub"] != sub || body["new_login"] != false {
 		t.Errorf("activation: %v", body)
+	}
+	pool := api.Pool(t, tenantID)
+	wantLogin := map[string]any{"user_pool_id": pool.ID, "client_id": pool.ClientID, "username": strings.ToLower(email), "issuer": pool.Issuer}
+	if diff := cmp.Diff(wantLogin, body["login"]); diff != "" {
+		t.Errorf("login (-want +got):\n%s", diff)
+	}
+	ms := api.Do(t, "GET", "/v1/memberships/"+sub, key, nil)
+	wantStatus(t, ms, http.StatusOK)
+	if diff := cmp.Diff(wantLogin, ms.JSON(t)["login"]); diff != "" {
+		t.Errorf("memberships' login (-want +got):\n%s", diff)
 	}
 	again := api.Do(t, "POST", "/v1/activations", "", map[string]any{"token": token, "password": goodPassword})
 	wantStatus(t, again, http.StatusGone)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -21,7 +22,8 @@ type ActivationService interface {
 	ViewActivation(ctx context.Context, token string) (partners.ActivationView, error)
 	Accept(ctx context.Context, in partners.AcceptInput) (partners.Acceptance, error)
 	RequestRenewal(ctx context.Context, token string) (partners.ActivationView, partners.RenewalOutcome, error)
-	ListMemberships(ctx context.Context, sub string) ([]partners.Membership, error)
+	ListMemberships(ctx context.Context, sub string) (partners.LoginMemberships, error)
+	Identity(ctx context.Context) (partners.LoginPool, error)
 }
 
 // csrfFor is the form's CSRF token: bound to the link, so that a form can
@@ -124,6 +126,12 @@ func (a *API) accept(ctx context.Context, log *slog.Logger, token string, e even
 			msg = pe.Fields[0].Message
 		}
 		return again(http.StatusBadRequest, msg)
+	case errors.As(err, &pe) && pe.Kind == partners.RateLimited:
+		page := again(http.StatusTooManyRequests, pe.Message)
+		if ra, ok := pe.Details["retry_after"].(int); ok {
+			page.Headers["Retry-After"] = strconv.Itoa(ra)
+		}
+		return page
 	case errors.As(err, &pe) && pe.Kind == partners.Gone:
 		view.Dead, _ = pe.Details["reason"].(string)
 		return pages.Dead(view, a.csrfFor(token))
@@ -133,7 +141,8 @@ func (a *API) accept(ctx context.Context, log *slog.Logger, token string, e even
 		return again(http.StatusConflict, "The invitation changed while you were on this page. Please try again.")
 	}
 	log.Error("accept failed", "err", err)
-	return pages.Failure()
+	// Nothing is lost: every step converges, so the same form may be sent again.
+	return again(http.StatusServiceUnavailable, "Something went wrong on our side. Please try again.")
 }
 
 type activationJSON struct {
@@ -144,15 +153,30 @@ type activationJSON struct {
 }
 
 type acceptedJSON struct {
-	Object       string  `json:"object"`
-	InvitationID string  `json:"invitation_id"`
-	TenantID     string  `json:"tenant_id"`
-	PartnerID    string  `json:"partner_id"`
-	UserID       string  `json:"user_id"`
-	Sub          string  `json:"sub"`
-	Role         string  `json:"role"`
-	NewLogin     bool    `json:"new_login"`
-	RedirectURL  *string `json:"redirect_url"`
+	Object       string    `json:"object"`
+	InvitationID string    `json:"invitation_id"`
+	TenantID     string    `json:"tenant_id"`
+	PartnerID    string    `json:"partner_id"`
+	UserID       string    `json:"user_id"`
+	Sub          string    `json:"sub"`
+	Role         string    `json:"role"`
+	NewLogin     bool      `json:"new_login"`
+	RedirectURL  *string   `json:"redirect_url"`
+	Login        loginJSON `json:"login"`
+}
+
+// loginJSON tells a tenant's portal how the person signs in: with this
+// username, in this pool, through this app client; their ID token's iss is
+// the issuer.
+type loginJSON struct {
+	UserPoolID string `json:"user_pool_id"`
+	ClientID   string `json:"client_id"`
+	Username   string `json:"username"`
+	Issuer     string `json:"issuer"`
+}
+
+func loginOut(l partners.LoginRef) loginJSON {
+	return loginJSON{UserPoolID: l.Pool.ID, ClientID: l.Pool.ClientID, Username: l.Username, Issuer: l.Pool.Issuer}
 }
 
 // CreateActivation handles POST /v1/activations: the same acceptance as
@@ -183,6 +207,7 @@ func (a *API) CreateActivation(ctx context.Context, e events.APIGatewayV2HTTPReq
 		resp = jsonResponse(http.StatusOK, acceptedJSON{
 			Object: "activation", InvitationID: acc.Invitation.ID, TenantID: m.TenantID, PartnerID: m.PartnerID,
 			UserID: m.UserID, Sub: m.Sub, Role: m.Role, NewLogin: acc.NewLogin, RedirectURL: nullable(acc.RedirectURL),
+			Login: loginOut(acc.Login),
 		})
 	}
 	log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
@@ -198,19 +223,48 @@ type membershipJSON struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+type membershipsJSON struct {
+	listJSON[membershipJSON]
+	Login loginJSON `json:"login"`
+}
+
 // ListMemberships handles GET /v1/memberships/{sub}: what a login may reach
-// in the caller's tenant.
+// in the caller's tenant, and how it signs in.
 func (a *API) ListMemberships(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serveTenant(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
-		ms, err := a.Activations.ListMemberships(ctx, r.pathParam("sub"))
+		lm, err := a.Activations.ListMemberships(ctx, r.pathParam("sub"))
 		if err != nil {
 			return 0, nil, err
 		}
-		out := listJSON[membershipJSON]{Object: "list", Data: []membershipJSON{}}
-		for _, m := range ms {
+		out := membershipsJSON{listJSON: listJSON[membershipJSON]{Object: "list", Data: []membershipJSON{}}, Login: loginOut(lm.Login)}
+		for _, m := range lm.Memberships {
 			out.Data = append(out.Data, membershipJSON{Object: "membership", Sub: m.Sub, PartnerID: m.PartnerID, UserID: m.UserID, Role: m.Role, CreatedAt: m.CreatedAt})
 		}
 		return http.StatusOK, out, nil
+	})
+}
+
+type identityJSON struct {
+	Object     string   `json:"object"`
+	UserPoolID string   `json:"user_pool_id"`
+	ClientID   string   `json:"client_id"`
+	Issuer     string   `json:"issuer"`
+	JWKSURL    string   `json:"jwks_url"`
+	AuthFlows  []string `json:"auth_flows"`
+}
+
+// GetIdentity handles GET /v1/identity: the tenant's own login pool, which
+// its portal signs partners in with and verifies their ID tokens against.
+func (a *API) GetIdentity(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return a.serveTenant(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
+		pool, err := a.Activations.Identity(ctx)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, identityJSON{
+			Object: "identity", UserPoolID: pool.ID, ClientID: pool.ClientID, Issuer: pool.Issuer, JWKSURL: pool.JWKSURL(),
+			AuthFlows: partners.PortalAuthFlows,
+		}, nil
 	})
 }
 

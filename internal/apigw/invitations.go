@@ -127,6 +127,7 @@ type inviteUserJSON struct {
 	JobTitle       *string `json:"job_title"`
 	Role           string  `json:"role"`
 	SendEmail      *bool   `json:"send_email"`
+	EmailVerified  bool    `json:"email_verified"`
 	ExpiresInHours int     `json:"expires_in_hours"`
 	RedirectURL    *string `json:"redirect_url"`
 	InviterName    *string `json:"inviter_name"`
@@ -144,7 +145,7 @@ func (a *API) InviteUser(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 		}
 		res, err := a.Invitations.InviteUser(ctx, r.pathParam("id"), partners.InviteInput{
 			Email: in.Email, FirstName: deref(in.FirstName), LastName: deref(in.LastName), Phone: deref(in.Phone),
-			JobTitle: deref(in.JobTitle), Role: in.Role, SendEmail: sendEmail(in.SendEmail),
+			JobTitle: deref(in.JobTitle), Role: in.Role, SendEmail: sendEmail(in.SendEmail), EmailVerified: in.EmailVerified,
 			ExpiresInHours: in.ExpiresInHours, RedirectURL: deref(in.RedirectURL), InviterName: deref(in.InviterName),
 		})
 		if err != nil {
@@ -226,6 +227,7 @@ type inviteManyJSON struct {
 	Emails         emailsJSON `json:"emails"`
 	Role           string     `json:"role"`
 	SendEmail      *bool      `json:"send_email"`
+	EmailVerified  bool       `json:"email_verified"`
 	ExpiresInHours int        `json:"expires_in_hours"`
 	RedirectURL    *string    `json:"redirect_url"`
 	InviterName    *string    `json:"inviter_name"`
@@ -326,7 +328,7 @@ func (a *API) InviteMany(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 			return 0, nil, err
 		}
 		report, err := a.Invitations.InviteMany(ctx, r.pathParam("id"), in.Emails.entries, partners.BulkOptions{
-			Role: in.Role, SendEmail: sendEmail(in.SendEmail), ExpiresInHours: in.ExpiresInHours,
+			Role: in.Role, SendEmail: sendEmail(in.SendEmail), EmailVerified: in.EmailVerified, ExpiresInHours: in.ExpiresInHours,
 			RedirectURL: deref(in.RedirectURL), InviterName: deref(in.InviterName),
 		})
 		if err != nil {
@@ -355,6 +357,10 @@ func (a *API) ImportInvitations(ctx context.Context, e events.APIGatewayV2HTTPRe
 		if err != nil {
 			return 0, nil, err
 		}
+		vouched, err := r.queryBool("email_verified", false)
+		if err != nil {
+			return 0, nil, err
+		}
 		hours, err := r.queryInt("expires_in_hours")
 		if err != nil {
 			return 0, nil, err
@@ -364,7 +370,7 @@ func (a *API) ImportInvitations(ctx context.Context, e events.APIGatewayV2HTTPRe
 			return 0, nil, err
 		}
 		report, job, err := a.Invitations.ImportCSV(ctx, r.pathParam("id"), r.body, partners.BulkOptions{
-			Role: r.query("role"), SendEmail: send, ExpiresInHours: hours, DryRun: dryRun, InviterName: r.query("inviter_name"), Async: async,
+			Role: r.query("role"), SendEmail: send, EmailVerified: vouched, ExpiresInHours: hours, DryRun: dryRun, InviterName: r.query("inviter_name"), Async: async,
 		})
 		if err != nil {
 			return 0, nil, err
@@ -427,6 +433,7 @@ func (a *API) GetInvitation(ctx context.Context, e events.APIGatewayV2HTTPReques
 
 type resendJSON struct {
 	SendEmail      *bool `json:"send_email"`
+	EmailVerified  bool  `json:"email_verified"`
 	ExpiresInHours int   `json:"expires_in_hours"`
 }
 
@@ -441,7 +448,7 @@ func (a *API) ResendInvitation(ctx context.Context, e events.APIGatewayV2HTTPReq
 			}
 		}
 		res, err := a.Invitations.ResendInvitation(ctx, r.pathParam("id"), partners.ResendInput{
-			SendEmail: sendEmail(in.SendEmail), ExpiresInHours: in.ExpiresInHours,
+			SendEmail: sendEmail(in.SendEmail), EmailVerified: in.EmailVerified, ExpiresInHours: in.ExpiresInHours,
 		})
 		if err != nil {
 			return 0, nil, err

@@ -58,7 +58,8 @@ var Routes = []Route{
 	{Method: "POST", Path: "/activate/{token}", Function: "accept-activation", Auth: AuthNone, Summary: "The page's form: set a password (or sign in) and accept."},
 	{Method: "POST", Path: "/activate/{token}/renew", Function: "renew-activation", Auth: AuthNone, Summary: "An expired link's \"send me a new link\" (rate-limited)."},
 	{Method: "POST", Path: "/v1/activations", Function: "create-activation", Auth: AuthNone, Summary: "Accept as JSON, for tenants who host their own page; the token is the credential."},
-	{Method: "GET", Path: "/v1/memberships/{sub}", Function: "list-memberships", Auth: AuthAPIKey, Summary: "What a login may reach in this tenant."},
+	{Method: "GET", Path: "/v1/memberships/{sub}", Function: "list-memberships", Auth: AuthAPIKey, Summary: "What a login may reach in this tenant, and how it signs in."},
+	{Method: "GET", Path: "/v1/identity", Function: "get-identity", Auth: AuthAPIKey, Summary: "The tenant's own login pool: pool and client ids, issuer, JWKS URL."},
 }
 
 // AuthorizerFunction is the Lambda authorizer in front of AuthAPIKey routes.

@@ -53,11 +53,10 @@ type Config struct {
 	// DeliveryRetryWindow is how long a failing email is retried
 	// (DELIVERY_RETRY_WINDOW, a Go duration; default 1h).
 	DeliveryRetryWindow time.Duration
-	// UserPoolID and UserPoolClientID name the Cognito user pool of partner
-	// logins and the app client of the activation flow (USER_POOL_ID,
-	// USER_POOL_CLIENT_ID); only the activation functions use them.
-	UserPoolID       string
-	UserPoolClientID string
+	// PoolNamePrefix starts the name of every tenant's Cognito user pool
+	// (POOL_NAME_PREFIX, default "partner-invites-"); only tenant creation
+	// (partnerctl) uses it. Each tenant's pool id is stored with the tenant.
+	PoolNamePrefix string
 }
 
 // LoadConfig reads the configuration, naming every missing or bad variable.
@@ -83,7 +82,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		problems = append(problems, "ACTIVATION_BASE_URL is not set")
 	}
 	c.SenderEmail = getenv("SENDER_EMAIL")
-	c.UserPoolID, c.UserPoolClientID = getenv("USER_POOL_ID"), getenv("USER_POOL_CLIENT_ID")
+	if c.PoolNamePrefix = getenv("POOL_NAME_PREFIX"); c.PoolNamePrefix == "" {
+		c.PoolNamePrefix = "partner-invites-"
+	}
 	c.SESConfigurationSet = getenv("SES_CONFIGURATION_SET")
 	c.DeliveryRetryWindow = time.Hour
 	if w := getenv("DELIVERY_RETRY_WINDOW"); w != "" {
@@ -128,6 +129,8 @@ type Options struct {
 	Clock partners.Clock
 	// LogOutput replaces standard output as the log's destination.
 	LogOutput io.Writer
+	// CognitoOptions adjust the Cognito client (tests inject faults with them).
+	CognitoOptions []func(*cip.Options)
 }
 
 // New builds the App from the environment.
@@ -169,18 +172,17 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	if err != nil {
 		return nil, err
 	}
-	logins := &cognitoid.Logins{
-		// Built on first use: only the activation functions talk to Cognito.
-		Client: sync.OnceValue(func() *cip.Client { return cip.NewFromConfig(awsCfg) }),
-		PoolID: cfg.UserPoolID, ClientID: cfg.UserPoolClientID,
-	}
+	// Built on first use: only the activation functions and tenant creation
+	// talk to Cognito.
+	cognito := sync.OnceValue(func() *cip.Client { return cip.NewFromConfig(awsCfg, opts.CognitoOptions...) })
+	logins := &cognitoid.Logins{Client: cognito}
 	svc := &partners.Service{
 		Partners: store, Invitations: store, Settings: store, Imports: imports, Tenants: store, Cursors: cursors, Tokens: tokens,
-		Memberships: store, Counter: store, Logins: logins, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
+		Memberships: store, Counter: store, Logins: logins, PasswordGuard: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
 	}
 	a := &App{
 		Config: cfg, AWS: awsCfg, DynamoDB: db, Store: store, Log: log, Service: svc,
-		Tenants: &partners.Tenants{Store: store, Clock: opts.Clock},
+		Tenants: &partners.Tenants{Store: store, Pools: &lazyPools{client: cognito, prefix: cfg.PoolNamePrefix}, Clock: opts.Clock},
 		API: &apigw.API{
 			Partners: svc, Invitations: svc, Activations: svc, CSRF: csrf, Clock: opts.Clock, Log: log,
 			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock, Box: responses},
@@ -190,6 +192,24 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	}
 	a.outbox = sync.OnceValue(a.newOutbox)
 	return a, nil
+}
+
+// lazyPools builds the Cognito pool maker on first use.
+type lazyPools struct {
+	client func() *cip.Client
+	prefix string
+}
+
+func (p *lazyPools) pools() *cognitoid.Pools {
+	return &cognitoid.Pools{Client: p.client(), NamePrefix: p.prefix}
+}
+
+func (p *lazyPools) CreatePool(ctx context.Context, tenantID string) (partners.LoginPool, error) {
+	return p.pools().CreatePool(ctx, tenantID)
+}
+
+func (p *lazyPools) DeletePool(ctx context.Context, pool partners.LoginPool) error {
+	return p.pools().DeletePool(ctx, pool)
 }
 
 // Imports returns the import worker's stream handler.
@@ -242,6 +262,7 @@ func (a *App) Handlers() map[string]any {
 		"renew-activation":          a.API.RenewActivation,
 		"create-activation":         a.API.CreateActivation,
 		"list-memberships":          a.API.ListMemberships,
+		"get-identity":              a.API.GetIdentity,
 		"create-partner":            a.API.CreatePartner,
 		"list-partners":             a.API.ListPartners,
 		"get-partner":               a.API.GetPartner,

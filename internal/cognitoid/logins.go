@@ -2,117 +2,131 @@ package cognitoid
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
 
-// Logins provisions partner logins in a user pool whose usernames are
-// email addresses. Errors are matched by code, not Go type: cognito-local
-// and Cognito differ there (LOCAL-STACK.md).
+// Logins makes and checks partner logins, each in the pool it is given —
+// the inviting tenant's. Usernames are email addresses. Errors are matched
+// by code, not Go type: cognito-local and Cognito differ there
+// (LOCAL-STACK.md).
 type Logins struct {
 	// Client returns the Cognito client; it is built on first use, since
 	// only the activation functions need one.
-	Client   func() *cip.Client
-	PoolID   string
-	ClientID string
+	Client func() *cip.Client
 }
 
-func errorCode(err error) string {
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		return api.ErrorCode()
-	}
-	return ""
-}
-
-func (l *Logins) configured() error {
-	if l.PoolID == "" || l.ClientID == "" {
-		return errors.New("USER_POOL_ID and USER_POOL_CLIENT_ID must be set")
-	}
-	return nil
-}
-
-// Lookup returns the login of an email, if there is one.
-func (l *Logins) Lookup(ctx context.Context, email string) (string, bool, error) {
-	if err := l.configured(); err != nil {
-		return "", false, err
-	}
-	out, err := l.Client().AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(l.PoolID), Username: aws.String(email)})
+// Lookup returns the login of an email in the pool, if there is one. A
+// login still waiting for its permanent password (FORCE_CHANGE_PASSWORD:
+// made by AdminCreateUser, never given one) is Unfinished.
+func (l *Logins) Lookup(ctx context.Context, pool partners.LoginPool, email string) (partners.Login, bool, error) {
+	out, err := l.Client().AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(pool.ID), Username: aws.String(email)})
 	if errorCode(err) == "UserNotFoundException" {
-		return "", false, nil
+		return partners.Login{}, false, nil
 	}
 	if err != nil {
-		return "", false, fmt.Errorf("look up login: %w", err)
+		return partners.Login{}, false, fmt.Errorf("look up login in %s: %w", pool.ID, err)
 	}
-	return attribute(out.UserAttributes, "sub"), true, nil
+	return partners.Login{
+		Sub:           attribute(out.UserAttributes, "sub"),
+		Unfinished:    out.UserStatus == types.UserStatusTypeForceChangePassword,
+		EmailVerified: attribute(out.UserAttributes, "email_verified") == "true",
+	}, true, nil
 }
 
-// Create makes a login with a permanent password chosen by the person:
-// Cognito sends no message (our email invited them) and the email counts
-// as verified (they clicked our link). ErrLoginExists if the email has one.
-func (l *Logins) Create(ctx context.Context, email, password, firstName, lastName string) (string, error) {
+// Create makes a login with no usable password: Cognito sends no message
+// (our email invited them) and keeps a random temporary password nobody
+// knows, so the login is Unfinished until SetPassword. ErrLoginExists if the
+// email has one.
+func (l *Logins) Create(ctx context.Context, pool partners.LoginPool, n partners.NewLogin) (partners.Login, error) {
+	verified := "false"
+	if n.EmailVerified {
+		verified = "true"
+	}
 	attrs := []types.AttributeType{
-		{Name: aws.String("email"), Value: aws.String(email)},
-		{Name: aws.String("email_verified"), Value: aws.String("true")},
+		{Name: aws.String("email"), Value: aws.String(n.Email)},
+		{Name: aws.String("email_verified"), Value: aws.String(verified)},
 	}
-	if firstName != "" {
-		attrs = append(attrs, types.AttributeType{Name: aws.String("given_name"), Value: aws.String(firstName)})
+	if n.FirstName != "" {
+		attrs = append(attrs, types.AttributeType{Name: aws.String("given_name"), Value: aws.String(n.FirstName)})
 	}
-	if lastName != "" {
-		attrs = append(attrs, types.AttributeType{Name: aws.String("family_name"), Value: aws.String(lastName)})
+	if n.LastName != "" {
+		attrs = append(attrs, types.AttributeType{Name: aws.String("family_name"), Value: aws.String(n.LastName)})
 	}
 	out, err := l.Client().AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId: aws.String(l.PoolID), Username: aws.String(email),
+		UserPoolId: aws.String(pool.ID), Username: aws.String(n.Email),
 		MessageAction: types.MessageActionTypeSuppress, UserAttributes: attrs,
 	})
 	if errorCode(err) == "UsernameExistsException" {
-		return "", partners.ErrLoginExists
+		return partners.Login{}, partners.ErrLoginExists
 	}
 	if err != nil {
-		return "", fmt.Errorf("create login: %w", err)
+		return partners.Login{}, fmt.Errorf("create login in %s: %w", pool.ID, err)
 	}
-	_, err = l.Client().AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
-		UserPoolId: aws.String(l.PoolID), Username: aws.String(email), Password: aws.String(password), Permanent: true,
-	})
-	if code := errorCode(err); code == "InvalidPasswordException" {
-		return "", partners.InvalidField("password", "weak_password", "The password does not meet the policy.")
-	}
-	if err != nil {
-		return "", fmt.Errorf("set password: %w", err)
-	}
-	return attribute(out.User.Attributes, "sub"), nil
+	return partners.Login{Sub: attribute(out.User.Attributes, "sub"), Unfinished: true, EmailVerified: n.EmailVerified}, nil
 }
 
-// CheckPassword signs in with the login's password (the admin flow, from
-// the server) and returns its sub; ErrWrongPassword if it is not right.
-func (l *Logins) CheckPassword(ctx context.Context, email, password string) (string, error) {
-	_, err := l.Client().AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{
-		UserPoolId: aws.String(l.PoolID), ClientId: aws.String(l.ClientID),
+// SetPassword gives a login its permanent password. A password the pool
+// refuses is an Invalid error on "password", not a failure of ours.
+func (l *Logins) SetPassword(ctx context.Context, pool partners.LoginPool, email, password string) error {
+	_, err := l.Client().AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
+		UserPoolId: aws.String(pool.ID), Username: aws.String(email), Password: aws.String(password), Permanent: true,
+	})
+	switch errorCode(err) {
+	case "":
+		return nil
+	case "InvalidPasswordException", "InvalidParameterException":
+		return partners.InvalidField("password", "refused_password", "This password cannot be used. Please choose another.")
+	}
+	return fmt.Errorf("set password in %s: %w", pool.ID, err)
+}
+
+// CheckPassword signs in with the admin flow, from the server, and returns
+// the login's sub. Only tokens count: a challenge (MFA, a new password
+// required) is not a correct password here, and a locked login answers as a
+// wrong password does.
+func (l *Logins) CheckPassword(ctx context.Context, pool partners.LoginPool, email, password string) (string, error) {
+	out, err := l.Client().AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{
+		UserPoolId: aws.String(pool.ID), ClientId: aws.String(pool.ClientID),
 		AuthFlow:       types.AuthFlowTypeAdminUserPasswordAuth,
 		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": password},
 	})
 	switch errorCode(err) {
 	case "":
-	case "NotAuthorizedException", "InvalidPasswordException", "UserNotFoundException", "PasswordResetRequiredException":
+	case "NotAuthorizedException", "InvalidPasswordException", "UserNotFoundException",
+		"PasswordResetRequiredException", "UserNotConfirmedException", "TooManyFailedAttemptsException":
 		return "", partners.ErrWrongPassword
 	default:
-		return "", fmt.Errorf("check password: %w", err)
+		return "", fmt.Errorf("check password in %s: %w", pool.ID, err)
 	}
-	sub, found, err := l.Lookup(ctx, email)
+	if out.ChallengeName != "" || out.AuthenticationResult == nil || aws.ToString(out.AuthenticationResult.IdToken) == "" {
+		return "", partners.ErrWrongPassword
+	}
+	login, found, err := l.Lookup(ctx, pool, email)
 	if err != nil {
 		return "", err
 	}
 	if !found {
 		return "", partners.ErrWrongPassword
 	}
-	return sub, nil
+	return login.Sub, nil
+}
+
+// MarkEmailVerified sets email_verified on a login.
+func (l *Logins) MarkEmailVerified(ctx context.Context, pool partners.LoginPool, email string) error {
+	_, err := l.Client().AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
+		UserPoolId: aws.String(pool.ID), Username: aws.String(email),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email_verified"), Value: aws.String("true")}},
+	})
+	if err != nil {
+		return fmt.Errorf("mark email verified in %s: %w", pool.ID, err)
+	}
+	return nil
 }
 
 func attribute(attrs []types.AttributeType, name string) string {

@@ -30,6 +30,7 @@ type importRecord struct {
 	Role           string     `dynamodbav:"role"`
 	DefaultRole    string     `dynamodbav:"default_role,omitempty"`
 	SendEmail      bool       `dynamodbav:"send_email"`
+	EmailVerified  bool       `dynamodbav:"email_verified,omitempty"`
 	ExpiresInHours int        `dynamodbav:"expires_in_hours,omitempty"`
 	RedirectURL    string     `dynamodbav:"redirect_url,omitempty"`
 	InviterName    string     `dynamodbav:"inviter_name,omitempty"`
@@ -47,7 +48,7 @@ func (r importRecord) domain() partners.Import {
 		ID: r.ID, TenantID: r.TenantID, PartnerID: r.PartnerID, Status: partners.ImportStatus(r.Status),
 		InvitedBy: r.InvitedBy, Role: partners.Role(r.Role),
 		Options: partners.BulkOptions{
-			Role: r.DefaultRole, SendEmail: r.SendEmail, ExpiresInHours: r.ExpiresInHours,
+			Role: r.DefaultRole, SendEmail: r.SendEmail, EmailVerified: r.EmailVerified, ExpiresInHours: r.ExpiresInHours,
 			RedirectURL: r.RedirectURL, InviterName: r.InviterName, Async: true,
 		},
 		Rows: r.Rows, Done: r.Done, Created: r.Created, Resent: r.Resent, Errors: r.Errors,
@@ -121,7 +122,7 @@ func (s *Store) CreateImport(ctx context.Context, imp partners.Import, chunks []
 		keys: keys{PK: tenantPK(imp.TenantID), SK: importSK(imp.ID)}, Type: "import",
 		ID: imp.ID, TenantID: imp.TenantID, PartnerID: imp.PartnerID, Status: string(imp.Status),
 		InvitedBy: imp.InvitedBy, Role: string(imp.Role), DefaultRole: imp.Options.Role, SendEmail: imp.Options.SendEmail,
-		ExpiresInHours: imp.Options.ExpiresInHours, RedirectURL: imp.Options.RedirectURL, InviterName: imp.Options.InviterName,
+		EmailVerified: imp.Options.EmailVerified, ExpiresInHours: imp.Options.ExpiresInHours, RedirectURL: imp.Options.RedirectURL, InviterName: imp.Options.InviterName,
 		Rows: imp.Rows, Done: imp.Done, Created: imp.Created, Resent: imp.Resent, Errors: imp.Errors,
 		CreatedAt: imp.CreatedAt, CompletedAt: timePtr(imp.CompletedAt),
 	}

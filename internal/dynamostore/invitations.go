@@ -209,6 +209,7 @@ type invitationRecord struct {
 	InviterName string      `dynamodbav:"inviter_name,omitempty"`
 	RedirectURL string      `dynamodbav:"redirect_url,omitempty"`
 	SendSeq     int         `dynamodbav:"send_seq"`
+	Vouched     bool        `dynamodbav:"tenant_verified_email,omitempty"`
 	SealedToken string      `dynamodbav:"sealed_token,omitempty"`
 	ResentAt    []time.Time `dynamodbav:"resent_at,omitempty"`
 	CreatedAt   time.Time   `dynamodbav:"created_at"`
@@ -261,7 +262,7 @@ func newInvitationRecord(inv partners.Invitation) invitationRecord {
 		Email: inv.Email, EmailNorm: partners.NormalizeEmail(inv.Email), Role: inv.Role, Status: string(inv.Status),
 		TokenHash: inv.TokenHash, ExpiresAt: inv.ExpiresAt, ExpiresMS: inv.ExpiresAt.UnixMilli(),
 		InvitedBy: inv.InvitedBy, InviterName: inv.InviterName, RedirectURL: inv.RedirectURL,
-		SendSeq: inv.SendSeq, SealedToken: inv.SealedToken, ResentAt: inv.ResentAt,
+		SendSeq: inv.SendSeq, SealedToken: inv.SealedToken, ResentAt: inv.ResentAt, Vouched: inv.TenantVerifiedEmail,
 		CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt,
 		AcceptedAt: timePtr(inv.AcceptedAt), RevokedAt: timePtr(inv.RevokedAt), RenewalAt: timePtr(inv.RenewalRequestedAt),
 		deliveryRecord: newDeliveryRecord(inv.Delivery),
@@ -277,7 +278,7 @@ func (r invitationRecord) domain() partners.Invitation {
 		ID: r.ID, TenantID: r.TenantID, PartnerID: r.PartnerID, UserID: r.UserID, Email: r.Email, Role: r.Role,
 		Status: partners.InvitationStatus(r.Status), TokenHash: r.TokenHash, ExpiresAt: r.ExpiresAt,
 		InvitedBy: r.InvitedBy, InviterName: r.InviterName, RedirectURL: r.RedirectURL,
-		SendSeq: r.SendSeq, SealedToken: r.SealedToken, ResentAt: r.ResentAt,
+		SendSeq: r.SendSeq, SealedToken: r.SealedToken, ResentAt: r.ResentAt, TenantVerifiedEmail: r.Vouched,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, AcceptedAt: timeOf(r.AcceptedAt), RevokedAt: timeOf(r.RevokedAt),
 		RenewalRequestedAt: timeOf(r.RenewalAt),
 		Delivery: partners.Delivery{

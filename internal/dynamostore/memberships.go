@@ -25,6 +25,7 @@ type membershipRecord struct {
 	TenantID  string    `dynamodbav:"tenant_id"`
 	PartnerID string    `dynamodbav:"partner_id"`
 	UserID    string    `dynamodbav:"user_id"`
+	Email     string    `dynamodbav:"email"`
 	Role      string    `dynamodbav:"role"`
 	CreatedAt time.Time `dynamodbav:"created_at"`
 }
@@ -43,7 +44,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv partners.Invitation, u
 	}
 	mItem, err := attributevalue.MarshalMap(membershipRecord{
 		keys: keys{PK: subPK(m.Sub), SK: membershipSK(m.TenantID, m.PartnerID)}, Type: "membership",
-		Sub: m.Sub, TenantID: m.TenantID, PartnerID: m.PartnerID, UserID: m.UserID, Role: m.Role, CreatedAt: m.CreatedAt,
+		Sub: m.Sub, TenantID: m.TenantID, PartnerID: m.PartnerID, UserID: m.UserID, Email: m.Email, Role: m.Role, CreatedAt: m.CreatedAt,
 	})
 	if err != nil {
 		return fmt.Errorf("encode membership: %w", err)
@@ -93,7 +94,7 @@ func (s *Store) ListMemberships(ctx context.Context, sub, tenantID string) ([]pa
 	}
 	ms := make([]partners.Membership, 0, len(records))
 	for _, r := range records {
-		ms = append(ms, partners.Membership{Sub: r.Sub, TenantID: r.TenantID, PartnerID: r.PartnerID, UserID: r.UserID, Role: r.Role, CreatedAt: r.CreatedAt})
+		ms = append(ms, partners.Membership{Sub: r.Sub, TenantID: r.TenantID, PartnerID: r.PartnerID, UserID: r.UserID, Email: r.Email, Role: r.Role, CreatedAt: r.CreatedAt})
 	}
 	return ms, nil
 }

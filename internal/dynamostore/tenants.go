@@ -15,10 +15,13 @@ import (
 
 type tenantRecord struct {
 	keys
-	Type      string    `dynamodbav:"type"`
-	ID        string    `dynamodbav:"id"`
-	Name      string    `dynamodbav:"name"`
-	CreatedAt time.Time `dynamodbav:"created_at"`
+	Type         string    `dynamodbav:"type"`
+	ID           string    `dynamodbav:"id"`
+	Name         string    `dynamodbav:"name"`
+	PoolID       string    `dynamodbav:"user_pool_id"`
+	PoolClientID string    `dynamodbav:"user_pool_client_id"`
+	PoolIssuer   string    `dynamodbav:"user_pool_issuer"`
+	CreatedAt    time.Time `dynamodbav:"created_at"`
 }
 
 // apiKeyRecord is stored twice: under its hash, for the authorizer's lookup,
@@ -95,6 +98,7 @@ func (s *Store) CreateTenant(ctx context.Context, t partners.Tenant, first partn
 	tr := tenantRecord{
 		keys: keys{PK: tenantPK(t.ID), SK: tenantSK}, Type: "tenant",
 		ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt,
+		PoolID: t.Pool.ID, PoolClientID: t.Pool.ClientID, PoolIssuer: t.Pool.Issuer,
 	}
 	byHash, byTenant := apiKeyRecords(first)
 	return s.transactNew(ctx, "tenant", tr, byHash, byTenant)
@@ -106,7 +110,10 @@ func (s *Store) GetTenant(ctx context.Context, id string) (partners.Tenant, erro
 	if err := s.get(ctx, tenantPK(id), tenantSK, "tenant "+id, &r); err != nil {
 		return partners.Tenant{}, err
 	}
-	return partners.Tenant{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt}, nil
+	return partners.Tenant{
+		ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt,
+		Pool: partners.LoginPool{ID: r.PoolID, ClientID: r.PoolClientID, Issuer: r.PoolIssuer},
+	}, nil
 }
 
 // CreateAPIKey stores a key under its hash and under its tenant.

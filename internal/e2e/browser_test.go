@@ -71,7 +71,7 @@ func artifact(t *testing.T, name string, data []byte) {
 func TestAPartnerActivatesInABrowser(t *testing.T) {
 	ctx := browser(t)
 	api := testenv.NewAPI(t)
-	_, key := api.Tenant(t, "Acme SaaS")
+	tenantID, key := api.Tenant(t, "Acme SaaS")
 	api.Do(t, "PUT", "/v1/settings", key, map[string]any{"branding": map[string]any{"accent_color": "#0b7285"}, "portal_url": "https://partners.acme.example"})
 	pid := api.Do(t, "POST", "/v1/partners", key, map[string]any{"name": "Globex Resellers"}).JSON(t)["id"].(string)
 	email := fmt.Sprintf("ada+%d@globex.example", time.Now().UnixNano())
@@ -107,8 +107,10 @@ func TestAPartnerActivatesInABrowser(t *testing.T) {
 		t.Errorf("pages said %q, then %q", heading, text)
 	}
 
+	// The portal signs in through the tenant's own pool and app client.
+	pool := api.Pool(t, tenantID)
 	out, err := cip.NewFromConfig(api.App.AWS).InitiateAuth(context.Background(), &cip.InitiateAuthInput{
-		ClientId: aws.String(api.Pool.ClientID), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		ClientId: aws.String(pool.ClientID), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
 		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": password},
 	})
 	if err != nil || out.AuthenticationResult == nil || aws.ToString(out.AuthenticationResult.AccessToken) == "" {

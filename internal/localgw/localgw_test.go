@@ -120,6 +120,7 @@ func TestEventsMatchSamples(t *testing.T) {
 			return r
 		}(),
 		"list-memberships": sampleRequest("GET", "/v1/memberships/2f5ba0e4-7c1d-4d59-9b1e-6b0f6f1f2a10", ""),
+		"get-identity":     sampleRequest("GET", "/v1/identity", ""),
 		"activation-page": func() *http.Request {
 			r := sampleRequest("GET", "/activate/Xy3v0Qm8cT2b9kLpWz4nR7sD1fGhJ6aE5uVq0oIiYtB", "")
 			r.Header.Del("Authorization")

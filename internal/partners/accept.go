@@ -6,36 +6,16 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 )
 
-// Errors of Logins.
-var (
-	// ErrLoginExists: the email already has a login.
-	ErrLoginExists = errors.New("the email already has a login")
-	// ErrWrongPassword: the password is not the login's.
-	ErrWrongPassword = errors.New("the password is not right")
-)
-
-// Logins are the partners' logins (a Cognito user pool).
-type Logins interface {
-	// Lookup returns the login (its sub) of an email, if there is one.
-	Lookup(ctx context.Context, email string) (sub string, found bool, err error)
-	// Create makes a login with a permanent password; ErrLoginExists if the
-	// email has one.
-	Create(ctx context.Context, email, password, firstName, lastName string) (sub string, err error)
-	// CheckPassword returns the login's sub if the password is right;
-	// ErrWrongPassword if not.
-	CheckPassword(ctx context.Context, email, password string) (sub string, err error)
-}
-
-// Membership says what a login may reach: one partner of one tenant, with
-// a role. One login can hold memberships in partners of several tenants.
+// Membership says what a login may reach: one partner of its tenant, with a
+// role. A login belongs to one tenant (it lives in that tenant's pool).
 type Membership struct {
 	Sub       string
 	TenantID  string
 	PartnerID string
 	UserID    string
+	Email     string // normalised: the login's username
 	Role      string
 	CreatedAt time.Time
 }
@@ -50,10 +30,6 @@ type MembershipStore interface {
 	// ListMemberships returns a login's memberships within a tenant.
 	ListMemberships(ctx context.Context, sub, tenantID string) ([]Membership, error)
 }
-
-// maxPasswordLen is Cognito's limit; longer passwords would be refused
-// there with an unhelpful error.
-const maxPasswordLen = 256
 
 // AcceptInput is what a person sends to accept an invitation.
 type AcceptInput struct {
@@ -73,41 +49,35 @@ type Acceptance struct {
 	// RedirectURL is where to send the person: the invitation's, else the
 	// tenant's portal; may be empty.
 	RedirectURL string
+	// Login is how the tenant's portal signs the person in.
+	Login LoginRef
 }
 
-// CheckPassword returns the reasons a new password misses the policy.
-func (p PasswordPolicy) CheckPassword(password string) []string {
-	var missing []string
-	if len([]rune(password)) < p.MinLength {
-		missing = append(missing, fmt.Sprintf("at least %d characters", p.MinLength))
-	}
-	has := func(f func(rune) bool) bool { return strings.IndexFunc(password, f) >= 0 }
-	if p.RequireLowercase && !has(unicode.IsLower) {
-		missing = append(missing, "a lower-case letter")
-	}
-	if p.RequireUppercase && !has(unicode.IsUpper) {
-		missing = append(missing, "an upper-case letter")
-	}
-	if p.RequireDigit && !has(unicode.IsDigit) {
-		missing = append(missing, "a digit")
-	}
-	return missing
+// LoginRef tells a tenant's portal how its partner signs in: the tenant's
+// pool and app client, and the username to sign in with.
+type LoginRef struct {
+	Pool     LoginPool
+	Username string
 }
 
-// HasLogin reports whether the invitee of a live link already has a login:
-// the page then asks for its password instead of a new one. Only the
-// holder of the link learns it, about their own email.
-func (s *Service) HasLogin(ctx context.Context, inv Invitation) (bool, error) {
-	_, found, err := s.Logins.Lookup(ctx, NormalizeEmail(inv.Email))
-	return found, err
-}
+// emailProven reports whether accepting this issue of the invitation proves
+// that the person reads the mailbox: its link went out in our email. A
+// link-only invitation's link went to the tenant, who may have passed it to
+// anyone.
+func emailProven(inv Invitation) bool { return inv.Delivery.Status != DeliveryNotSent }
 
-// Accept accepts an invitation with a login: a new one with the password
-// chosen, or the existing one, whose password is checked first. Cognito is
-// called before the transaction and converges on retry: a login made by a
-// request whose transaction failed is found and its password checked, so a
-// retry makes no second login and leaves no orphan. Of two concurrent
-// accepts of one link, one succeeds and the other is Gone ("accepted").
+// Accept accepts an invitation with a login in the tenant's own pool: a new
+// one with the password chosen, or the person's existing login there, whose
+// password is checked under the guessing ceiling. Nothing of another
+// tenant's pool is ever read, so what happens here cannot depend on logins
+// elsewhere.
+//
+// Cognito is called before the transaction, and every step converges on
+// retry: a login made by an attempt whose second Cognito call or whose
+// transaction failed is found again — unfinished (no password yet), it is
+// finished with this attempt's password; finished, its password is checked.
+// Of two concurrent accepts of one link, one succeeds and the other is Gone
+// ("accepted").
 func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error) {
 	inv, err := s.ResolveToken(ctx, in.Token)
 	if err != nil {
@@ -117,39 +87,26 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 	var fe fieldErrors
 	checkText(&fe, "first_name", in.FirstName, false, maxShortText)
 	checkText(&fe, "last_name", in.LastName, false, maxShortText)
-	switch {
-	case in.Password == "":
-		fe.add("password", "required", "Enter a password.")
-	case len(in.Password) > maxPasswordLen:
-		fe.add("password", "too_long", fmt.Sprintf("The password must be at most %d characters.", maxPasswordLen))
+	switch code, msg := DefaultPasswordPolicy.CheckPassword(in.Password); code {
+	case passwordRequired, passwordTooLong:
+		fe.add("password", code, msg)
 	}
 	if err := fe.err(); err != nil {
 		return Acceptance{}, err
 	}
+	tenant, err := s.Tenants.GetTenant(ctx, inv.TenantID)
+	if err != nil {
+		return Acceptance{}, fmt.Errorf("accept %s: get tenant: %w", inv.ID, err)
+	}
+	pool, err := poolOf(tenant)
+	if err != nil {
+		return Acceptance{}, fmt.Errorf("accept %s: %w", inv.ID, err)
+	}
 	email := NormalizeEmail(inv.Email)
-	_, found, err := s.Logins.Lookup(ctx, email)
+	verified := emailProven(inv) || inv.TenantVerifiedEmail
+	sub, newLogin, err := s.login(ctx, pool, inv, email, in, verified, false)
 	if err != nil {
-		return Acceptance{}, fmt.Errorf("accept %s: %w", inv.ID, err)
-	}
-	var sub string
-	newLogin := false
-	if !found {
-		if missing := DefaultPasswordPolicy.CheckPassword(in.Password); len(missing) > 0 {
-			return Acceptance{}, InvalidField("password", "weak_password", "The password needs "+strings.Join(missing, ", ")+".")
-		}
-		sub, err = s.Logins.Create(ctx, email, in.Password, in.FirstName, in.LastName)
-		newLogin = err == nil
-		if errors.Is(err, ErrLoginExists) { // a concurrent or earlier attempt made it
-			sub, err = s.checkPassword(ctx, email, in.Password)
-		}
-	} else {
-		sub, err = s.checkPassword(ctx, email, in.Password)
-	}
-	if errors.Is(err, ErrWrongPassword) {
-		return Acceptance{}, InvalidField("password", "wrong_password", "That is not the password of your login for "+inv.Email+".")
-	}
-	if err != nil {
-		return Acceptance{}, fmt.Errorf("accept %s: %w", inv.ID, err)
+		return Acceptance{}, err
 	}
 
 	user, err := s.Invitations.GetUser(ctx, inv.TenantID, inv.PartnerID, inv.UserID)
@@ -166,7 +123,7 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 	if in.LastName != "" {
 		user.LastName = in.LastName
 	}
-	m := Membership{Sub: sub, TenantID: inv.TenantID, PartnerID: inv.PartnerID, UserID: user.ID, Role: inv.Role, CreatedAt: now}
+	m := Membership{Sub: sub, TenantID: inv.TenantID, PartnerID: inv.PartnerID, UserID: user.ID, Email: email, Role: inv.Role, CreatedAt: now}
 	err = s.Memberships.AcceptInvitation(ctx, accepted, user, m)
 	if IsKind(err, Conflict) {
 		// Lost to another accept (or a resend, or a revoke): say what the link is now.
@@ -184,42 +141,105 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 			redirect = st.PortalURL
 		}
 	}
-	return Acceptance{Invitation: accepted, User: user, Membership: m, NewLogin: newLogin, RedirectURL: redirect}, nil
+	return Acceptance{
+		Invitation: accepted, User: user, Membership: m, NewLogin: newLogin, RedirectURL: redirect,
+		Login: LoginRef{Pool: pool, Username: email},
+	}, nil
 }
 
-// checkPassword checks a login's password. A refusal is checked again a
-// few times before it counts: a concurrent accept of the same link may be
-// between creating the login and setting its password. The wait also slows
-// guessing.
-func (s *Service) checkPassword(ctx context.Context, email, password string) (string, error) {
-	for attempt := 1; ; attempt++ {
-		sub, err := s.Logins.CheckPassword(ctx, email, password)
-		if !errors.Is(err, ErrWrongPassword) || attempt == 3 {
-			return sub, err
+// login finds or makes the invitee's login in the tenant's pool and returns
+// its sub, and whether this acceptance made (or finished) it.
+// retried is set on the second go, after a concurrent attempt made the login.
+func (s *Service) login(ctx context.Context, pool LoginPool, inv Invitation, email string, in AcceptInput, verified, retried bool) (string, bool, error) {
+	login, found, err := s.Logins.Lookup(ctx, pool, email)
+	if err != nil {
+		return "", false, fmt.Errorf("accept %s: look up login: %w", inv.ID, err)
+	}
+	if found && !login.Unfinished {
+		sub, err := s.checkExistingPassword(ctx, pool, inv.TenantID, login, email, in.Password)
+		if err != nil {
+			return "", false, err
 		}
-		select {
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-time.After(time.Duration(attempt) * 150 * time.Millisecond):
+		if verified && !login.EmailVerified {
+			if err := s.Logins.MarkEmailVerified(ctx, pool, email); err != nil {
+				return "", false, fmt.Errorf("accept %s: mark email verified: %w", inv.ID, err)
+			}
+		}
+		return sub, false, nil
+	}
+	if err := DefaultPasswordPolicy.passwordError(in.Password); err != nil {
+		return "", false, err
+	}
+	if !found {
+		login, err = s.Logins.Create(ctx, pool, NewLogin{Email: email, FirstName: in.FirstName, LastName: in.LastName, EmailVerified: verified})
+		if errors.Is(err, ErrLoginExists) && !retried {
+			// A concurrent attempt made it meanwhile: go again with what it made.
+			return s.login(ctx, pool, inv, email, in, verified, true)
+		}
+		if err != nil {
+			return "", false, fmt.Errorf("accept %s: create login: %w", inv.ID, err)
+		}
+	} else if verified && !login.EmailVerified {
+		if err := s.Logins.MarkEmailVerified(ctx, pool, email); err != nil {
+			return "", false, fmt.Errorf("accept %s: mark email verified: %w", inv.ID, err)
 		}
 	}
+	// A made login without a password has never been signed in with: it is
+	// ours to set, now or on the next attempt if this one fails.
+	if err := s.Logins.SetPassword(ctx, pool, email, in.Password); err != nil {
+		if IsKind(err, Invalid) {
+			return "", false, err
+		}
+		return "", false, fmt.Errorf("accept %s: set password: %w", inv.ID, err)
+	}
+	return login.Sub, true, nil
+}
+
+// LoginMemberships is what a login may reach in the caller's tenant, and
+// how the tenant's portal signs it in.
+type LoginMemberships struct {
+	Login       LoginRef
+	Memberships []Membership
 }
 
 // ListMemberships returns what a login may reach in the caller's tenant.
-func (s *Service) ListMemberships(ctx context.Context, sub string) ([]Membership, error) {
+// NotFound for a login of no membership here, whatever it is elsewhere.
+func (s *Service) ListMemberships(ctx context.Context, sub string) (LoginMemberships, error) {
 	caller, err := authorize(ctx, PermRead)
 	if err != nil {
-		return nil, err
+		return LoginMemberships{}, err
 	}
 	if sub == "" || len(sub) > 128 {
-		return nil, Errorf(NotFound, "No login %s in this tenant.", sub)
+		return LoginMemberships{}, Errorf(NotFound, "No login %s in this tenant.", sub)
 	}
 	ms, err := s.Memberships.ListMemberships(ctx, sub, caller.TenantID)
 	if err != nil {
-		return nil, fmt.Errorf("list memberships of %s: %w", sub, err)
+		return LoginMemberships{}, fmt.Errorf("list memberships of %s: %w", sub, err)
 	}
 	if len(ms) == 0 {
-		return nil, Errorf(NotFound, "No login %s in this tenant.", sub)
+		return LoginMemberships{}, Errorf(NotFound, "No login %s in this tenant.", sub)
 	}
-	return ms, nil
+	pool, err := s.Identity(ctx)
+	if err != nil {
+		return LoginMemberships{}, err
+	}
+	return LoginMemberships{Login: LoginRef{Pool: pool, Username: ms[0].Email}, Memberships: ms}, nil
+}
+
+// Identity returns the caller's login pool: what its portal signs partners
+// in with, and what their ID tokens are verified against.
+func (s *Service) Identity(ctx context.Context) (LoginPool, error) {
+	caller, err := authorize(ctx, PermRead)
+	if err != nil {
+		return LoginPool{}, err
+	}
+	t, err := s.Tenants.GetTenant(ctx, caller.TenantID)
+	if err != nil {
+		return LoginPool{}, fmt.Errorf("get tenant %s: %w", caller.TenantID, err)
+	}
+	pool, err := poolOf(t)
+	if err != nil {
+		return LoginPool{}, fmt.Errorf("identity of %s: %w", caller.TenantID, err)
+	}
+	return pool, nil
 }

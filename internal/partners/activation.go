@@ -21,8 +21,14 @@ type ActivationView struct {
 	// Dead is set for a link that no longer works: "expired", "revoked",
 	// "accepted" or "replaced". Empty for a live link.
 	Dead string
-	// HasLogin is set for a live link whose email already has a login.
+	// HasLogin is set for a live link whose email already has a finished
+	// login in the tenant's own pool: the page asks for its password.
+	// Logins at other tenants are never looked at.
 	HasLogin bool
+	// Pool is the tenant's login pool.
+	Pool LoginPool
+
+	tenant Tenant
 }
 
 // ViewActivation reads what the page of an activation link shows. It never
@@ -30,6 +36,26 @@ type ActivationView struct {
 // never made is NotFound; a dead one still gets its view (Dead says why),
 // so that its page can say what happened in the tenant's colours.
 func (s *Service) ViewActivation(ctx context.Context, token string) (ActivationView, error) {
+	view, err := s.viewLink(ctx, token)
+	if err != nil || view.Dead != "" {
+		return view, err
+	}
+	pool, err := poolOf(view.tenant)
+	if err != nil {
+		return ActivationView{}, fmt.Errorf("view invitation %s: %w", view.Invitation.ID, err)
+	}
+	view.Pool = pool
+	login, found, err := s.Logins.Lookup(ctx, pool, NormalizeEmail(view.Invitation.Email))
+	if err != nil {
+		return ActivationView{}, fmt.Errorf("look up the login of invitation %s: %w", view.Invitation.ID, err)
+	}
+	view.HasLogin = found && !login.Unfinished
+	return view, nil
+}
+
+// viewLink is ViewActivation without the login: what the page of a dead
+// link, or a renewal request, needs.
+func (s *Service) viewLink(ctx context.Context, token string) (ActivationView, error) {
 	inv, err := s.ResolveToken(ctx, token)
 	var dead string
 	if err != nil {
@@ -52,6 +78,7 @@ func (s *Service) ViewActivation(ctx context.Context, token string) (ActivationV
 	if err != nil {
 		return ActivationView{}, fmt.Errorf("get settings of %s: %w", inv.TenantID, err)
 	}
+	view.tenant = tenant
 	view.TenantName, view.PartnerName, view.Branding = tenant.Name, partner.Name, settings.Branding
 	view.InviterName = inv.InviterName
 	if view.InviterName == "" {
@@ -59,11 +86,6 @@ func (s *Service) ViewActivation(ctx context.Context, token string) (ActivationV
 	}
 	if user, err := s.Invitations.GetUser(ctx, inv.TenantID, inv.PartnerID, inv.UserID); err == nil {
 		view.FirstName, view.LastName = user.FirstName, user.LastName
-	}
-	if dead == "" {
-		if view.HasLogin, err = s.HasLogin(ctx, inv); err != nil {
-			return ActivationView{}, fmt.Errorf("look up the login of invitation %s: %w", inv.ID, err)
-		}
 	}
 	return view, nil
 }

@@ -34,8 +34,10 @@ type BulkEntry struct {
 // BulkOptions apply to every entry of a bulk request.
 type BulkOptions struct {
 	// Role is used for entries that name none.
-	Role           string
-	SendEmail      bool
+	Role      string
+	SendEmail bool
+	// EmailVerified vouches for the addresses of link-only invites (see InviteInput).
+	EmailVerified  bool
 	ExpiresInHours int
 	RedirectURL    string
 	InviterName    string
@@ -159,7 +161,7 @@ func checkEntries(ic inviteContext, entries []BulkEntry, opts BulkOptions) (repo
 		}
 		in := InviteInput{
 			Email: e.Email, FirstName: e.FirstName, LastName: e.LastName, Phone: e.Phone, JobTitle: e.JobTitle,
-			Role: e.Role, SendEmail: opts.SendEmail, ExpiresInHours: opts.ExpiresInHours,
+			Role: e.Role, SendEmail: opts.SendEmail, EmailVerified: opts.EmailVerified, ExpiresInHours: opts.ExpiresInHours,
 			RedirectURL: opts.RedirectURL, InviterName: opts.InviterName,
 		}
 		if in.Role == "" {

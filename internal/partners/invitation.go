@@ -94,6 +94,9 @@ type Invitation struct {
 	InviterName string
 	RedirectURL string
 	Delivery    Delivery
+	// TenantVerifiedEmail is set when the tenant vouched for the address of
+	// this link-only issue: acceptance then marks the login's email verified.
+	TenantVerifiedEmail bool
 	// SendSeq counts the issues of this invitation (first send, resends); the
 	// email sender acts only on the latest.
 	SendSeq int

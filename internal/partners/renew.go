@@ -25,7 +25,7 @@ const (
 // the invitation to the same address — under the resend limit of five an
 // hour. Only an expired link can ask.
 func (s *Service) RequestRenewal(ctx context.Context, token string) (ActivationView, RenewalOutcome, error) {
-	view, err := s.ViewActivation(ctx, token)
+	view, err := s.viewLink(ctx, token)
 	if err != nil {
 		return ActivationView{}, "", err
 	}

@@ -57,8 +57,11 @@ type Service struct {
 	Imports     *ImportJobs
 	Memberships MembershipStore
 	Counter     UserCounter
-	Logins      Logins
-	// Tenants reads tenants (names for pages and emails).
+	// Logins are the partner logins, each tenant's in its own pool.
+	Logins Logins
+	// PasswordGuard counts wrong passwords per login, for the ceiling.
+	PasswordGuard PasswordGuardStore
+	// Tenants reads tenants (names for pages and emails, login pools).
 	Tenants interface {
 		GetTenant(ctx context.Context, id string) (Tenant, error)
 	}

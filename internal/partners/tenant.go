@@ -13,8 +13,10 @@ import (
 
 // Tenant is a SaaS company that uses Partner Invites through its API keys.
 type Tenant struct {
-	ID        string
-	Name      string
+	ID   string
+	Name string
+	// Pool is the tenant's own directory of partner logins.
+	Pool      LoginPool
 	CreatedAt time.Time
 }
 
@@ -84,10 +86,14 @@ type TenantStore interface {
 // (partnerctl), not reachable through tenant routes.
 type Tenants struct {
 	Store TenantStore
+	// Pools makes each tenant's login pool.
+	Pools LoginPools
 	Clock Clock
 }
 
-// CreateTenant creates a tenant and its first admin key.
+// CreateTenant creates a tenant, its login pool and its first admin key.
+// The pool comes first: a tenant is never stored without one. If storing
+// the tenant fails, the pool is removed again.
 func (s *Tenants) CreateTenant(ctx context.Context, name string) (NewTenant, error) {
 	name = strings.TrimSpace(name)
 	var fe fieldErrors
@@ -97,12 +103,20 @@ func (s *Tenants) CreateTenant(ctx context.Context, name string) (NewTenant, err
 	}
 	now := timestamp(s.Clock)
 	t := Tenant{ID: newID(tenantIDPrefix, now), Name: name, CreatedAt: now}
+	pool, err := s.Pools.CreatePool(ctx, t.ID)
+	if err != nil {
+		return NewTenant{}, fmt.Errorf("create tenant: login pool: %w", err)
+	}
+	t.Pool = pool
 	secret := newAPIKeySecret()
 	k := APIKey{
 		ID: newID(apiKeyIDPrefix, now), TenantID: t.ID, Name: "default", Role: RoleAdmin,
 		Hash: HashAPIKey(secret), CreatedAt: now,
 	}
 	if err := s.Store.CreateTenant(ctx, t, k); err != nil {
+		if derr := s.Pools.DeletePool(context.WithoutCancel(ctx), pool); derr != nil {
+			return NewTenant{}, fmt.Errorf("create tenant: %w (and removing its pool %s failed: %v)", err, pool.ID, derr)
+		}
 		return NewTenant{}, fmt.Errorf("create tenant: %w", err)
 	}
 	return NewTenant{Tenant: t, Key: k, Secret: secret}, nil

@@ -128,16 +128,3 @@ func checkHTTPSURLOrLocal(fe *fieldErrors, field, value string) {
 	}
 	checkHTTPSURL(fe, field, value)
 }
-
-// PasswordPolicy is what a partner's password must meet. The product checks
-// it itself (to say clearly what is wrong, and because Cognito's emulator
-// does not), and the user pool is created with the same policy.
-type PasswordPolicy struct {
-	MinLength        int
-	RequireLowercase bool
-	RequireUppercase bool
-	RequireDigit     bool
-}
-
-// DefaultPasswordPolicy is the policy of the product's user pools.
-var DefaultPasswordPolicy = PasswordPolicy{MinLength: 12, RequireLowercase: true, RequireUppercase: true, RequireDigit: true}

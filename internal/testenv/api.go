@@ -16,7 +16,6 @@ import (
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
 	"github.com/partnerinvites/partnerinvites/internal/app"
-	"github.com/partnerinvites/partnerinvites/internal/cognitoid"
 	"github.com/partnerinvites/partnerinvites/internal/localgw"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
@@ -26,8 +25,6 @@ import (
 type API struct {
 	App *app.App
 	URL string
-	// Pool is the test's own Cognito user pool.
-	Pool cognitoid.Pool
 	// Logs holds every log line the functions wrote.
 	Logs *SyncBuffer
 }
@@ -56,13 +53,20 @@ func (s *SyncBuffer) String() string {
 // poller that feeds the email sender. env overrides are KEY, VALUE pairs.
 func NewAPI(t testing.TB, env ...string) *API {
 	t.Helper()
-	return newAPI(t, nil, allConsumers, env...)
+	return newAPI(t, app.Options{}, allConsumers, env...)
 }
 
 // NewAPIWithClock is NewAPI with a controllable clock.
 func NewAPIWithClock(t testing.TB, clock partners.Clock, env ...string) *API {
 	t.Helper()
-	return newAPI(t, clock, allConsumers, env...)
+	return newAPI(t, app.Options{Clock: clock}, allConsumers, env...)
+}
+
+// NewAPIWithOptions is NewAPI with the app's options set (LogOutput is the
+// test's own).
+func NewAPIWithOptions(t testing.TB, opts app.Options, env ...string) *API {
+	t.Helper()
+	return newAPI(t, opts, allConsumers, env...)
 }
 
 var allConsumers = []string{apigw.SendInvitationEmailFunction, apigw.ProcessImportFunction}
@@ -73,10 +77,10 @@ var allConsumers = []string{apigw.SendInvitationEmailFunction, apigw.ProcessImpo
 // capacity in AWS.
 func NewAPIWithConsumers(t testing.TB, consumers []string, env ...string) *API {
 	t.Helper()
-	return newAPI(t, nil, consumers, env...)
+	return newAPI(t, app.Options{}, consumers, env...)
 }
 
-func newAPI(t testing.TB, clock partners.Clock, consumers []string, env ...string) *API {
+func newAPI(t testing.TB, opts app.Options, consumers []string, env ...string) *API {
 	t.Helper()
 	awsCfg := AWS(t)
 	db := DynamoDB(t)
@@ -84,12 +88,9 @@ func newAPI(t testing.TB, clock partners.Clock, consumers []string, env ...strin
 	logs := &SyncBuffer{}
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
-	pool, err := cognitoid.EnsureUserPool(context.Background(), cip.NewFromConfig(awsCfg), table)
-	if err != nil {
-		t.Fatalf("user pool: %v", err)
-	}
-	env = append([]string{"ACTIVATION_BASE_URL", base, "USER_POOL_ID", pool.ID, "USER_POOL_CLIENT_ID", pool.ClientID}, env...)
-	a, err := app.New(context.Background(), Env(table, env...), app.Options{LogOutput: logs, Clock: clock})
+	env = append([]string{"ACTIVATION_BASE_URL", base, "POOL_NAME_PREFIX", table + "-"}, env...)
+	opts.LogOutput = logs
+	a, err := app.New(context.Background(), Env(table, env...), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,8 +123,24 @@ func newAPI(t testing.TB, clock partners.Clock, consumers []string, env ...strin
 		}()
 	}
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	return &API{App: a, URL: base, Logs: logs, Pool: pool}
+	return &API{App: a, URL: base, Logs: logs}
 }
+
+// Pool returns a tenant's own login pool.
+func (api *API) Pool(t testing.TB, tenantID string) partners.LoginPool {
+	t.Helper()
+	tenant, err := api.App.Store.GetTenant(context.Background(), tenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tenant.Pool.ID == "" {
+		t.Fatalf("tenant %s has no login pool", tenantID)
+	}
+	return tenant.Pool
+}
+
+// Cognito returns a client of the Cognito emulator.
+func (api *API) Cognito() *cip.Client { return cip.NewFromConfig(api.App.AWS) }
 
 // Tenant creates a tenant and returns its id and admin key.
 func (api *API) Tenant(t testing.TB, name string) (tenantID, adminKey string) {
