@@ -71,7 +71,7 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		printDemo(stdout, base, nt.Tenant.ID, nt.Secret, demoPartner.Partner.ID, os.Getenv("SES_EMULATOR_URL"))
+		printDemo(stdout, base, nt.Tenant.ID, nt.Secret, demoPartner.Partner.ID, os.Getenv("SES_EMULATOR_URL"), nt.Tenant.Pool.ID)
 	} else {
 		fmt.Fprintf(stdout, "Partner Invites API on %s\n", base)
 	}
@@ -92,12 +92,13 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 }
 
-func printDemo(w io.Writer, base, tenantID, key, partnerID, mailURL string) {
+func printDemo(w io.Writer, base, tenantID, key, partnerID, mailURL, poolID string) {
 	fmt.Fprintf(w, `
 Partner Invites is serving on %[1]s (local gateway; DynamoDB, Cognito and SES emulators)
 
 Demo tenant: %[2]s
 API key:     %[3]s
+Login pool:  %[6]s (the tenant's own Cognito user pool; GET /v1/identity)
 
 Create a partner:
 
@@ -122,7 +123,7 @@ The invitation email lands in the SES emulator: open %[5]s in a browser
 (or curl %[5]s/store).
 
 Press Ctrl-C to stop.
-`, base, tenantID, key, partnerID, mailURL)
+`, base, tenantID, key, partnerID, mailURL, poolID)
 }
 
 // invoke runs one function on an event file, as the Lambda runtime would, and

@@ -116,4 +116,14 @@ func TestAPartnerActivatesInABrowser(t *testing.T) {
 	if err != nil || out.AuthenticationResult == nil || aws.ToString(out.AuthenticationResult.AccessToken) == "" {
 		t.Fatalf("InitiateAuth with the new login: %v", err)
 	}
+	// The portal verifies the ID token against the tenant's JWKS, as
+	// docs/api.md shows, with what GET /v1/identity names.
+	id := api.Do(t, "GET", "/v1/identity", key, nil).JSON(t)
+	claims, err := testenv.VerifyIDToken(aws.ToString(out.AuthenticationResult.IdToken), id["jwks_url"].(string), id["issuer"].(string), id["client_id"].(string))
+	if err != nil {
+		t.Fatalf("the ID token does not verify against the tenant's pool: %v", err)
+	}
+	if claims.Issuer != pool.Issuer || claims.Email != strings.ToLower(email) {
+		t.Errorf("ID token claims %+v", claims)
+	}
 }
