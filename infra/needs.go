@@ -69,7 +69,7 @@ var needs = map[string]need{
 	"list-partner-users":     {summary: "GET /v1/partners/{id}/users", env: base, dynamo: join(read, query)},
 	"invite-partner-users":   {summary: "POST /v1/partners/{id}/invitations", env: base, dynamo: join(invite, idempotent)},
 	"import-invitations":     {summary: "POST /v1/partners/{id}/invitations/import", env: base, dynamo: join(invite, idempotent, []string{"dynamodb:BatchWriteItem"}), heavy: true},
-	"get-import":             {summary: "GET /v1/imports/{id}", env: base, dynamo: join(read, query)},
+	"get-import":             {summary: "GET /v1/imports/{id}", env: base, dynamo: join(read, query, []string{"dynamodb:UpdateItem"})},
 	"get-invitations-sample": {summary: "GET /v1/invitations/sample.csv", env: base, dynamo: read},
 	"list-invitations":       {summary: "GET /v1/invitations", env: base, dynamo: query},
 	"get-invitation":         {summary: "GET /v1/invitations/{id}", env: base, dynamo: read},

@@ -167,7 +167,7 @@ var wantActions = map[string]map[string][]string{
 	"list-partner-users":     {"Table": {"dynamodb:GetItem", "dynamodb:Query"}},
 	"invite-partner-users":   {"Table": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems"}},
 	"import-invitations":     {"Table": {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems"}},
-	"get-import":             {"Table": {"dynamodb:GetItem", "dynamodb:Query"}},
+	"get-import":             {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"get-invitations-sample": {"Table": {"dynamodb:GetItem"}},
 	"list-invitations":       {"Table": {"dynamodb:Query"}},
 	"get-invitation":         {"Table": {"dynamodb:GetItem"}},

@@ -176,6 +176,13 @@ func (a *API) serveTenantLimit(ctx context.Context, e events.APIGatewayV2HTTPReq
 		return resp, nil
 	}
 	log = log.With("tenant_id", caller.TenantID, "key_id", caller.KeyID)
+	// The role is checked first: a key that may not take this route gets
+	// nothing, not even the replay of another key's stored response.
+	if route, ok := routeByKey(e.RouteKey); ok && route.Permission != "" && !caller.Role.Can(route.Permission) {
+		resp := a.fail(log, e, partners.Errorf(partners.Forbidden, "An API key with the %s role cannot do this.", caller.Role))
+		log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
+		return resp, nil
+	}
 	resp := a.run(partners.WithPrincipal(ctx, caller), log, caller, &request{event: e}, maxBody, ep)
 	log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
 	return resp, nil
@@ -208,8 +215,15 @@ func (a *API) run(ctx context.Context, log *slog.Logger, caller partners.Princip
 	if e.RequestContext.HTTP.Method != http.MethodPost || key == "" {
 		return fromStored(call(ctx), false)
 	}
-	fingerprint := idempotency.Fingerprint(e.RequestContext.HTTP.Method, e.RawPath, r.body)
+	// The fingerprint binds the Idempotency-Key to the whole request and to
+	// the API key that sent it: another key of the tenant gets 422, never
+	// the stored answer (which can hold activation links).
+	fingerprint := idempotency.Fingerprint(caller.KeyID+" "+e.RequestContext.HTTP.Method, e.RawPath, e.RawQueryString, r.body)
 	stored, replayed, err := a.Idempotency.Do(ctx, caller.TenantID, key, fingerprint, call)
+	if errors.Is(err, idempotency.ErrNotStored) {
+		log.Error("idempotent response not stored", "err", err)
+		return fromStored(stored, false)
+	}
 	if err != nil {
 		return a.fail(log, e, err)
 	}

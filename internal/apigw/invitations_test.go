@@ -610,10 +610,16 @@ func TestLargeImportRunsAsAJob(t *testing.T) {
 		t.Fatalf("job: %s (Location %q)", r.Body, r.Header.Get("Location"))
 	}
 
+	// A viewer may follow the job; it never sees a link, and its reads
+	// leave the links for the key that made the import.
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		job = api.Do(t, "GET", "/v1/imports/"+id, key, nil).JSON(t)
+		job = api.Do(t, "GET", "/v1/imports/"+id, viewer, nil).JSON(t)
 		if job["status"] == "completed" {
+			if strings.Contains(fmt.Sprint(job["results"]), "/activate/") {
+				t.Error("a viewer key read an activation link")
+			}
+			job = api.Do(t, "GET", "/v1/imports/"+id, key, nil).JSON(t)
 			break
 		}
 		if time.Now().After(deadline) {
@@ -645,6 +651,10 @@ func TestLargeImportRunsAsAJob(t *testing.T) {
 	}
 	if strings.Contains(api.Dump(t), strings.TrimPrefix(link, api.URL+"/activate/")) {
 		t.Error("an import's link rests in the table in plain text")
+	}
+	// The links were shown once, and are gone from the job.
+	if again := api.Do(t, "GET", "/v1/imports/"+id, key, nil); strings.Contains(string(again.Body), "/activate/") {
+		t.Error("the import's links were shown twice")
 	}
 	users := api.Do(t, "GET", "/v1/partners/"+pid+"/users?limit=100", key, nil).JSON(t)
 	if users["has_more"] != true {

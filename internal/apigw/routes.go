@@ -9,6 +9,8 @@ package apigw
 import (
 	"fmt"
 	"strings"
+
+	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
 
 // Auth is how a route authenticates its caller.
@@ -29,7 +31,10 @@ type Route struct {
 	Path     string // API Gateway syntax: /v1/partners/{id}
 	Function string // the function's name, also its folder under functions/
 	Auth     Auth
-	Summary  string
+	// Permission is what an AuthAPIKey route's key must be allowed; it is
+	// checked before anything else, an Idempotency-Key replay included.
+	Permission partners.Permission
+	Summary    string
 }
 
 // Key is the route key as API Gateway writes it: "POST /v1/partners".
@@ -37,29 +42,39 @@ func (r Route) Key() string { return r.Method + " " + r.Path }
 
 // Routes are the HTTP routes of the product.
 var Routes = []Route{
-	{Method: "POST", Path: "/v1/partners", Function: "create-partner", Auth: AuthAPIKey, Summary: "Create a partner organisation."},
-	{Method: "GET", Path: "/v1/partners", Function: "list-partners", Auth: AuthAPIKey, Summary: "List partners, newest first; filter by status and program."},
-	{Method: "GET", Path: "/v1/partners/{id}", Function: "get-partner", Auth: AuthAPIKey, Summary: "Get one partner."},
-	{Method: "PATCH", Path: "/v1/partners/{id}", Function: "update-partner", Auth: AuthAPIKey, Summary: "Change some fields of a partner."},
-	{Method: "POST", Path: "/v1/partners/{id}/users", Function: "invite-partner-user", Auth: AuthAPIKey, Summary: "Add one person to a partner and invite them (or return the link)."},
-	{Method: "GET", Path: "/v1/partners/{id}/users", Function: "list-partner-users", Auth: AuthAPIKey, Summary: "List a partner's users with their status."},
-	{Method: "POST", Path: "/v1/partners/{id}/invitations", Function: "invite-partner-users", Auth: AuthAPIKey, Summary: "Invite many people: a list or a pasted string; one result per address."},
-	{Method: "POST", Path: "/v1/partners/{id}/invitations/import", Function: "import-invitations", Auth: AuthAPIKey, Summary: "Invite the people of a CSV file; one result per row; dry_run to check."},
-	{Method: "GET", Path: "/v1/imports/{id}", Function: "get-import", Auth: AuthAPIKey, Summary: "An import job's progress and per-row results."},
-	{Method: "GET", Path: "/v1/invitations/sample.csv", Function: "get-invitations-sample", Auth: AuthAPIKey, Summary: "The sample CSV for imports."},
-	{Method: "GET", Path: "/v1/invitations", Function: "list-invitations", Auth: AuthAPIKey, Summary: "List invitations, newest first; filter by status, partner, email."},
-	{Method: "GET", Path: "/v1/invitations/{id}", Function: "get-invitation", Auth: AuthAPIKey, Summary: "Get one invitation with its delivery status."},
-	{Method: "POST", Path: "/v1/invitations/{id}/resend", Function: "resend-invitation", Auth: AuthAPIKey, Summary: "New link and lifetime, new email; the old link dies (5 an hour)."},
-	{Method: "POST", Path: "/v1/invitations/{id}/revoke", Function: "revoke-invitation", Auth: AuthAPIKey, Summary: "Kill a pending invitation's link."},
-	{Method: "GET", Path: "/v1/settings", Function: "get-settings", Auth: AuthAPIKey, Summary: "Invite lifetime, roles, branding, email templates."},
-	{Method: "PUT", Path: "/v1/settings", Function: "update-settings", Auth: AuthAPIKey, Summary: "Replace the settings (admin keys); templates are checked on save."},
+	{Method: "POST", Path: "/v1/partners", Function: "create-partner", Auth: AuthAPIKey, Permission: partners.PermWritePartners, Summary: "Create a partner organisation."},
+	{Method: "GET", Path: "/v1/partners", Function: "list-partners", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "List partners, newest first; filter by status and program."},
+	{Method: "GET", Path: "/v1/partners/{id}", Function: "get-partner", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "Get one partner."},
+	{Method: "PATCH", Path: "/v1/partners/{id}", Function: "update-partner", Auth: AuthAPIKey, Permission: partners.PermWritePartners, Summary: "Change some fields of a partner."},
+	{Method: "POST", Path: "/v1/partners/{id}/users", Function: "invite-partner-user", Auth: AuthAPIKey, Permission: partners.PermInvite, Summary: "Add one person to a partner and invite them (or return the link)."},
+	{Method: "GET", Path: "/v1/partners/{id}/users", Function: "list-partner-users", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "List a partner's users with their status."},
+	{Method: "POST", Path: "/v1/partners/{id}/invitations", Function: "invite-partner-users", Auth: AuthAPIKey, Permission: partners.PermInvite, Summary: "Invite many people: a list or a pasted string; one result per address."},
+	{Method: "POST", Path: "/v1/partners/{id}/invitations/import", Function: "import-invitations", Auth: AuthAPIKey, Permission: partners.PermInvite, Summary: "Invite the people of a CSV file; one result per row; dry_run to check."},
+	{Method: "GET", Path: "/v1/imports/{id}", Function: "get-import", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "An import job's progress and per-row results."},
+	{Method: "GET", Path: "/v1/invitations/sample.csv", Function: "get-invitations-sample", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "The sample CSV for imports."},
+	{Method: "GET", Path: "/v1/invitations", Function: "list-invitations", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "List invitations, newest first; filter by status, partner, email."},
+	{Method: "GET", Path: "/v1/invitations/{id}", Function: "get-invitation", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "Get one invitation with its delivery status."},
+	{Method: "POST", Path: "/v1/invitations/{id}/resend", Function: "resend-invitation", Auth: AuthAPIKey, Permission: partners.PermInvite, Summary: "New link and lifetime, new email; the old link dies (5 an hour)."},
+	{Method: "POST", Path: "/v1/invitations/{id}/revoke", Function: "revoke-invitation", Auth: AuthAPIKey, Permission: partners.PermInvite, Summary: "Kill a pending invitation's link."},
+	{Method: "GET", Path: "/v1/settings", Function: "get-settings", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "Invite lifetime, roles, branding, email templates."},
+	{Method: "PUT", Path: "/v1/settings", Function: "update-settings", Auth: AuthAPIKey, Permission: partners.PermManageSettings, Summary: "Replace the settings (admin keys); templates are checked on save."},
 	{Method: "GET", Path: "/activate/{token}", Function: "activation-page", Auth: AuthNone, Summary: "The page of an activation link: who invited you to what; never changes state."},
 	{Method: "HEAD", Path: "/activate/{token}", Function: "activation-page", Auth: AuthNone, Summary: "As GET, without the body (mail scanners)."},
 	{Method: "POST", Path: "/activate/{token}", Function: "accept-activation", Auth: AuthNone, Summary: "The page's form: set a password (or sign in) and accept."},
 	{Method: "POST", Path: "/activate/{token}/renew", Function: "renew-activation", Auth: AuthNone, Summary: "An expired link's \"send me a new link\" (rate-limited)."},
 	{Method: "POST", Path: "/v1/activations", Function: "create-activation", Auth: AuthNone, Summary: "Accept as JSON, for tenants who host their own page; the token is the credential."},
-	{Method: "GET", Path: "/v1/memberships/{sub}", Function: "list-memberships", Auth: AuthAPIKey, Summary: "What a login may reach in this tenant, and how it signs in."},
-	{Method: "GET", Path: "/v1/identity", Function: "get-identity", Auth: AuthAPIKey, Summary: "The tenant's own login pool: pool and client ids, issuer, JWKS URL."},
+	{Method: "GET", Path: "/v1/memberships/{sub}", Function: "list-memberships", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "What a login may reach in this tenant, and how it signs in."},
+	{Method: "GET", Path: "/v1/identity", Function: "get-identity", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "The tenant's own login pool: pool and client ids, issuer, JWKS URL."},
+}
+
+// routeByKey finds a route by its key ("POST /v1/partners").
+func routeByKey(key string) (Route, bool) {
+	for _, r := range Routes {
+		if r.Key() == key {
+			return r, true
+		}
+	}
+	return Route{}, false
 }
 
 // AuthorizerFunction is the Lambda authorizer in front of AuthAPIKey routes.
@@ -111,7 +126,7 @@ func RoutesMarkdown() string {
 	var b strings.Builder
 	b.WriteString("| method | path | auth | function | what |\n|---|---|---|---|---|\n")
 	for _, r := range Routes {
-		auth := "API key"
+		auth := "API key: " + string(r.Permission)
 		if r.Auth == AuthNone {
 			auth = "public"
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,6 +18,23 @@ import (
 
 func idempotencySK(key string) string { return "IDEM#" + key }
 
+// idempotencyPartSK keys part n of a stored response too large for one
+// item. The part number comes first, so that no key's parts can be taken
+// for another key's (keys may hold '#').
+func idempotencyPartSK(key string, n int) string { return "IDEMPART#" + strconv.Itoa(n) + "#" + key }
+
+// maxInlineBody is how much of a sealed body one record holds; a longer one
+// is split into parts of this size, each its own item, well within
+// DynamoDB's 400 KB.
+const maxInlineBody = 300 << 10
+
+type idempotencyPart struct {
+	keys
+	Type string `dynamodbav:"type"`
+	Body string `dynamodbav:"body"`
+	TTL  int64  `dynamodbav:"ttl"`
+}
+
 type idempotencyRecord struct {
 	keys
 	Type        string            `dynamodbav:"type"`
@@ -25,6 +43,8 @@ type idempotencyRecord struct {
 	Status      int               `dynamodbav:"status,omitempty"`
 	Headers     map[string]string `dynamodbav:"headers,omitempty"`
 	Body        string            `dynamodbav:"body,omitempty"`
+	Parts       int               `dynamodbav:"parts,omitempty"`
+	Compressed  bool              `dynamodbav:"compressed,omitempty"`
 	CreatedAt   time.Time         `dynamodbav:"created_at"`
 	ExpiresAt   time.Time         `dynamodbav:"expires_at"`
 	TTL         int64             `dynamodbav:"ttl"`
@@ -33,7 +53,7 @@ type idempotencyRecord struct {
 func newIdempotencyRecord(r idempotency.Record) idempotencyRecord {
 	return idempotencyRecord{
 		keys: keys{PK: tenantPK(r.TenantID), SK: idempotencySK(r.Key)}, Type: "idempotency",
-		Fingerprint: r.Fingerprint, Completed: r.Completed,
+		Fingerprint: r.Fingerprint, Completed: r.Completed, Compressed: r.Compressed,
 		Status: r.Response.Status, Headers: r.Response.Headers, Body: r.Response.Body,
 		CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, TTL: r.ExpiresAt.Unix(),
 	}
@@ -60,9 +80,15 @@ func (s *Store) Begin(ctx context.Context, rec idempotency.Record) (idempotency.
 		if err := attributevalue.UnmarshalMap(ccf.Item, &old); err != nil {
 			return idempotency.Record{}, false, fmt.Errorf("decode idempotency record: %w", err)
 		}
+		body := old.Body
+		if old.Completed && old.Parts > 0 {
+			if body, err = s.readParts(ctx, rec.TenantID, rec.Key, old.Parts); err != nil {
+				return idempotency.Record{}, false, err
+			}
+		}
 		return idempotency.Record{
-			TenantID: rec.TenantID, Key: rec.Key, Fingerprint: old.Fingerprint, Completed: old.Completed,
-			Response:  idempotency.Response{Status: old.Status, Headers: old.Headers, Body: old.Body},
+			TenantID: rec.TenantID, Key: rec.Key, Fingerprint: old.Fingerprint, Completed: old.Completed, Compressed: old.Compressed,
+			Response:  idempotency.Response{Status: old.Status, Headers: old.Headers, Body: body},
 			CreatedAt: old.CreatedAt, ExpiresAt: old.ExpiresAt,
 		}, false, nil
 	}
@@ -72,9 +98,29 @@ func (s *Store) Begin(ctx context.Context, rec idempotency.Record) (idempotency.
 	return rec, true, nil
 }
 
-// Complete stores the response of a claimed key.
+// Complete stores the response of a claimed key. A body too long for one
+// item is written first in parts, then the record that names them, so that
+// a completed record always has all its parts.
 func (s *Store) Complete(ctx context.Context, rec idempotency.Record) error {
-	item, err := attributevalue.MarshalMap(newIdempotencyRecord(rec))
+	r := newIdempotencyRecord(rec)
+	if len(r.Body) > maxInlineBody {
+		for n := 0; len(r.Body) > 0; n++ {
+			size := min(maxInlineBody, len(r.Body))
+			part := idempotencyPart{
+				keys: keys{PK: tenantPK(rec.TenantID), SK: idempotencyPartSK(rec.Key, n)}, Type: "idempotency_part",
+				Body: r.Body[:size], TTL: r.TTL,
+			}
+			item, err := attributevalue.MarshalMap(part)
+			if err != nil {
+				return fmt.Errorf("encode idempotency part: %w", err)
+			}
+			if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item}); err != nil {
+				return fmt.Errorf("store idempotent response part %d: %w", n, err)
+			}
+			r.Body, r.Parts = r.Body[size:], n+1
+		}
+	}
+	item, err := attributevalue.MarshalMap(r)
 	if err != nil {
 		return fmt.Errorf("encode idempotency record: %w", err)
 	}
@@ -93,4 +139,17 @@ func (s *Store) Release(ctx context.Context, tenantID, key string) error {
 		return fmt.Errorf("release idempotency key: %w", err)
 	}
 	return nil
+}
+
+// readParts joins the parts of a stored response.
+func (s *Store) readParts(ctx context.Context, tenantID, key string, parts int) (string, error) {
+	var body strings.Builder
+	for n := range parts {
+		var p idempotencyPart
+		if err := s.get(ctx, tenantPK(tenantID), idempotencyPartSK(key, n), "idempotent response part", &p); err != nil {
+			return "", fmt.Errorf("read idempotent response part %d: %w", n, err)
+		}
+		body.WriteString(p.Body)
+	}
+	return body.String(), nil
 }

@@ -238,6 +238,24 @@ func (s *Store) CompleteImportChunk(ctx context.Context, c partners.ImportChunk,
 	return s.GetImport(ctx, c.TenantID, c.ImportID)
 }
 
+// ReplaceImportChunkResults replaces a done chunk's sealed results if they
+// are still the ones read.
+func (s *Store) ReplaceImportChunkResults(ctx context.Context, c partners.ImportChunk, results string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: keyOf(tenantPK(c.TenantID), importChunkSK(c.ImportID, c.Index)),
+		UpdateExpression:          aws.String("SET results = :new"),
+		ConditionExpression:       aws.String("done = :true AND results = :old"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}, ":old": str(c.Results), ":new": str(results)},
+	})
+	if isConditionFailed(err) {
+		return partners.Errorf(partners.Conflict, "Chunk %d of %s changed meanwhile.", c.Index, c.ImportID)
+	}
+	if err != nil {
+		return fmt.Errorf("replace results of chunk %d of %s: %w", c.Index, c.ImportID, err)
+	}
+	return nil
+}
+
 // CompleteImport marks a job completed, once.
 func (s *Store) CompleteImport(ctx context.Context, tenantID, id string, at time.Time) error {
 	completedAt, err := attributevalue.Marshal(at)

@@ -481,11 +481,12 @@ func (s *Store) RevokeInvitation(ctx context.Context, inv partners.Invitation) e
 		TableName:                aws.String(s.table),
 		Key:                      keyOf(tenantPK(inv.TenantID), invitationSK(inv.ID)),
 		UpdateExpression:         aws.String("SET #status = :revoked, revoked_at = :at, updated_at = :updated REMOVE sealed_token, GSI2PK, GSI2SK"),
-		ConditionExpression:      aws.String("send_seq = :seq AND #status = :pending"),
+		ConditionExpression:      aws.String("send_seq = :seq AND #status IN (:pending, :expired)"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":revoked": str(string(partners.InvitationRevoked)), ":at": revokedAt, ":updated": updatedAt,
 			":seq": num(inv.SendSeq), ":pending": str(string(partners.InvitationPending)),
+			":expired": str(string(partners.InvitationExpired)),
 		},
 	})
 	if isConditionFailed(err) {

@@ -2,6 +2,8 @@ package dynamostore_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"testing"
 	"time"
@@ -246,5 +248,28 @@ func TestIdempotencyRecords(t *testing.T) {
 	}
 	if _, claimed, _ := s.Begin(ctx, rec); !claimed {
 		t.Error("a released key stayed claimed")
+	}
+
+	// A body larger than any item (1.5 MB that does not compress) is stored
+	// in parts and comes back whole; a key holding '#' is not confused with
+	// another key's parts.
+	big := make([]byte, 1_100_000)
+	_, _ = rand.Read(big)
+	for _, key := range []string{"big", "big#P0"} {
+		rec := idempotency.Record{TenantID: "ten_A", Key: key, Fingerprint: "f", CreatedAt: t0, ExpiresAt: t0.Add(idempotency.Retention)}
+		if _, claimed, err := s.Begin(ctx, rec); err != nil || !claimed {
+			t.Fatalf("Begin %s: claimed=%v err=%v", key, claimed, err)
+		}
+		rec.Completed = true
+		rec.Response = idempotency.Response{Status: 200, Body: key + base64.RawURLEncoding.EncodeToString(big)}
+		if err := s.Complete(ctx, rec); err != nil {
+			t.Fatalf("Complete %s: %v", key, err)
+		}
+	}
+	for _, key := range []string{"big", "big#P0"} {
+		got, _, err := s.Begin(ctx, idempotency.Record{TenantID: "ten_A", Key: key, CreatedAt: t0, ExpiresAt: t0.Add(idempotency.Retention)})
+		if err != nil || got.Response.Body != key+base64.RawURLEncoding.EncodeToString(big) {
+			t.Errorf("the large response of %s came back with %d bytes (err %v)", key, len(got.Response.Body), err)
+		}
 	}
 }

@@ -1,7 +1,10 @@
 // Package idempotency makes retried POSTs safe: the first request with an
 // Idempotency-Key runs and its successful response is stored; a retry with the
-// same key and body gets that stored response; the same key with another body
-// is refused (422); a retry while the first is still running is refused (409).
+// same key and request (method, path, query and body) gets that stored
+// response; the same key with another request is refused (422); a retry
+// while the first is still running is refused (409). Stored responses are
+// compressed and sealed, and the store splits what does not fit one item,
+// so that no answer is ever lost to a size limit.
 //
 // Only 2xx responses are stored, as in Stripe's API: a request that failed
 // validation or hit a conflict can be corrected and sent again with the same
@@ -11,10 +14,15 @@
 package idempotency
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
+	"net/url"
 	"time"
 	"unicode"
 
@@ -42,8 +50,11 @@ type Record struct {
 	Fingerprint string
 	Completed   bool
 	Response    Response
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
+	// Compressed says the sealed body holds gzip (records written before
+	// compression hold the body itself).
+	Compressed bool
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
 }
 
 // Store keeps records. Implementations must make Begin atomic.
@@ -57,6 +68,11 @@ type Store interface {
 	Release(ctx context.Context, tenantID, key string) error
 }
 
+// ErrNotStored comes with a response that was made but could not be
+// stored: the caller should send the response and log the error (a retry
+// with the key then sees 409 until the record expires).
+var ErrNotStored = errors.New("the response could not be stored")
+
 // Guard runs requests at most once per key.
 type Guard struct {
 	Store Store
@@ -66,10 +82,18 @@ type Guard struct {
 	Box *seal.Box
 }
 
-// Fingerprint identifies a request's content: its method, path and body.
-func Fingerprint(method, path string, body []byte) string {
+// Fingerprint identifies a request's content: its method, path, query
+// string and body (the key's tenant scopes the record itself). The query is
+// put in a canonical order first, so that the same parameters in another
+// order are the same request: ?dry_run=true&role=x is ?role=x&dry_run=true,
+// and ?dry_run=true is not the request without it.
+func Fingerprint(method, path, rawQuery string, body []byte) string {
+	query := rawQuery
+	if v, err := url.ParseQuery(rawQuery); err == nil {
+		query = v.Encode()
+	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s %s\n", method, path)
+	fmt.Fprintf(h, "%s %s\n%s\n", method, path, query)
 	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -99,6 +123,9 @@ func (g *Guard) Do(ctx context.Context, tenantID, key, fingerprint string, fn fu
 				"A request with the Idempotency-Key %q is still in progress (or did not finish). Retry later, or check what exists and use a new key.", key)
 		}
 		body, err := g.Box.Open(existing.Response.Body, []byte(tenantID+"\x00"+key))
+		if err == nil && existing.Compressed {
+			body, err = gunzip(body)
+		}
 		if err != nil {
 			return Response{}, false, fmt.Errorf("open stored response for key %q: %w", key, err)
 		}
@@ -112,10 +139,11 @@ func (g *Guard) Do(ctx context.Context, tenantID, key, fingerprint string, fn fu
 		}
 		return resp, false, nil
 	}
-	rec.Completed, rec.Response = true, resp
-	rec.Response.Body = g.Box.Seal([]byte(resp.Body), []byte(tenantID+"\x00"+key))
+	rec.Completed, rec.Response, rec.Compressed = true, resp, true
+	rec.Response.Body = g.Box.Seal(gzipped([]byte(resp.Body)), []byte(tenantID+"\x00"+key))
 	if err := g.Store.Complete(ctx, rec); err != nil {
-		return Response{}, false, fmt.Errorf("store idempotent response: %w", err)
+		// The work is done: the caller still gets its answer.
+		return resp, false, fmt.Errorf("%w: %w", ErrNotStored, err)
 	}
 	return resp, false, nil
 }
@@ -132,4 +160,22 @@ func checkKey(key string) error {
 		}
 	}
 	return nil
+}
+
+// gzipped compresses a response body: JSON results of bulk requests shrink
+// to a tenth or less, which keeps most stored responses in one item.
+func gzipped(b []byte) []byte {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // a valid level never fails
+	_, _ = w.Write(b)                                 // writes to a bytes.Buffer never fail
+	_ = w.Close()
+	return buf.Bytes()
+}
+
+func gunzip(b []byte) ([]byte, error) {
+	r, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
 }

@@ -86,7 +86,14 @@ type ImportStore interface {
 	CompleteImportChunk(ctx context.Context, c ImportChunk, counts ImportCounts) (Import, error)
 	// CompleteImport marks a job completed.
 	CompleteImport(ctx context.Context, tenantID, id string, at time.Time) error
+	// ReplaceImportChunkResults replaces a done chunk's sealed results, if
+	// they are still c.Results. Conflict otherwise (another read took them).
+	ReplaceImportChunkResults(ctx context.Context, c ImportChunk, results string) error
 }
+
+// importLinkLifetime is how long the activation links of a link-only
+// import can be read back, once, by the key that made the import.
+const importLinkLifetime = 24 * time.Hour
 
 // importRow is one row's result as sealed into a chunk.
 type importRow struct {
@@ -124,6 +131,52 @@ func sealRows(box *seal.Box, c ImportChunk, results []BulkResult, offset int) (s
 		return "", fmt.Errorf("encode import results: %w", err)
 	}
 	return box.Seal(b, importAAD(c.TenantID, c.ImportID, c.Index)), nil
+}
+
+func hasLinks(rows []BulkResult) bool {
+	for _, r := range rows {
+		if r.Result.Link != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func withoutLinks(rows []BulkResult) []BulkResult {
+	out := make([]BulkResult, len(rows))
+	for i, r := range rows {
+		r.Result.Link = ""
+		out[i] = r
+	}
+	return out
+}
+
+// takeLinks removes a chunk's links from the store; false if another read
+// removed them first.
+func (s *Service) takeLinks(ctx context.Context, c ImportChunk) (bool, error) {
+	plain, err := s.Imports.box.Open(c.Results, importAAD(c.TenantID, c.ImportID, c.Index))
+	if err != nil {
+		return false, fmt.Errorf("open results of chunk %d: %w", c.Index, err)
+	}
+	var rows []importRow
+	if err := json.Unmarshal(plain, &rows); err != nil {
+		return false, fmt.Errorf("decode results of chunk %d: %w", c.Index, err)
+	}
+	for i := range rows {
+		rows[i].Link = ""
+	}
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return false, fmt.Errorf("encode results of chunk %d: %w", c.Index, err)
+	}
+	err = s.Imports.Store.ReplaceImportChunkResults(ctx, c, s.Imports.box.Seal(b, importAAD(c.TenantID, c.ImportID, c.Index)))
+	if IsKind(err, Conflict) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("take the links of chunk %d of %s: %w", c.Index, c.ImportID, err)
+	}
+	return true, nil
 }
 
 func openRows(box *seal.Box, c ImportChunk) ([]BulkResult, error) {
@@ -276,6 +329,13 @@ func (s *Service) GetImport(ctx context.Context, id string) (Import, []BulkResul
 	if err != nil {
 		return Import{}, nil, fmt.Errorf("list chunks of %s: %w", id, err)
 	}
+	// The links of a link-only import are shown once: to the key that made
+	// it, on its first read of the completed job, within a day. Each chunk's
+	// links are taken out of the store before they are shown, and only the
+	// read that took them shows them. Other keys' reads (viewers') never see
+	// them and leave them; a read after the day removes them.
+	fresh := timestamp(s.Clock).Before(imp.CreatedAt.Add(importLinkLifetime))
+	mayShow := caller.KeyID == imp.InvitedBy && imp.Status == ImportCompleted && fresh
 	var results []BulkResult
 	for _, c := range chunks {
 		if !c.Done {
@@ -284,6 +344,17 @@ func (s *Service) GetImport(ctx context.Context, id string) (Import, []BulkResul
 		rows, err := openRows(s.Imports.box, c)
 		if err != nil {
 			return Import{}, nil, err
+		}
+		if hasLinks(rows) {
+			taken := false
+			if mayShow || !fresh {
+				if taken, err = s.takeLinks(ctx, c); err != nil {
+					return Import{}, nil, err
+				}
+			}
+			if !taken || !mayShow {
+				rows = withoutLinks(rows)
+			}
 		}
 		results = append(results, rows...)
 	}

@@ -221,7 +221,7 @@ type InvitationStore interface {
 	// say it was replaced; TTL purges them.
 	ReissueInvitation(ctx context.Context, prev, next Invitation, token Token, user *PartnerUser) error
 	// RevokeInvitation stores a revoked invitation, if the stored one is still
-	// at inv.SendSeq and pending. Conflict otherwise.
+	// at inv.SendSeq and pending or expired. Conflict otherwise.
 	RevokeInvitation(ctx context.Context, inv Invitation) error
 	// RecordRenewalRequest sets an invitation's RenewalRequestedAt, unless
 	// one was recorded after notBefore (RateLimited).

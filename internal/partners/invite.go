@@ -484,7 +484,7 @@ func (s *Service) ResendInvitation(ctx context.Context, id string, in ResendInpu
 	}
 }
 
-// RevokeInvitation kills a pending invitation's link.
+// RevokeInvitation kills a pending (or expired) invitation's link.
 func (s *Service) RevokeInvitation(ctx context.Context, id string) (Invitation, error) {
 	if _, err := authorize(ctx, PermInvite); err != nil {
 		return Invitation{}, err
@@ -495,8 +495,11 @@ func (s *Service) RevokeInvitation(ctx context.Context, id string) (Invitation, 
 			return Invitation{}, err
 		}
 		now := timestamp(s.Clock)
-		if st := inv.StatusAt(now); st != InvitationPending {
-			return Invitation{}, &Error{Kind: Conflict, Message: fmt.Sprintf("The invitation is %s; only a pending invitation can be revoked.", st),
+		// An expired invitation can be revoked too: its link is dead already,
+		// but the tenant's record should say it was withdrawn, and a renewal
+		// request can no longer bring it back.
+		if st := inv.StatusAt(now); st != InvitationPending && st != InvitationExpired {
+			return Invitation{}, &Error{Kind: Conflict, Message: fmt.Sprintf("The invitation is %s; only a pending or expired invitation can be revoked.", st),
 				Details: map[string]any{"code": "invitation_" + string(st)}}
 		}
 		next := inv

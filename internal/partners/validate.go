@@ -1,6 +1,7 @@
 package partners
 
 import (
+	"fmt"
 	"net/mail"
 	"net/url"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/biter777/countries"
 	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Limits on free-text fields, in characters (runes).
@@ -39,8 +41,44 @@ func checkText(fe *fieldErrors, field, value string, required bool, max int) {
 
 // NormalizeEmail returns the form in which emails are compared: trimmed and
 // lower-cased. The typed form is kept for display.
+//
+// It composes the address (NFC) and lower-cases it, and folds nothing onto
+// ASCII: a character that is not ASCII but would become ASCII — KELVIN SIGN
+// U+212A, which NFC itself turns into K, or U+0130, which lower-cases to i —
+// is kept as it is, so that no address can be made to collide with a
+// distinct ASCII one. (Such addresses are refused for invitations anyway:
+// SES cannot send to them. This keeps lookups of them apart too.)
 func NormalizeEmail(email string) string {
-	return strings.ToLower(strings.TrimSpace(email))
+	email = strings.TrimSpace(email)
+	var b strings.Builder
+	from := 0
+	for i, r := range email {
+		if r > unicode.MaxASCII && foldsToASCII(r) {
+			b.WriteString(strings.ToLower(norm.NFC.String(email[from:i])))
+			b.WriteRune(r)
+			from = i + utf8.RuneLen(r)
+		}
+	}
+	b.WriteString(strings.ToLower(norm.NFC.String(email[from:])))
+	return b.String()
+}
+
+// foldsToASCII reports whether lower-casing or composing a non-ASCII rune
+// would give ASCII.
+func foldsToASCII(r rune) bool {
+	return unicode.ToLower(r) <= unicode.MaxASCII || deliverable(norm.NFC.String(string(r)))
+}
+
+// deliverable reports whether SES can send to an address: it supports no
+// SMTPUTF8, so the whole address must be 7-bit ASCII (an internationalised
+// domain in its xn-- form).
+func deliverable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] > unicode.MaxASCII {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidEmail reports whether s is a plain address (no display name) with a
@@ -64,6 +102,8 @@ func checkEmail(fe *fieldErrors, field, value string, required bool) {
 		fe.add(field, "required", field+" is required.")
 	case value != "" && !ValidEmail(value):
 		fe.add(field, "invalid_email", field+" is not a valid email address.")
+	case value != "" && !deliverable(value):
+		fe.add(field, "undeliverable_email", fmt.Sprintf("%s (%s) has characters our email cannot be sent to: use ASCII only, with an internationalised domain in its xn-- form.", field, value))
 	}
 }
 

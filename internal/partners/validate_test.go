@@ -141,3 +141,22 @@ func TestRolePermissions(t *testing.T) {
 		}
 	}
 }
+
+func TestNormalizeEmailFoldsNothingOntoASCII(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{" Ada@Acme.Example ", "ada@acme.example"},
+		{"\u212Aate@x.com", "\u212Aate@x.com"},    // KELVIN SIGN stays: it is not k (NFC alone would make it K)
+		{"\u0130lker@x.com", "\u0130lker@x.com"},  // İ stays: it is not i
+		{"Ze\u0301lie@x.com", "z\u00e9lie@x.com"}, // composed (NFC), then lower-cased
+		{"\u00c9MILE@X.COM", "\u00e9mile@x.com"},  // É lower-cases to é, not to e
+		{"\uff41da@x.com", "\uff41da@x.com"},      // FULLWIDTH a is not folded to a
+	}
+	for _, tt := range tests {
+		if got := NormalizeEmail(tt.in); got != tt.want {
+			t.Errorf("NormalizeEmail(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if NormalizeEmail("\u212Aate@x.com") == NormalizeEmail("kate@x.com") {
+		t.Error("KELVIN SIGN collides with k")
+	}
+}
