@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/partnerinvites/partnerinvites/internal/apigw"
 )
 
 // accessLogFormat is one JSON line per request. It leaves out the path:
@@ -75,6 +77,21 @@ func (s *Stack) addAlarms(stack awscdk.Stack) {
 			})
 		}
 	}
+	// An email whose retry window passed ends failed, expired_in_queue: the
+	// sender logs it, and this alarm counts those lines.
+	expired := awslogs.NewMetricFilter(stack, jsii.String("DeliveriesExpiredInQueue"), &awslogs.MetricFilterProps{
+		LogGroup:        s.Logs[apigw.SendInvitationEmailFunction],
+		FilterPattern:   awslogs.FilterPattern_Literal(jsii.String(`{ $.msg = "delivery: failed" && $.reason = "expired_in_queue" }`)),
+		MetricNamespace: jsii.String("PartnerInvites"), MetricName: jsii.String("DeliveriesExpiredInQueue"),
+		MetricValue: jsii.String("1"), DefaultValue: jsii.Number(0),
+	})
+	awscloudwatch.NewAlarm(stack, jsii.String("DeliveriesExpiredInQueueAlarm"), &awscloudwatch.AlarmProps{
+		AlarmDescription: jsii.String("Invitation emails failed with expired_in_queue: their retry window passed before they could be sent"),
+		Metric:           expired.Metric(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: awscdk.Duration_Minutes(jsii.Number(5))}),
+		Threshold:        jsii.Number(1), EvaluationPeriods: jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
 	awscloudwatch.NewAlarm(stack, jsii.String("SESBounceRateAlarm"), &awscloudwatch.AlarmProps{
 		AlarmDescription: jsii.String("SES bounce rate above 5% (SES reviews accounts from 5%, pauses from 10%)"),
 		Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{

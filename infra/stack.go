@@ -42,6 +42,7 @@ type Stack struct {
 	awscdk.Stack
 	Table       awsdynamodb.Table
 	Functions   map[string]awslambda.Function
+	Logs        map[string]awslogs.LogGroup
 	API         awsapigatewayv2.HttpApi
 	senderEmail string
 	mailSet     awsses.ConfigurationSet
@@ -54,7 +55,7 @@ type Stack struct {
 // activation functions may reach the pools of this account and region only.
 func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
-	s := &Stack{Stack: stack, Functions: map[string]awslambda.Function{}, senderEmail: props.SenderEmail}
+	s := &Stack{Stack: stack, Functions: map[string]awslambda.Function{}, Logs: map[string]awslogs.LogGroup{}, senderEmail: props.SenderEmail}
 	s.Table = newTable(stack)
 
 	secret := awscdk.NewCfnParameter(stack, jsii.String("SecretKey"), &awscdk.CfnParameterProps{
@@ -164,6 +165,7 @@ func (s *Stack) newFunction(stack awscdk.Stack, name string, props *StackProps, 
 		Description: jsii.String(need.summary),
 	})
 	s.grant(fn, need)
+	s.Logs[name] = logs
 	return fn
 }
 

@@ -354,4 +354,16 @@ func TestAlarms(t *testing.T) {
 	if errors != groups || throttles != groups || ses != 1 {
 		t.Errorf("alarms: %d errors, %d throttles, %d SES; want %d, %d, 1", errors, throttles, ses, groups, groups)
 	}
+	// Emails whose retry window passed are counted from the sender's log
+	// lines (TestOneTenantsMailStallsNoOther checks the line is written).
+	tmpl, _ := synth(t)
+	tmpl.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
+		"FilterPattern": `{ $.msg = "delivery: failed" && $.reason = "expired_in_queue" }`,
+		"MetricTransformations": []any{map[string]any{
+			"MetricNamespace": "PartnerInvites", "MetricName": "DeliveriesExpiredInQueue", "MetricValue": "1", "DefaultValue": 0,
+		}},
+	})
+	tmpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+		"MetricName": "DeliveriesExpiredInQueue", "Namespace": "PartnerInvites", "Threshold": 1,
+	})
 }

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/partnerinvites/partnerinvites/internal/app"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 	"github.com/partnerinvites/partnerinvites/internal/testenv"
 )
@@ -224,5 +227,54 @@ func TestImportLinksAreShownOnceWithinADay(t *testing.T) {
 	clock.Advance(-25 * time.Hour)
 	if job := api.Do(t, "GET", "/v1/imports/"+id, key, nil); strings.Contains(string(job.Body), "/activate/") {
 		t.Error("the links were still there after a read past their day")
+	}
+}
+
+// One tenant's mail cannot stall another's: a template that shows the link
+// to the sample only passes the save, fails its own delivery with a reason,
+// and holds no one up; an email the mail service keeps refusing is retried
+// behind the others, and ends failed, expired_in_queue, when its window
+// passes.
+func TestOneTenantsMailStallsNoOther(t *testing.T) {
+	fault := testenv.NewFault()
+	api := testenv.NewAPIWithOptions(t, app.Options{SESOptions: []func(*sesv2.Options){fault.SESOption}}, "DELIVERY_RETRY_WINDOW", "12s")
+	_, keyA := api.Tenant(t, "Sly SaaS")
+	_, keyB := api.Tenant(t, "Honest SaaS")
+	sly := map[string]any{"email_templates": map[string]any{"text": `{{if eq .Email "ada@globex.example"}}{{.Link}}{{end}}`}}
+	wantStatus(t, api.Do(t, "PUT", "/v1/settings", keyA, sly), http.StatusOK)
+	runaway := map[string]any{"email_templates": map[string]any{"html": `{{if ne .Email "x"}}{{range 100000}}{{printf "%0999999d" 1}}{{end}}{{end}}{{.Link}}`}}
+	if r := api.Do(t, "PUT", "/v1/settings", keyA, runaway); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "template_forbidden") {
+		t.Errorf("the runaway template was not refused on save: %d %s", r.Status, r.Body)
+	}
+
+	throttled := uniqueEmail(t, "throttled")
+	fault.FailWhile("SendEmail", func(p any) bool {
+		in, ok := p.(*sesv2.SendEmailInput)
+		return ok && in.Destination != nil && len(in.Destination.ToAddresses) == 1 && in.Destination.ToAddresses[0] == throttled
+	}, "TooManyRequestsException")
+
+	pidA := newPartner(t, api, keyA, "Globex")
+	slyID := invitation(t, api.Do(t, "POST", "/v1/partners/"+pidA+"/users", keyA, map[string]any{"email": uniqueEmail(t, "victim"), "role": "member"}))["id"].(string)
+	throttledID := invitation(t, api.Do(t, "POST", "/v1/partners/"+newPartner(t, api, keyB, "Initech")+"/users", keyB, map[string]any{"email": throttled, "role": "member"}))["id"].(string)
+
+	start := time.Now()
+	honest := uniqueEmail(t, "honest")
+	wantStatus(t, api.Do(t, "POST", "/v1/partners/"+newPartner(t, api, keyB, "Umbrella")+"/users", keyB, map[string]any{"email": honest, "role": "member"}), http.StatusCreated)
+	testenv.WaitForMail(t, honest, 1, 30*time.Second)
+	// Behind at most one back-off of the failing email, never its window.
+	if d := time.Since(start); d > 6*time.Second {
+		t.Errorf("the honest email took %v: it waited for the failing one", d)
+	}
+
+	failed := waitForDelivery(t, api, keyA, slyID, "failed")["delivery"].(map[string]any)
+	if failed["failure_reason"] != "template_no_link" {
+		t.Errorf("the sly template's delivery: %v", failed)
+	}
+	retried := waitForDelivery(t, api, keyB, throttledID, "failed")["delivery"].(map[string]any)
+	if retried["failure_reason"] != "expired_in_queue" || retried["attempts"].(float64) < 2 {
+		t.Errorf("the refused email's delivery: %v", retried)
+	}
+	if !strings.Contains(api.Logs.String(), `"reason":"expired_in_queue"`) {
+		t.Error("no log line for the alarm to count")
 	}
 }

@@ -33,12 +33,14 @@ type InvitationService interface {
 const maxCSVBody = 10 << 20
 
 type deliveryJSON struct {
-	Status    string     `json:"status"`
-	MessageID *string    `json:"message_id"`
-	Attempts  int        `json:"attempts"`
-	LastError *string    `json:"last_error"`
-	QueuedAt  *time.Time `json:"queued_at"`
-	SentAt    *time.Time `json:"sent_at"`
+	Status        string     `json:"status"`
+	MessageID     *string    `json:"message_id"`
+	Attempts      int        `json:"attempts"`
+	LastError     *string    `json:"last_error"`
+	FailureReason *string    `json:"failure_reason"`
+	NextAttemptAt *time.Time `json:"next_attempt_at"`
+	QueuedAt      *time.Time `json:"queued_at"`
+	SentAt        *time.Time `json:"sent_at"`
 }
 
 type invitationJSON struct {
@@ -80,6 +82,7 @@ func (a *API) invitationOut(inv partners.Invitation, link string) invitationJSON
 		Delivery: deliveryJSON{
 			Status: string(d.Status), MessageID: nullable(d.MessageID), Attempts: d.Attempts,
 			LastError: nullable(d.LastError), QueuedAt: timeOrNull(d.QueuedAt), SentAt: timeOrNull(d.SentAt),
+			FailureReason: nullable(string(d.FailureReason)), NextAttemptAt: timeOrNull(d.NextAttemptAt),
 		},
 		CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt,
 		AcceptedAt: timeOrNull(inv.AcceptedAt), RevokedAt: timeOrNull(inv.RevokedAt), ActivationURL: nullable(link),

@@ -511,8 +511,8 @@ func TestDeliveryFailsAfterTheRetryWindowAndResendRecovers(t *testing.T) {
 	email := uniqueEmail(t, "late")
 	id := invitation(t, api.Do(t, "POST", "/v1/partners/"+pid+"/users", key, map[string]any{"email": email, "role": "member"}))["id"].(string)
 	failed := waitForDelivery(t, api, key, id, "failed")
-	if failed["delivery"].(map[string]any)["last_error"] == nil {
-		t.Errorf("failed delivery without a reason: %v", failed["delivery"])
+	if d := failed["delivery"].(map[string]any); d["last_error"] == nil || d["failure_reason"] != "expired_in_queue" {
+		t.Errorf("failed delivery without its reason: %v", d)
 	}
 	ses.Start()
 	wantStatus(t, api.Do(t, "POST", "/v1/invitations/"+id+"/resend", key, nil), http.StatusOK)

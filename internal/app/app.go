@@ -118,6 +118,7 @@ type App struct {
 	Log        *slog.Logger
 	clock      partners.Clock
 	tokens     *partners.TokenSealer
+	sesOptions []func(*sesv2.Options)
 	// outbox is built on first use: only the email sender needs an SES
 	// client, and building one costs cold-start time.
 	outbox func() *outbox.Handler
@@ -131,6 +132,8 @@ type Options struct {
 	LogOutput io.Writer
 	// CognitoOptions adjust the Cognito client (tests inject faults with them).
 	CognitoOptions []func(*cip.Options)
+	// SESOptions adjust the SES client, likewise.
+	SESOptions []func(*sesv2.Options)
 }
 
 // New builds the App from the environment.
@@ -188,7 +191,7 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock, Box: responses},
 		},
 		Authorizer: &apigw.Authorizer{Keys: &partners.Authenticator{Keys: store}, Log: log},
-		clock:      opts.Clock, tokens: tokens,
+		clock:      opts.Clock, tokens: tokens, sesOptions: opts.SESOptions,
 	}
 	a.outbox = sync.OnceValue(a.newOutbox)
 	return a, nil
@@ -224,7 +227,7 @@ func (a *App) newOutbox() *outbox.Handler {
 		Log: a.Log,
 		Deliverer: &partners.Deliverer{
 			Store:       a.Store,
-			Mailer:      &sesmail.Mailer{Client: sesv2.NewFromConfig(a.AWS), ConfigurationSet: a.Config.SESConfigurationSet},
+			Mailer:      &sesmail.Mailer{Client: sesv2.NewFromConfig(a.AWS, a.sesOptions...), ConfigurationSet: a.Config.SESConfigurationSet},
 			Tokens:      a.tokens,
 			Clock:       a.clock,
 			Log:         a.Log,

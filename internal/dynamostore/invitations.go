@@ -227,6 +227,9 @@ type deliveryRecord struct {
 	MessageID         string     `dynamodbav:"message_id,omitempty"`
 	DeliveryAttempts  int        `dynamodbav:"delivery_attempts"`
 	DeliveryLastError string     `dynamodbav:"delivery_last_error,omitempty"`
+	FailureReason     string     `dynamodbav:"delivery_failure_reason,omitempty"`
+	NextAttemptAt     *time.Time `dynamodbav:"next_attempt_at,omitempty"`
+	Requeues          int        `dynamodbav:"delivery_requeues,omitempty"`
 	QueuedAt          *time.Time `dynamodbav:"queued_at,omitempty"`
 	SentAt            *time.Time `dynamodbav:"sent_at,omitempty"`
 }
@@ -249,6 +252,7 @@ func newDeliveryRecord(d partners.Delivery) deliveryRecord {
 	return deliveryRecord{
 		DeliveryStatus: string(d.Status), MessageID: d.MessageID, DeliveryAttempts: d.Attempts,
 		DeliveryLastError: d.LastError, QueuedAt: timePtr(d.QueuedAt), SentAt: timePtr(d.SentAt),
+		FailureReason: string(d.FailureReason), NextAttemptAt: timePtr(d.NextAttemptAt), Requeues: d.Requeues,
 	}
 }
 
@@ -284,6 +288,7 @@ func (r invitationRecord) domain() partners.Invitation {
 		Delivery: partners.Delivery{
 			Status: partners.DeliveryStatus(r.DeliveryStatus), MessageID: r.MessageID, Attempts: r.DeliveryAttempts,
 			LastError: r.DeliveryLastError, QueuedAt: timeOf(r.QueuedAt), SentAt: timeOf(r.SentAt),
+			FailureReason: partners.DeliveryReason(r.FailureReason), NextAttemptAt: timeOf(r.NextAttemptAt), Requeues: r.Requeues,
 		},
 	}
 }
@@ -506,7 +511,7 @@ func (s *Store) RecordDelivery(ctx context.Context, tenantID, invitationID strin
 	}
 	var set, remove []string
 	values := map[string]types.AttributeValue{":seq": num(sendSeq)}
-	for _, name := range []string{"delivery_status", "message_id", "delivery_attempts", "delivery_last_error", "queued_at", "sent_at"} {
+	for _, name := range []string{"delivery_status", "message_id", "delivery_attempts", "delivery_last_error", "delivery_failure_reason", "next_attempt_at", "delivery_requeues", "queued_at", "sent_at"} {
 		if v, ok := rec[name]; ok {
 			set = append(set, name+" = :"+name)
 			values[":"+name] = v

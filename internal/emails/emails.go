@@ -10,8 +10,8 @@
 package emails
 
 import (
-	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"regexp"
@@ -97,50 +97,53 @@ func (t Templates) withDefaults() Templates {
 	return d
 }
 
-// Render renders the invitation email for d with the tenant's templates.
+// Render renders the invitation email for d with the tenant's templates,
+// under the bounds of bounds.go. An error is a *RenderError, and final: the
+// delivery fails with its Reason. The HTML and text must show the link, on
+// this invitation and not only on the sample: a template that hides it is a
+// template that could mail anything to anyone.
 func Render(custom Templates, d Data) (Message, error) {
 	t := custom.withDefaults()
 	if d.AccentColor == "" {
 		d.AccentColor = DefaultAccentColor
 	}
-	subject, err := renderText("subject", t.Subject, d)
+	subject, err := renderPart("subject", t.Subject, false, d, MaxRenderedSubject)
 	if err != nil {
 		return Message{}, err
 	}
-	text, err := renderText("text", t.Text, d)
+	text, err := renderPart("text", t.Text, false, d, MaxRenderedText)
 	if err != nil {
 		return Message{}, err
 	}
-	tmpl, err := htmltemplate.New("html").Option("missingkey=error").Parse(t.HTML)
+	html, err := renderPart("html", t.HTML, true, d, MaxRenderedHTML)
 	if err != nil {
-		return Message{}, fmt.Errorf("parse html template: %w", err)
+		return Message{}, err
 	}
-	var html bytes.Buffer
-	if err := tmpl.Execute(&html, d); err != nil {
-		return Message{}, fmt.Errorf("render html template: %w", err)
+	for part, body := range map[string]string{"text": text, "html": html} {
+		if !strings.Contains(body, d.Link) {
+			return Message{}, &RenderError{Part: part, Reason: ReasonNoLink, Err: errors.New("the rendered email does not show the activation link")}
+		}
 	}
 	// A subject is one line: newlines would break the header.
 	subject = strings.Join(strings.Fields(subject), " ")
-	return Message{Subject: subject, HTML: html.String(), Text: text}, nil
+	return Message{Subject: subject, HTML: html, Text: text}, nil
 }
 
-func renderText(name, src string, d Data) (string, error) {
-	tmpl, err := texttemplate.New(name).Option("missingkey=error").Parse(src)
+func renderPart(part, src string, html bool, d Data, max int) (string, error) {
+	t, err := parsePart(part, src, html, part != "subject")
 	if err != nil {
-		return "", fmt.Errorf("parse %s template: %w", name, err)
+		return "", err
 	}
-	var b bytes.Buffer
-	if err := tmpl.Execute(&b, d); err != nil {
-		return "", fmt.Errorf("render %s template: %w", name, err)
-	}
-	return b.String(), nil
+	return execute(part, t, d, max)
 }
 
 // Problem is what is wrong with one of a tenant's templates, and where.
 type Problem struct {
-	Part    string // "subject", "html" or "text"
-	Line    int
-	Column  int
+	Part   string // "subject", "html" or "text"
+	Line   int
+	Column int
+	// Reason is a Reason* code, when the problem is one of the bounds'.
+	Reason  string
 	Message string
 }
 
@@ -174,32 +177,47 @@ func Check(custom Templates) []Problem {
 			problems = append(problems, prob)
 		}
 	}
-	if len(problems) == 0 && strings.TrimSpace(custom.Subject) != "" {
-		if m, err := Render(custom, sample); err == nil && m.Subject == "" {
-			problems = append(problems, Problem{Part: "subject", Line: 1, Column: 1, Message: "the subject renders empty"})
-		}
+	if len(problems) > 0 {
+		return problems
+	}
+	// Then as a send would: shape, bounds and the link, on the sample.
+	m, err := Render(custom, sample)
+	var re *RenderError
+	switch {
+	case errors.As(err, &re):
+		problems = append(problems, Problem{Part: re.Part, Line: 1, Column: 1, Reason: re.Reason, Message: re.Err.Error()})
+	case err != nil:
+		problems = append(problems, Problem{Part: "html", Line: 1, Column: 1, Reason: ReasonInvalid, Message: err.Error()})
+	case strings.TrimSpace(custom.Subject) != "" && m.Subject == "":
+		problems = append(problems, Problem{Part: "subject", Line: 1, Column: 1, Reason: ReasonInvalid, Message: "the subject renders empty"})
 	}
 	return problems
 }
 
 func checkOne(name, src string, html bool, sample Data) (Problem, bool) {
-	var execute func() error
 	var parseErr error
 	if html {
-		t, err := htmltemplate.New(name).Option("missingkey=error").Parse(src)
-		parseErr = err
-		execute = func() error { return t.Execute(&bytes.Buffer{}, sample) }
+		_, parseErr = htmltemplate.New(name).Option("missingkey=error").Parse(src)
 	} else {
-		t, err := texttemplate.New(name).Option("missingkey=error").Parse(src)
-		parseErr = err
-		execute = func() error { return t.Execute(&bytes.Buffer{}, sample) }
+		_, parseErr = texttemplate.New(name).Option("missingkey=error").Parse(src)
 	}
 	if parseErr != nil {
 		line, msg := parseLocation(parseErr)
 		return Problem{Part: name, Line: line, Column: guessColumn(src, line, html), Message: msg}, false
 	}
-	if err := execute(); err != nil {
-		line, col, msg := execLocation(err)
+	// The shape first (no loops, no includes), then a bounded run: a
+	// template is never run unbounded, not even on the sample.
+	t, err := parsePart(name, src, html, false)
+	var re *RenderError
+	if errors.As(err, &re) {
+		return Problem{Part: name, Line: 1, Column: 1, Reason: re.Reason, Message: re.Err.Error()}, false
+	}
+	max := map[string]int{"subject": MaxRenderedSubject, "html": MaxRenderedHTML, "text": MaxRenderedText}[name]
+	if _, err := execute(name, t, sample, max); err != nil {
+		if errors.As(err, &re) && re.Reason != ReasonInvalid {
+			return Problem{Part: name, Line: 1, Column: 1, Reason: re.Reason, Message: re.Err.Error()}, false
+		}
+		line, col, msg := execLocation(errors.Unwrap(err))
 		return Problem{Part: name, Line: line, Column: col, Message: msg}, false
 	}
 	return Problem{}, true

@@ -1,6 +1,7 @@
 package emails
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -49,13 +50,22 @@ func TestCheckNamesLineAndColumn(t *testing.T) {
 		in   Templates
 		want []Problem
 	}{
-		{"fine", Templates{Subject: "Hi {{.FirstName}}", HTML: "<p>{{.Link}}</p>", Text: "{{if .FirstName}}x{{end}}"}, nil},
+		{"fine", Templates{Subject: "Hi {{.FirstName}}", HTML: "<p>{{.Link}}</p>", Text: "{{if .FirstName}}x{{end}} {{.Link}}"}, nil},
 		{"unknown field", Templates{HTML: "<p>\n  Hello {{.Nickname}}</p>"}, []Problem{{Part: "html", Line: 2, Column: 11}}},
 		{"unclosed action", Templates{Text: "line one\nsee {{.Link}} and {{.Role"}, []Problem{{Part: "text", Line: 2, Column: 19}}},
 		{"bad function", Templates{Subject: "{{exec .Link}}"}, []Problem{{Part: "subject", Line: 1, Column: 1}}},
 		{"unclosed if", Templates{Text: "a\n{{if .FirstName}}b"}, []Problem{{Part: "text", Line: 2, Column: 1}}},
-		{"include", Templates{HTML: `{{template "other"}}`}, []Problem{{Part: "html", Line: 1, Column: 1}}},
-		{"empty subject", Templates{Subject: "{{if false}}x{{end}}"}, []Problem{{Part: "subject", Line: 1, Column: 1}}},
+		{"include", Templates{HTML: `{{template "other"}}`}, []Problem{{Part: "html", Line: 1, Column: 1, Reason: ReasonForbidden}}},
+		{"empty subject", Templates{Subject: "{{if false}}x{{end}}"}, []Problem{{Part: "subject", Line: 1, Column: 1, Reason: ReasonInvalid}}},
+		// What no tenant may save: the issue's runaway template, loops,
+		// includes, and templates that do not show the link.
+		{"runaway", Templates{HTML: `{{if ne .Email "x"}}{{range 100000}}{{printf "%0999999d" 1}}{{end}}{{end}}{{.Link}}`}, []Problem{{Part: "html", Line: 1, Column: 1, Reason: ReasonForbidden}}},
+		{"range", Templates{Text: "{{range 3}}{{.Link}}{{end}}"}, []Problem{{Part: "text", Line: 1, Column: 1, Reason: ReasonForbidden}}},
+		{"define", Templates{Text: `{{define "x"}}y{{end}}{{.Link}}`}, []Problem{{Part: "text", Line: 1, Column: 1, Reason: ReasonForbidden}}},
+		{"no link in the HTML", Templates{HTML: "<p>Click here</p>"}, []Problem{{Part: "html", Line: 1, Column: 1, Reason: ReasonNoLink}}},
+		{"no link in the text", Templates{Text: "Hello {{.FirstName}}"}, []Problem{{Part: "text", Line: 1, Column: 1, Reason: ReasonNoLink}}},
+		{"a link hidden in a branch", Templates{Text: `{{if eq .Email "someone@else.example"}}{{.Link}}{{end}}`}, []Problem{{Part: "text", Line: 1, Column: 1, Reason: ReasonNoLink}}},
+		{"too large", Templates{HTML: strings.Repeat(`{{printf "%0999999d" 1}}`, 1) + "{{.Link}}"}, []Problem{{Part: "html", Line: 1, Column: 1, Reason: ReasonTooLarge}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,5 +90,35 @@ func TestLifetime(t *testing.T) {
 		if got := Lifetime(d); got != want {
 			t.Errorf("Lifetime(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// At send time the link must show for the real recipient, not only for the
+// sample: a template that shows it to the sample alone fails the delivery.
+func TestRenderNeedsTheLinkForTheRealRecipient(t *testing.T) {
+	sly := Templates{Text: `{{if eq .Email "ada@globex.example"}}{{.Link}}{{end}}`}
+	if problems := Check(sly); len(problems) != 0 {
+		t.Fatalf("the sample shows the link, so Check passes: %v", problems)
+	}
+	d := SampleData()
+	d.Email = "victim@elsewhere.example"
+	_, err := Render(sly, d)
+	var re *RenderError
+	if !errors.As(err, &re) || re.Reason != ReasonNoLink || re.Part != "text" {
+		t.Errorf("Render for another recipient: %v, want %s", err, ReasonNoLink)
+	}
+}
+
+// A large output is cut at its bound, quickly, without rendering the rest.
+func TestRenderIsBounded(t *testing.T) {
+	big := Templates{HTML: strings.Repeat(`{{printf "%0999999d" 1}}`, 3000) + "{{.Link}}"}
+	start := time.Now()
+	_, err := Render(big, SampleData())
+	var re *RenderError
+	if !errors.As(err, &re) || re.Reason != ReasonTooLarge {
+		t.Errorf("a 3 GB template: %v, want %s", err, ReasonTooLarge)
+	}
+	if d := time.Since(start); d > MaxRenderTime*5 {
+		t.Errorf("it took %v", d)
 	}
 }

@@ -34,6 +34,9 @@ type StreamPoller struct {
 	Poll time.Duration
 	// MaxBackoff caps the wait between retries of a failing batch.
 	MaxBackoff time.Duration
+	// Timeout bounds one invocation, as the function's timeout does in
+	// Lambda (default 29 s).
+	Timeout time.Duration
 }
 
 type shard struct {
@@ -186,7 +189,13 @@ func (p *StreamPoller) invoke(ctx context.Context, handler lambda.Handler, arn s
 	if err != nil {
 		return "", fmt.Errorf("encode stream event: %w", err)
 	}
-	out, err := handler.Invoke(ctx, payload)
+	timeout := p.Timeout
+	if timeout == 0 {
+		timeout = 29 * time.Second
+	}
+	ictx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	out, err := handler.Invoke(ictx, payload)
 	if err != nil {
 		return "", fmt.Errorf("handler: %w", err)
 	}

@@ -49,10 +49,11 @@ type issue struct {
 	sendSeq                int
 }
 
-// queuedIssue reports whether a stream record is a new issue of an
-// invitation waiting for its email: a queued delivery whose send_seq is new.
-// Later writes to the same issue (the sender recording an attempt) do not
-// trigger it again.
+// queuedIssue reports whether a stream record is an issue of an invitation
+// waiting for its email: a queued delivery whose send_seq is new, or which
+// the sender put back in the queue after a failed attempt (its
+// delivery_requeues changed). Other writes to the same issue do not trigger
+// it again.
 func queuedIssue(rec events.DynamoDBEventRecord) (issue, bool) {
 	if rec.EventName != string(events.DynamoDBOperationTypeInsert) && rec.EventName != string(events.DynamoDBOperationTypeModify) {
 		return issue{}, false
@@ -65,7 +66,8 @@ func queuedIssue(rec events.DynamoDBEventRecord) (issue, bool) {
 	if err != nil {
 		return issue{}, false
 	}
-	if old := rec.Change.OldImage; old != nil && attr(old, "send_seq") == attr(img, "send_seq") {
+	if old := rec.Change.OldImage; old != nil && attr(old, "send_seq") == attr(img, "send_seq") &&
+		attr(old, "delivery_requeues") == attr(img, "delivery_requeues") {
 		return issue{}, false
 	}
 	return issue{tenantID: attr(img, "tenant_id"), invitationID: attr(img, "id"), sendSeq: seq}, true

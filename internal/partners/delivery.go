@@ -59,10 +59,44 @@ type Deliverer struct {
 	RetryWindow time.Duration
 }
 
+// Retries of a failing send: each failed attempt puts the email back in the
+// queue (a new stream record, behind everything queued meanwhile) to be
+// tried after a back-off of 1, 2, 4, 8, 16, then 20 seconds, until the retry
+// window ends. A failing email therefore holds up the emails behind it for
+// one attempt and at most maxBackoff of waiting, never for its whole window.
+const (
+	firstBackoff = time.Second
+	maxBackoff   = 20 * time.Second
+	// deadlineMargin is kept free before the invocation's deadline: a wait
+	// that does not fit is left to the next invocation.
+	deadlineMargin = 5 * time.Second
+)
+
+func backoff(attempts int) time.Duration {
+	d := firstBackoff
+	for i := 1; i < attempts && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackoff)
+}
+
+// ErrNoTimeLeft: the invocation ends before the email's next attempt is
+// due; the record is retried by the next invocation.
+var ErrNoTimeLeft = errors.New("the invocation ends before the next attempt is due")
+
+// errMissing marks what the email needs and is gone for good.
+var errMissing = errors.New("missing")
+
 // Deliver sends the email of one issue (sendSeq) of an invitation, once. It
-// returns nil when there is nothing more to do — sent, superseded by a newer
-// issue, or failed for good and recorded so — and an error when the caller
-// should retry later.
+// returns nil when the record is dealt with — sent, superseded by a newer
+// issue, failed for good (recorded with its reason), or put back in the queue
+// for a later attempt — and an error only when the caller should hand it the
+// same record again (the store did not answer, or ErrNoTimeLeft).
+//
+// Only what a retry can fix is retried: a mail service that fails or
+// throttles, a store that does not answer. A template that cannot render, a
+// message the mail service refuses, or data that is gone fail the delivery
+// at once.
 func (d *Deliverer) Deliver(ctx context.Context, tenantID, invitationID string, sendSeq int) error {
 	log := d.Log.With("tenant_id", tenantID, "invitation_id", invitationID, "send_seq", sendSeq)
 	inv, err := d.Store.GetInvitation(ctx, tenantID, invitationID)
@@ -81,32 +115,79 @@ func (d *Deliverer) Deliver(ctx context.Context, tenantID, invitationID string, 
 		log.Info("delivery: invitation no longer pending", "status", inv.StatusAt(now))
 		return d.record(ctx, inv, Delivery{Status: DeliveryNotSent, QueuedAt: inv.Delivery.QueuedAt, Attempts: inv.Delivery.Attempts, LastError: "The invitation was " + string(inv.StatusAt(now)) + " before its email was sent."})
 	}
+	if wait := inv.Delivery.NextAttemptAt.Sub(now); wait > 0 {
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+		now = d.Clock.Now().UTC()
+	}
+	if now.Sub(inv.Delivery.QueuedAt) >= d.RetryWindow {
+		return d.fail(ctx, log, inv, ReasonExpiredInQueue, fmt.Sprintf("The email could not be sent within %s; resend to try again.", d.RetryWindow))
+	}
 	msg, err := d.compose(ctx, inv)
-	if err != nil {
-		log.Error("delivery: cannot compose", "err", err)
-		return d.record(ctx, inv, Delivery{Status: DeliveryFailed, QueuedAt: inv.Delivery.QueuedAt, Attempts: inv.Delivery.Attempts + 1, LastError: "The email could not be composed."})
+	var re *emails.RenderError
+	switch {
+	case errors.As(err, &re):
+		return d.fail(ctx, log, inv, DeliveryReason(re.Reason), "The tenant's email template cannot be used for this email: "+re.Err.Error()+".")
+	case errors.Is(err, errMissing):
+		return d.fail(ctx, log, inv, ReasonMissingData, "What the email needs is no longer there; resend to try again.")
+	case err != nil:
+		log.Warn("delivery: cannot compose yet", "err", err)
+		return d.requeue(ctx, log, inv, now, "Reading what the email needs failed; retrying.")
 	}
 	messageID, sendErr := d.Mailer.Send(ctx, msg)
 	attempts := inv.Delivery.Attempts + 1
-	if sendErr == nil {
+	switch {
+	case sendErr == nil:
 		log.Info("delivery: sent", "message_id", messageID, "attempts", attempts)
 		return d.record(ctx, inv, Delivery{Status: DeliverySent, MessageID: messageID, Attempts: attempts, QueuedAt: inv.Delivery.QueuedAt, SentAt: now})
-	}
-	failed := Delivery{Status: DeliveryQueued, Attempts: attempts, QueuedAt: inv.Delivery.QueuedAt, LastError: "The mail service did not accept the email; retrying."}
-	switch {
 	case errors.Is(sendErr, ErrUndeliverable):
-		failed.Status, failed.LastError = DeliveryFailed, "The mail service refused the email."
-	case now.Sub(inv.Delivery.QueuedAt) >= d.RetryWindow:
-		failed.Status, failed.LastError = DeliveryFailed, fmt.Sprintf("The mail service kept failing for %s; resend to try again.", d.RetryWindow)
+		inv.Delivery.Attempts = attempts
+		log.Warn("delivery: refused", "err", sendErr)
+		return d.fail(ctx, log, inv, ReasonRejected, "The mail service refused the email.")
 	}
-	log.Warn("delivery: send failed", "err", sendErr, "attempts", attempts, "final", failed.Status == DeliveryFailed)
-	if err := d.record(ctx, inv, failed); err != nil {
-		return err
+	log.Warn("delivery: send failed", "err", sendErr, "attempts", attempts)
+	return d.requeue(ctx, log, inv, now, "The mail service did not accept the email; retrying.")
+}
+
+// requeue counts a failed attempt and puts the email back in the queue, to
+// be tried after its back-off: the write is the new stream record.
+func (d *Deliverer) requeue(ctx context.Context, log *slog.Logger, inv Invitation, now time.Time, why string) error {
+	del := inv.Delivery
+	del.Attempts++
+	del.LastError, del.NextAttemptAt, del.Requeues = why, now.Add(backoff(del.Attempts)), del.Requeues+1
+	if !del.NextAttemptAt.Before(del.QueuedAt.Add(d.RetryWindow)) {
+		// The next attempt would come after the window: it ends here.
+		inv.Delivery.Attempts = del.Attempts
+		return d.fail(ctx, log, inv, ReasonExpiredInQueue, fmt.Sprintf("The mail service kept failing for %s; resend to try again.", d.RetryWindow))
 	}
-	if failed.Status == DeliveryFailed {
+	log.Info("delivery: requeued", "attempts", del.Attempts, "next_attempt_at", del.NextAttemptAt)
+	return d.record(ctx, inv, del)
+}
+
+// fail records a delivery that failed for good, with its reason. The log
+// line is what the stack's alarm on expired_in_queue counts.
+func (d *Deliverer) fail(ctx context.Context, log *slog.Logger, inv Invitation, reason DeliveryReason, why string) error {
+	log.Warn("delivery: failed", "reason", string(reason), "attempts", inv.Delivery.Attempts)
+	return d.record(ctx, inv, Delivery{
+		Status: DeliveryFailed, FailureReason: reason, Attempts: inv.Delivery.Attempts, Requeues: inv.Delivery.Requeues,
+		QueuedAt: inv.Delivery.QueuedAt, LastError: why,
+	})
+}
+
+// sleep waits for d, unless the context's deadline comes first.
+func sleep(ctx context.Context, d time.Duration) error {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d+deadlineMargin {
+		return ErrNoTimeLeft
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
 		return nil
 	}
-	return fmt.Errorf("send invitation %s: %w", invitationID, sendErr)
 }
 
 func (d *Deliverer) record(ctx context.Context, inv Invitation, del Delivery) error {
@@ -124,13 +205,19 @@ func (d *Deliverer) record(ctx context.Context, inv Invitation, del Delivery) er
 func (d *Deliverer) compose(ctx context.Context, inv Invitation) (OutgoingEmail, error) {
 	token, err := d.Tokens.Open(inv)
 	if err != nil {
-		return OutgoingEmail{}, err
+		return OutgoingEmail{}, fmt.Errorf("%w: the sealed link: %w", errMissing, err)
 	}
 	tenant, err := d.Store.GetTenant(ctx, inv.TenantID)
+	if IsKind(err, NotFound) {
+		return OutgoingEmail{}, fmt.Errorf("%w: tenant: %w", errMissing, err)
+	}
 	if err != nil {
 		return OutgoingEmail{}, fmt.Errorf("get tenant: %w", err)
 	}
 	partner, err := d.Store.GetPartner(ctx, inv.TenantID, inv.PartnerID)
+	if IsKind(err, NotFound) {
+		return OutgoingEmail{}, fmt.Errorf("%w: partner: %w", errMissing, err)
+	}
 	if err != nil {
 		return OutgoingEmail{}, fmt.Errorf("get partner: %w", err)
 	}

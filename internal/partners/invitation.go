@@ -69,14 +69,38 @@ const (
 	DeliveryNotSent DeliveryStatus = "not_sent" // send_email was false: the tenant took the link
 )
 
+// DeliveryReason says why a delivery failed for good.
+type DeliveryReason string
+
+// The reasons a delivery fails.
+const (
+	// ReasonExpiredInQueue: the retry window passed before the email could
+	// be sent (the mail service kept failing, or the sender was behind).
+	ReasonExpiredInQueue DeliveryReason = "expired_in_queue"
+	// ReasonRejected: the mail service refused the message for good.
+	ReasonRejected DeliveryReason = "rejected"
+	// ReasonMissingData: what the email needs is gone (its sealed link, the
+	// partner or the tenant).
+	ReasonMissingData DeliveryReason = "missing_data"
+	// The tenant's template could not be used for this email; the emails
+	// package's Reason* codes (template_too_large, template_no_link, …).
+)
+
 // Delivery records the sending of an invitation's latest email.
 type Delivery struct {
 	Status    DeliveryStatus
 	MessageID string
 	Attempts  int
 	LastError string
-	QueuedAt  time.Time
-	SentAt    time.Time
+	// FailureReason is set when Status is failed.
+	FailureReason DeliveryReason
+	// NextAttemptAt is when a queued email that failed is tried again.
+	NextAttemptAt time.Time
+	// Requeues counts the times a failing send was put back in the queue
+	// (each one is a new stream record: the email waits behind no one).
+	Requeues int
+	QueuedAt time.Time
+	SentAt   time.Time
 }
 
 // Invitation invites one partner user; reissuing it (resend) rotates its token.

@@ -108,7 +108,11 @@ func normalizeSettings(s *Settings) error {
 	s.PortalURL = strings.TrimSpace(s.PortalURL)
 	checkHTTPSURLOrLocal(&fe, "portal_url", s.PortalURL)
 	for _, p := range emails.Check(s.Email) {
-		fe.add("email_templates."+p.Part, "invalid_template", p.String())
+		code := "invalid_template"
+		if p.Reason != "" && p.Reason != emails.ReasonInvalid {
+			code = p.Reason
+		}
+		fe.add("email_templates."+p.Part, code, p.String())
 	}
 	return fe.err()
 }
