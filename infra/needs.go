@@ -38,7 +38,7 @@ var (
 	idempotent = []string{"dynamodb:PutItem", "dynamodb:DeleteItem"} // the Idempotency-Key record
 	read       = []string{"dynamodb:GetItem"}
 	query      = []string{"dynamodb:Query"}
-	invite     = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:TransactWriteItems"}
+	invite     = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"} // UpdateItem: the send limits' counts
 )
 
 func join(lists ...[]string) []string {
@@ -61,7 +61,7 @@ var needs = map[string]need{
 	"authorizer":             {summary: "API key authorizer", env: base, dynamo: read},
 	"send-invitation-email":  {summary: "Invitation email sender (stream)", env: append(append([]string{}, base...), "SENDER_EMAIL", "SES_CONFIGURATION_SET"), dynamo: join(read, []string{"dynamodb:UpdateItem"}), ses: true},
 	"process-import":         {summary: "CSV import worker (stream)", env: base, dynamo: join(invite, []string{"dynamodb:UpdateItem"}), heavy: true},
-	"create-partner":         {summary: "POST /v1/partners", env: base, dynamo: join(read, idempotent, []string{"dynamodb:TransactWriteItems"})},
+	"create-partner":         {summary: "POST /v1/partners", env: base, dynamo: join(read, idempotent, []string{"dynamodb:TransactWriteItems", "dynamodb:UpdateItem"})},
 	"list-partners":          {summary: "GET /v1/partners", env: base, dynamo: query},
 	"get-partner":            {summary: "GET /v1/partners/{id}", env: base, dynamo: join(read, query)},
 	"update-partner":         {summary: "PATCH /v1/partners/{id}", env: base, dynamo: join(read, []string{"dynamodb:PutItem"})},

@@ -278,3 +278,53 @@ func TestOneTenantsMailStallsNoOther(t *testing.T) {
 		t.Error("no log line for the alarm to count")
 	}
 }
+
+// Send limits: per address per day across invite, revoke and re-invite;
+// per tenant per hour; link-only invitations send nothing and count nothing.
+func TestSendLimits(t *testing.T) {
+	api := testenv.NewAPIWithConsumers(t, nil)
+	_, key := api.Tenant(t, "Acme SaaS")
+	limits := map[string]any{"send_limits": map[string]any{"emails_per_hour": 4, "emails_per_recipient_per_day": 2}}
+	settings := api.Do(t, "PUT", "/v1/settings", key, limits)
+	wantStatus(t, settings, http.StatusOK)
+	if got := settings.JSON(t)["send_limits"].(map[string]any); got["emails_per_hour"] != float64(4) || got["emails_per_recipient_per_day"] != float64(2) {
+		t.Errorf("send_limits saved as %v", got)
+	}
+	tooHigh := map[string]any{"send_limits": map[string]any{"emails_per_hour": partners.MaxSendLimits.EmailsPerHour + 1}}
+	if fields := problemFields(t, api.Do(t, "PUT", "/v1/settings", key, tooHigh)); len(fields) != 1 || fields[0] != "send_limits.emails_per_hour" {
+		t.Errorf("a limit over the maximum: fields %v", fields)
+	}
+	pid := newPartner(t, api, key, "Globex")
+	invite := func(email string, send bool) testenv.Response {
+		return api.Do(t, "POST", "/v1/partners/"+pid+"/users", key, map[string]any{"email": email, "role": "member", "send_email": send})
+	}
+
+	// One address: invite, revoke, invite again — then its day is full.
+	loop := uniqueEmail(t, "loop")
+	for range 2 {
+		r := invite(loop, true)
+		wantStatus(t, r, http.StatusCreated)
+		wantStatus(t, api.Do(t, "POST", "/v1/invitations/"+invitation(t, r)["id"].(string)+"/revoke", key, nil), http.StatusOK)
+	}
+	over := invite(loop, true)
+	wantStatus(t, over, http.StatusTooManyRequests)
+	if over.JSON(t)["code"] != "send_limit_recipient" || over.Header.Get("Retry-After") == "" {
+		t.Errorf("the third email to one address: %s (Retry-After %q)", over.Body, over.Header.Get("Retry-After"))
+	}
+	wantStatus(t, invite(loop, false), http.StatusCreated) // a link-only invite sends nothing
+
+	// The tenant's hour: two emails were sent; two more fit, then no more.
+	wantStatus(t, invite(uniqueEmail(t, "third"), true), http.StatusCreated)
+	wantStatus(t, invite(uniqueEmail(t, "fourth"), true), http.StatusCreated)
+	full := invite(uniqueEmail(t, "fifth"), true)
+	wantStatus(t, full, http.StatusTooManyRequests)
+	if full.JSON(t)["code"] != "send_limit_tenant" || full.Header.Get("Retry-After") == "" {
+		t.Errorf("the fifth email of the hour: %s", full.Body)
+	}
+	wantStatus(t, invite(uniqueEmail(t, "linkonly"), false), http.StatusCreated)
+	many := api.Do(t, "POST", "/v1/partners/"+pid+"/invitations", key, map[string]any{"emails": []string{uniqueEmail(t, "m1"), uniqueEmail(t, "m2")}, "role": "member"})
+	wantStatus(t, many, http.StatusOK)
+	if !strings.Contains(string(many.Body), "send_limit_tenant") || many.JSON(t)["summary"].(map[string]any)["errors"] != float64(2) {
+		t.Errorf("a list over the tenant's hour: %s", many.Body)
+	}
+}

@@ -30,7 +30,18 @@ type settingsJSON struct {
 	EmailTemplates     templatesJSON `json:"email_templates"`
 	PortalURL          *string       `json:"portal_url"`
 	SelfServiceRenewal bool          `json:"self_service_renewal"`
+	SendLimits         sendLimitsOut `json:"send_limits"`
 	UpdatedAt          *time.Time    `json:"updated_at"`
+}
+
+type sendLimitsOut struct {
+	EmailsPerHour            int `json:"emails_per_hour"`
+	EmailsPerRecipientPerDay int `json:"emails_per_recipient_per_day"`
+}
+
+type sendLimitsIn struct {
+	EmailsPerHour            *int `json:"emails_per_hour"`
+	EmailsPerRecipientPerDay *int `json:"emails_per_recipient_per_day"`
 }
 
 func settingsOut(s partners.Settings) settingsJSON {
@@ -39,6 +50,7 @@ func settingsOut(s partners.Settings) settingsJSON {
 		Branding:       brandingJSON{LogoURL: nullable(s.Branding.LogoURL), AccentColor: nullable(s.Branding.AccentColor)},
 		EmailTemplates: templatesJSON{Subject: nullable(s.Email.Subject), HTML: nullable(s.Email.HTML), Text: nullable(s.Email.Text)},
 		PortalURL:      nullable(s.PortalURL), SelfServiceRenewal: s.SelfServiceRenewal, UpdatedAt: timeOrNull(s.UpdatedAt),
+		SendLimits: sendLimitsOut{EmailsPerHour: s.SendLimits.EmailsPerHour, EmailsPerRecipientPerDay: s.SendLimits.EmailsPerRecipientPerDay},
 	}
 }
 
@@ -51,6 +63,7 @@ type putSettingsJSON struct {
 	EmailTemplates     *templatesJSON `json:"email_templates"`
 	PortalURL          *string        `json:"portal_url"`
 	SelfServiceRenewal *bool          `json:"self_service_renewal"`
+	SendLimits         *sendLimitsIn  `json:"send_limits"`
 }
 
 // GetSettings handles GET /v1/settings.
@@ -86,6 +99,14 @@ func (a *API) UpdateSettings(ctx context.Context, e events.APIGatewayV2HTTPReque
 		}
 		s.PortalURL = deref(in.PortalURL)
 		s.SelfServiceRenewal = in.SelfServiceRenewal != nil && *in.SelfServiceRenewal
+		if l := in.SendLimits; l != nil {
+			if l.EmailsPerHour != nil {
+				s.SendLimits.EmailsPerHour = *l.EmailsPerHour
+			}
+			if l.EmailsPerRecipientPerDay != nil {
+				s.SendLimits.EmailsPerRecipientPerDay = *l.EmailsPerRecipientPerDay
+			}
+		}
 		saved, err := a.Invitations.UpdateSettings(ctx, s)
 		if err != nil {
 			return 0, nil, err

@@ -181,7 +181,7 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	logins := &cognitoid.Logins{Client: cognito}
 	svc := &partners.Service{
 		Partners: store, Invitations: store, Settings: store, Imports: imports, Tenants: store, Cursors: cursors, Tokens: tokens,
-		Memberships: store, Counter: store, Logins: logins, PasswordGuard: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
+		Memberships: store, Counter: store, Logins: logins, PasswordGuard: store, SendQuota: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
 	}
 	a := &App{
 		Config: cfg, AWS: awsCfg, DynamoDB: db, Store: store, Log: log, Service: svc,

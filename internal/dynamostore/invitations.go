@@ -61,6 +61,8 @@ type settingsRecord struct {
 	EmailText      string    `dynamodbav:"email_text,omitempty"`
 	PortalURL      string    `dynamodbav:"portal_url,omitempty"`
 	SelfService    bool      `dynamodbav:"self_service_renewal"`
+	EmailsPerHour  int       `dynamodbav:"emails_per_hour,omitempty"`
+	EmailsPerDay   int       `dynamodbav:"emails_per_recipient_per_day,omitempty"`
 	UpdatedAt      time.Time `dynamodbav:"updated_at"`
 }
 
@@ -83,6 +85,7 @@ func (r settingsRecord) domain() partners.Settings {
 		Branding:  partners.Branding{LogoURL: r.LogoURL, AccentColor: r.AccentColor},
 		Email:     emails.Templates{Subject: r.EmailSubject, HTML: r.EmailHTML, Text: r.EmailText},
 		PortalURL: r.PortalURL, SelfServiceRenewal: r.SelfService, UpdatedAt: r.UpdatedAt,
+		SendLimits: partners.SendLimits{EmailsPerHour: r.EmailsPerHour, EmailsPerRecipientPerDay: r.EmailsPerDay}.WithDefaults(),
 	}
 }
 
@@ -94,6 +97,7 @@ func (s *Store) PutSettings(ctx context.Context, tenantID string, st partners.Se
 		LogoURL: st.Branding.LogoURL, AccentColor: st.Branding.AccentColor,
 		EmailSubject: st.Email.Subject, EmailHTML: st.Email.HTML, EmailText: st.Email.Text,
 		PortalURL: st.PortalURL, SelfService: st.SelfServiceRenewal, UpdatedAt: st.UpdatedAt,
+		EmailsPerHour: st.SendLimits.EmailsPerHour, EmailsPerDay: st.SendLimits.EmailsPerRecipientPerDay,
 	})
 	if err != nil {
 		return fmt.Errorf("encode settings: %w", err)

@@ -209,7 +209,14 @@ func (s *Service) processEntries(ctx context.Context, ic inviteContext, report *
 	for start := 0; start < len(fresh); start += MaxInvitationsPerWrite {
 		batch := fresh[start:min(start+MaxInvitationsPerWrite, len(fresh))]
 		jobs = append(jobs, func() {
+			batch, release := s.reserveBatch(ctx, ic, report, inputs, batch, opts)
+			if len(batch) == 0 {
+				return
+			}
 			results, err := s.createBatch(ctx, ic, inputs, batch, opts.DryRun)
+			if err != nil {
+				release() // each is decided again, and reserves again, below
+			}
 			if err == nil {
 				for k, i := range batch {
 					report.Results[i].Status, report.Results[i].Result = BulkCreated, results[k]

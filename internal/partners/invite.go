@@ -316,7 +316,21 @@ func (s *Service) createInvitation(ctx context.Context, ic inviteContext, in Inv
 	}
 	token, tok := s.issue(&n.Invitation, ic, in)
 	n.Token = tok
-	err := s.Invitations.CreateInvitation(ctx, n)
+	release, err := s.reserveFor(ctx, ic, in)
+	if IsKind(err, RateLimited) && n.Claim != nil {
+		// The address may have been claimed meanwhile by the invite that
+		// used up its emails: then that is the answer, not the limit.
+		if _, cerr := s.Invitations.GetEmailClaim(ctx, ic.caller.TenantID, n.Claim.Email); cerr == nil {
+			return InviteResult{}, ErrEmailClaimed
+		}
+	}
+	if err != nil {
+		return InviteResult{}, err
+	}
+	err = s.Invitations.CreateInvitation(ctx, n)
+	if err != nil {
+		release()
+	}
 	switch {
 	case err == ErrEmailClaimed, IsKind(err, NotFound):
 		return InviteResult{}, err
@@ -400,7 +414,14 @@ func (s *Service) reissue(ctx context.Context, ic inviteContext, prev Invitation
 		return res, nil
 	}
 	token, tok := s.issue(&next, ic, in)
-	err := s.Invitations.ReissueInvitation(ctx, prev, next, tok, updatedUser)
+	release, err := s.reserveFor(ctx, ic, in)
+	if err != nil {
+		return InviteResult{}, err
+	}
+	err = s.Invitations.ReissueInvitation(ctx, prev, next, tok, updatedUser)
+	if err != nil {
+		release()
+	}
 	switch {
 	case IsKind(err, Conflict):
 		return InviteResult{}, errRace

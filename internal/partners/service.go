@@ -59,6 +59,8 @@ type Service struct {
 	Counter     UserCounter
 	// Logins are the partner logins, each tenant's in its own pool.
 	Logins Logins
+	// SendQuota counts the emails sent, for the send limits.
+	SendQuota SendQuotaStore
 	// PasswordGuard counts wrong passwords per login, for the ceiling.
 	PasswordGuard PasswordGuardStore
 	// Tenants reads tenants (names for pages and emails, login pools).
@@ -151,7 +153,14 @@ func (s *Service) createPartnerInvitingContact(ctx context.Context, caller Princ
 	n := s.newInvitation(ic, in, nil)
 	token, tok := s.issue(&n.Invitation, ic, in)
 	n.Token = tok
+	release, err := s.reserveFor(ctx, ic, in)
+	if err != nil {
+		return CreatedPartner{}, err
+	}
 	err = s.Invitations.CreatePartnerWithInvitation(ctx, p, n)
+	if err != nil {
+		release()
+	}
 	if err == ErrEmailClaimed {
 		if claim, err := s.Invitations.GetEmailClaim(ctx, caller.TenantID, NormalizeEmail(c.Email)); err == nil {
 			return CreatedPartner{}, s.claimedElsewhere(ctx, ic, c.Email, claim)

@@ -28,7 +28,9 @@ type Settings struct {
 	// by email from the link's page; otherwise the request is only recorded
 	// on the invitation for the tenant to see.
 	SelfServiceRenewal bool
-	UpdatedAt          time.Time
+	// SendLimits cap the emails sent; zero values mean the defaults.
+	SendLimits SendLimits
+	UpdatedAt  time.Time
 }
 
 // Branding is how a tenant's emails and pages look.
@@ -47,7 +49,7 @@ const (
 
 // DefaultSettings are what a tenant has before it saves any.
 func DefaultSettings() Settings {
-	return Settings{InviteTTLHours: DefaultInviteTTLHours, Roles: []string{"admin", "member"}}
+	return Settings{InviteTTLHours: DefaultInviteTTLHours, Roles: []string{"admin", "member"}, SendLimits: DefaultSendLimits}
 }
 
 // HasRole reports whether role is one of the tenant's roles.
@@ -107,6 +109,8 @@ func normalizeSettings(s *Settings) error {
 	}
 	s.PortalURL = strings.TrimSpace(s.PortalURL)
 	checkHTTPSURLOrLocal(&fe, "portal_url", s.PortalURL)
+	checkSendLimits(&fe, s.SendLimits)
+	s.SendLimits = s.SendLimits.WithDefaults()
 	for _, p := range emails.Check(s.Email) {
 		code := "invalid_template"
 		if p.Reason != "" && p.Reason != emails.ReasonInvalid {
