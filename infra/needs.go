@@ -17,6 +17,9 @@ type need struct {
 	cognito []string // actions on the tenants' user pools (userpool/* of this account and region)
 	ses     bool     // ses:SendEmail with the configuration set
 	heavy   bool     // imports: more memory and time
+	// tenantRoute is set (by the stack, from the route table) for functions
+	// behind the API-key authorizer: they count each tenant's requests.
+	tenantRoute bool
 }
 
 func (n need) memory() float64 {
@@ -92,6 +95,9 @@ var acceptCognito = []string{
 
 // grant gives a function exactly the actions it needs.
 func (s *Stack) grant(fn awslambda.Function, n need) {
+	if n.tenantRoute {
+		n.dynamo = join(n.dynamo, []string{"dynamodb:UpdateItem"}) // the tenant's request-rate count
+	}
 	if len(n.dynamo) > 0 {
 		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("Table"),

@@ -150,6 +150,11 @@ func (s *Stack) newFunction(stack awscdk.Stack, name string, props *StackProps, 
 	if !ok {
 		panic(fmt.Sprintf("infra: function %s has no entry in needs", name)) // a build defect
 	}
+	for _, r := range apigw.Routes {
+		if r.Function == name && r.Auth == apigw.AuthAPIKey {
+			need.tenantRoute = true
+		}
+	}
 	vars := map[string]*string{}
 	for _, v := range need.env {
 		vars[v] = env[v]

@@ -38,8 +38,43 @@ type API struct {
 	// CSRF signs the activation form's CSRF tokens.
 	CSRF        *seal.MAC
 	Idempotency *idempotency.Guard
-	Clock       partners.Clock
-	Log         *slog.Logger
+	// Rate counts each tenant's requests, so that no tenant can use up the
+	// stage's throttle for all; nil turns the limit off.
+	Rate RateCounter
+	// RateLimit is the requests a tenant may make per second (default 50).
+	RateLimit int
+	Clock     partners.Clock
+	Log       *slog.Logger
+}
+
+// RateCounter counts a tenant's requests in one-second windows.
+type RateCounter interface {
+	// AllowRequest counts one request in the second that starts at second
+	// and reports whether it is within limit.
+	AllowRequest(ctx context.Context, tenantID string, second time.Time, limit int) (bool, error)
+}
+
+// DefaultRateLimit is a tenant's requests per second: half the stage's
+// steady rate, so that one tenant alone cannot exhaust it.
+const DefaultRateLimit = 50
+
+// withinRate reports whether the tenant may make this request. A counter
+// that does not answer lets the request through: the stage's throttle still
+// bounds everything, and an outage of the counter must not be one of the API.
+func (a *API) withinRate(ctx context.Context, log *slog.Logger, tenantID string) bool {
+	if a.Rate == nil {
+		return true
+	}
+	limit := a.RateLimit
+	if limit == 0 {
+		limit = DefaultRateLimit
+	}
+	ok, err := a.Rate.AllowRequest(ctx, tenantID, a.Clock.Now().Truncate(time.Second), limit)
+	if err != nil {
+		log.Warn("rate counter failed; request let through", "err", err)
+		return true
+	}
+	return ok
 }
 
 // maxJSONBody bounds JSON request bodies; CSV uploads have their own limit.
@@ -180,6 +215,12 @@ func (a *API) serveTenantLimit(ctx context.Context, e events.APIGatewayV2HTTPReq
 	// nothing, not even the replay of another key's stored response.
 	if route, ok := routeByKey(e.RouteKey); ok && route.Permission != "" && !caller.Role.Can(route.Permission) {
 		resp := a.fail(log, e, partners.Errorf(partners.Forbidden, "An API key with the %s role cannot do this.", caller.Role))
+		log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
+		return resp, nil
+	}
+	if !a.withinRate(ctx, log, caller.TenantID) {
+		resp := a.fail(log, e, &partners.Error{Kind: partners.RateLimited,
+			Message: "Too many requests from your tenant; slow down.", Details: map[string]any{"code": "tenant_rate", "retry_after": 1}})
 		log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
 		return resp, nil
 	}

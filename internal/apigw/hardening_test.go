@@ -328,3 +328,26 @@ func TestSendLimits(t *testing.T) {
 		t.Errorf("a list over the tenant's hour: %s", many.Body)
 	}
 }
+
+// Each tenant has its own request rate: one tenant over it gets 429, and
+// another tenant's requests in the same second are not affected.
+func TestEachTenantHasItsOwnRate(t *testing.T) {
+	clock := testenv.NewClock(time.Now().UTC().Truncate(time.Second))
+	api := testenv.NewAPIWithClock(t, clock, "TENANT_RATE_LIMIT", "3")
+	_, keyA := api.Tenant(t, "Busy SaaS")
+	_, keyB := api.Tenant(t, "Quiet SaaS")
+	statuses := map[int]int{}
+	for range 5 {
+		r := api.Do(t, "GET", "/v1/partners", keyA, nil)
+		statuses[r.Status]++
+		if r.Status == http.StatusTooManyRequests && (r.Header.Get("Retry-After") != "1" || r.JSON(t)["code"] != "tenant_rate") {
+			t.Errorf("over the rate: %v %s", r.Header, r.Body)
+		}
+	}
+	if statuses[http.StatusOK] != 3 || statuses[http.StatusTooManyRequests] != 2 {
+		t.Errorf("five requests in one second at 3/s: %v", statuses)
+	}
+	wantStatus(t, api.Do(t, "GET", "/v1/partners", keyB, nil), http.StatusOK)
+	clock.Advance(time.Second)
+	wantStatus(t, api.Do(t, "GET", "/v1/partners", keyA, nil), http.StatusOK)
+}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +58,9 @@ type Config struct {
 	// (POOL_NAME_PREFIX, default "partner-invites-"); only tenant creation
 	// (partnerctl) uses it. Each tenant's pool id is stored with the tenant.
 	PoolNamePrefix string
+	// TenantRateLimit is each tenant's requests per second
+	// (TENANT_RATE_LIMIT, default apigw.DefaultRateLimit).
+	TenantRateLimit int
 }
 
 // LoadConfig reads the configuration, naming every missing or bad variable.
@@ -93,6 +97,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			problems = append(problems, "DELIVERY_RETRY_WINDOW must be a duration such as 1h")
 		}
 		c.DeliveryRetryWindow = d
+	}
+	if v := getenv("TENANT_RATE_LIMIT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			problems = append(problems, "TENANT_RATE_LIMIT must be a whole number of requests per second")
+		}
+		c.TenantRateLimit = n
 	}
 	if lvl := getenv("LOG_LEVEL"); lvl != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
@@ -188,6 +199,7 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 		Tenants: &partners.Tenants{Store: store, Pools: &lazyPools{client: cognito, prefix: cfg.PoolNamePrefix}, Clock: opts.Clock},
 		API: &apigw.API{
 			Partners: svc, Invitations: svc, Activations: svc, CSRF: csrf, Clock: opts.Clock, Log: log,
+			Rate: store, RateLimit: cfg.TenantRateLimit,
 			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock, Box: responses},
 		},
 		Authorizer: &apigw.Authorizer{Keys: &partners.Authenticator{Keys: store}, Log: log},

@@ -77,9 +77,9 @@ func errRecipientSendLimit(email string, limit int, now time.Time) *Error {
 }
 
 // reserveSends reserves the send limits' quota for emails about to be sent,
-// one per normalised address, right before the write that queues them:
-// first the tenant's hour for all of them (all or nothing: tenantErr), then
-// each address's day (denied). granted are the addresses whose emails may
+// one per normalised address, right before the write that queues them: the
+// tenant's hour for all of them (all or nothing: tenantErr), and each
+// address's day (denied). granted are the addresses whose emails may
 // go; release gives their quota back if the write then fails.
 func (s *Service) reserveSends(ctx context.Context, tenantID string, st Settings, emails []string, now time.Time) (granted []string, denied map[string]*Error, tenantErr *Error, release func(), err error) {
 	nothing := func() {}
@@ -88,17 +88,30 @@ func (s *Service) reserveSends(ctx context.Context, tenantID string, st Settings
 	}
 	limits := st.SendLimits.WithDefaults()
 	hour, day := now.Truncate(time.Hour), now.Truncate(24*time.Hour)
-	ok, err := s.SendQuota.ReserveTenantSends(ctx, tenantID, hour, len(emails), limits.EmailsPerHour)
-	if err != nil {
-		return nil, nil, nil, nothing, fmt.Errorf("reserve sends: %w", err)
+	giveBack := func(emails []string, tenantN int) {
+		r, ctx := s.SendQuota, context.WithoutCancel(ctx)
+		if tenantN > 0 {
+			_ = r.ReleaseTenantSends(ctx, tenantID, hour, tenantN) // best effort: at worst a count is high
+		}
+		for _, e := range emails {
+			_ = r.ReleaseRecipientSend(ctx, tenantID, e, day)
+		}
 	}
-	if !ok {
-		return nil, nil, errTenantSendLimit(limits.EmailsPerHour, now), nothing, nil
-	}
+	// The tenant's hour and each address's day are reserved at once, in
+	// one round trip's time; what turns out not to be needed goes back.
 	var mu sync.Mutex
 	denied = map[string]*Error{}
 	var firstErr error
-	var jobs []func()
+	var tenantOK bool
+	jobs := []func(){func() {
+		ok, err := s.SendQuota.ReserveTenantSends(ctx, tenantID, hour, len(emails), limits.EmailsPerHour)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("reserve sends: %w", err)
+		}
+		tenantOK = ok
+	}}
 	for _, email := range emails {
 		jobs = append(jobs, func() {
 			ok, err := s.SendQuota.ReserveRecipientSend(ctx, tenantID, email, day, limits.EmailsPerRecipientPerDay)
@@ -109,7 +122,6 @@ func (s *Service) reserveSends(ctx context.Context, tenantID string, st Settings
 				if firstErr == nil {
 					firstErr = fmt.Errorf("reserve a send to %s: %w", email, err)
 				}
-				denied[email] = nil // not reserved: nothing to give back
 			case !ok:
 				denied[email] = errRecipientSendLimit(email, limits.EmailsPerRecipientPerDay, now)
 			default:
@@ -118,21 +130,20 @@ func (s *Service) reserveSends(ctx context.Context, tenantID string, st Settings
 		})
 	}
 	runJobs(jobs, bulkConcurrency)
-	giveBack := func(emails []string, tenantN int) {
-		r, ctx := s.SendQuota, context.WithoutCancel(ctx)
-		if tenantN > 0 {
-			_ = r.ReleaseTenantSends(ctx, tenantID, hour, tenantN) // best effort: at worst a count is high
+	switch {
+	case firstErr != nil || !tenantOK:
+		n := 0
+		if tenantOK {
+			n = len(emails)
 		}
-		for _, e := range emails {
-			_ = r.ReleaseRecipientSend(ctx, tenantID, e, day)
+		giveBack(granted, n)
+		if firstErr != nil {
+			return nil, nil, nil, nothing, firstErr
 		}
+		return nil, nil, errTenantSendLimit(limits.EmailsPerHour, now), nothing, nil
 	}
-	// The tenant's share of what was not granted goes back at once.
+	// The tenant's share of the addresses over their day goes back at once.
 	giveBack(nil, len(emails)-len(granted))
-	if firstErr != nil {
-		giveBack(granted, len(granted))
-		return nil, nil, nil, nothing, firstErr
-	}
 	return granted, denied, nil, func() { giveBack(granted, len(granted)) }, nil
 }
 
