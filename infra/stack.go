@@ -18,6 +18,7 @@ import (
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
 	"github.com/partnerinvites/partnerinvites/internal/dynamostore"
+	"github.com/partnerinvites/partnerinvites/internal/grants"
 )
 
 // StackProps configure a Partner Invites stack.
@@ -146,17 +147,13 @@ func logicalName(name string) string {
 // log group with retention, the variables it needs, and the grants it needs.
 func (s *Stack) newFunction(stack awscdk.Stack, name string, props *StackProps, env environment) awslambda.Function {
 	id := logicalName(name)
-	need, ok := needs[name]
+	g, ok := grants.Of(name)
 	if !ok {
-		panic(fmt.Sprintf("infra: function %s has no entry in needs", name)) // a build defect
+		panic(fmt.Sprintf("infra: function %s has no entry in internal/grants", name)) // a build defect
 	}
-	for _, r := range apigw.Routes {
-		if r.Function == name && r.Auth == apigw.AuthAPIKey {
-			need.tenantRoute = true
-		}
-	}
+	need := need{g}
 	vars := map[string]*string{}
-	for _, v := range need.env {
+	for _, v := range need.Env {
 		vars[v] = env[v]
 	}
 	logs := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
@@ -167,7 +164,7 @@ func (s *Stack) newFunction(stack awscdk.Stack, name string, props *StackProps, 
 		Handler: jsii.String("bootstrap"), Code: awslambda.Code_FromAsset(jsii.String(filepath.Join(props.AssetDir, name)), nil),
 		MemorySize: jsii.Number(need.memory()), Timeout: awscdk.Duration_Seconds(jsii.Number(need.timeout())),
 		Environment: &vars, LogGroup: logs, LoggingFormat: awslambda.LoggingFormat_JSON,
-		Description: jsii.String(need.summary),
+		Description: jsii.String(need.Summary),
 	})
 	s.grant(fn, need)
 	s.Logs[name] = logs

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
+	"github.com/partnerinvites/partnerinvites/internal/grants"
 	"github.com/partnerinvites/partnerinvites/internal/localgw"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
@@ -53,7 +54,7 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, fn := range []string{apigw.SendInvitationEmailFunction, apigw.ProcessImportFunction} {
 		poller := &localgw.StreamPoller{
 			DB: a.DynamoDB, Streams: dynamodbstreams.NewFromConfig(a.AWS), Table: a.Config.TableName, Region: a.AWS.Region,
-			Handler: a.Handlers()[fn], Log: a.Log,
+			Handler: a.Handlers()[fn], Function: fn, Timeout: timeoutOf(fn), Log: a.Log,
 		}
 		go func() {
 			if err := poller.Run(pollCtx); err != nil {
@@ -158,4 +159,11 @@ func invoke(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	_, err = stdout.Write(append(out, '\n'))
 	return err
+}
+
+// timeoutOf is a function's Lambda timeout, which the local stream
+// reader gives each invocation.
+func timeoutOf(function string) time.Duration {
+	n, _ := grants.Of(function)
+	return n.Timeout()
 }

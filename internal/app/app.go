@@ -145,6 +145,8 @@ type Options struct {
 	CognitoOptions []func(*cip.Options)
 	// SESOptions adjust the SES client, likewise.
 	SESOptions []func(*sesv2.Options)
+	// DynamoDBOptions adjust the DynamoDB client, likewise.
+	DynamoDBOptions []func(*dynamodb.Options)
 }
 
 // New builds the App from the environment.
@@ -164,7 +166,7 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
-	db := NewDynamoDB(awsCfg)
+	db := NewDynamoDB(awsCfg, opts.DynamoDBOptions...)
 	store := dynamostore.New(db, cfg.TableName)
 	cursors, err := partners.NewCursors(cfg.SecretKey)
 	if err != nil {
@@ -253,12 +255,12 @@ func (a *App) newOutbox() *outbox.Handler {
 // NewDynamoDB returns a DynamoDB client. Against an emulator (an endpoint
 // override is set) it skips the response CRC32 check, which DynamoDB Local's
 // error responses fail with a harmless warning on every call.
-func NewDynamoDB(cfg aws.Config) *dynamodb.Client {
-	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+func NewDynamoDB(cfg aws.Config, opts ...func(*dynamodb.Options)) *dynamodb.Client {
+	return dynamodb.NewFromConfig(cfg, append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
 		if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != "" || os.Getenv("AWS_ENDPOINT_URL") != "" {
 			o.DisableValidateResponseChecksum = true
 		}
-	})
+	}}, opts...)...)
 }
 
 // Handlers returns every function's Lambda handler by function name: what the

@@ -216,7 +216,7 @@ func (g *Gateway) callAuthorizer(ctx context.Context, e events.APIGatewayV2HTTPR
 	if err != nil {
 		return false, nil, fmt.Errorf("encode authorizer event: %w", err)
 	}
-	out, err := g.authorizer.Invoke(ctx, payload)
+	out, err := g.authorizer.Invoke(WithFunction(ctx, apigw.AuthorizerFunction), payload)
 	if err != nil {
 		return false, nil, err
 	}
@@ -233,7 +233,7 @@ func (g *Gateway) invoke(ctx context.Context, function string, event events.APIG
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("encode event: %w", err)
 	}
-	out, err := g.handlers[function].Invoke(ctx, payload)
+	out, err := g.handlers[function].Invoke(WithFunction(ctx, function), payload)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
@@ -359,4 +359,26 @@ func writeResponse(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse) 
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// WithFunction gives ctx the Lambda context a function's invocation has in
+// AWS, with the function's ARN: what code (and tests) can tell which
+// function is running by.
+func WithFunction(ctx context.Context, function string) context.Context {
+	lc := lambdacontext.LambdaContext{}
+	if old, ok := lambdacontext.FromContext(ctx); ok {
+		lc = *old
+	}
+	lc.InvokedFunctionArn = "arn:aws:lambda:local:000000000000:function:" + function
+	return lambdacontext.NewContext(ctx, &lc)
+}
+
+// FunctionOf returns the name of the function whose invocation ctx is, or "".
+func FunctionOf(ctx context.Context) string {
+	lc, ok := lambdacontext.FromContext(ctx)
+	if !ok {
+		return ""
+	}
+	_, name, _ := strings.Cut(lc.InvokedFunctionArn, ":function:")
+	return name
 }

@@ -23,11 +23,13 @@ import (
 // retries from that record with exponential back-off, as Lambda does with
 // ReportBatchItemFailures.
 type StreamPoller struct {
-	DB        *dynamodb.Client
-	Streams   *dynamodbstreams.Client
-	Table     string
-	Region    string
-	Handler   any // a Lambda handler for events.DynamoDBEvent
+	DB      *dynamodb.Client
+	Streams *dynamodbstreams.Client
+	Table   string
+	Region  string
+	Handler any // a Lambda handler for events.DynamoDBEvent
+	// Function names the handler's function (its Lambda context's ARN).
+	Function  string
 	Log       *slog.Logger
 	BatchSize int32
 	// Poll is the wait between reads of an idle shard.
@@ -193,7 +195,7 @@ func (p *StreamPoller) invoke(ctx context.Context, handler lambda.Handler, arn s
 	if timeout == 0 {
 		timeout = 29 * time.Second
 	}
-	ictx, cancel := context.WithTimeout(ctx, timeout)
+	ictx, cancel := context.WithTimeout(WithFunction(ctx, p.Function), timeout)
 	defer cancel()
 	out, err := handler.Invoke(ictx, payload)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
 	"github.com/partnerinvites/partnerinvites/internal/app"
+	"github.com/partnerinvites/partnerinvites/internal/grants"
 	"github.com/partnerinvites/partnerinvites/internal/localgw"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
@@ -90,6 +91,9 @@ func newAPI(t testing.TB, opts app.Options, consumers []string, env ...string) *
 	base := "http://" + srv.Listener.Addr().String()
 	env = append([]string{"ACTIVATION_BASE_URL", base, "POOL_NAME_PREFIX", table + "-"}, env...)
 	opts.LogOutput = logs
+	opts.DynamoDBOptions = append(opts.DynamoDBOptions, recordDynamoDB)
+	opts.CognitoOptions = append(opts.CognitoOptions, recordCognito)
+	opts.SESOptions = append(opts.SESOptions, recordSES)
 	a, err := app.New(context.Background(), Env(table, env...), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +116,7 @@ func newAPI(t testing.TB, opts app.Options, consumers []string, env ...string) *
 	for _, fn := range consumers {
 		poller := &localgw.StreamPoller{
 			DB: db, Streams: dynamodbstreams.NewFromConfig(awsCfg), Table: table, Region: awsCfg.Region,
-			Handler: a.Handlers()[fn], Log: a.Log, Poll: 50 * time.Millisecond, MaxBackoff: time.Second,
+			Handler: a.Handlers()[fn], Function: fn, Timeout: timeoutOf(fn), Log: a.Log, Poll: 50 * time.Millisecond, MaxBackoff: time.Second,
 		}
 		wg.Add(1)
 		go func() {
@@ -218,4 +222,11 @@ func (api *API) Do(t testing.TB, method, path, key string, body any, headers ...
 		t.Fatal(err)
 	}
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// timeoutOf is a function's Lambda timeout, which the local stream
+// reader gives each invocation.
+func timeoutOf(function string) time.Duration {
+	n, _ := grants.Of(function)
+	return n.Timeout()
 }

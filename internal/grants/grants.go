@@ -1,0 +1,117 @@
+// Package grants is what each function may call: its environment variables
+// and the exact AWS actions its code paths use. The CDK stack grants exactly
+// these (infra/needs.go), and the tests record every call each function
+// makes on the emulators and fail on one it has no grant for.
+package grants
+
+import (
+	"sort"
+	"time"
+
+	"github.com/partnerinvites/partnerinvites/internal/apigw"
+)
+
+// Need is what one function uses, read off the code paths of its handler.
+type Need struct {
+	Summary  string
+	Env      []string
+	DynamoDB []string // actions on the table and its indexes
+	Cognito  []string // actions on the tenants' user pools (userpool/* of this account and region)
+	SES      bool     // ses:SendEmail with the configuration set
+	Heavy    bool     // imports: more memory and time
+}
+
+// Of returns a function's needs, with what every API-key route adds (its
+// tenant's request-rate count); false for a function with no entry.
+func Of(function string) (Need, bool) {
+	n, ok := needs[function]
+	if !ok {
+		return Need{}, false
+	}
+	for _, r := range apigw.Routes {
+		if r.Function == function && r.Auth == apigw.AuthAPIKey {
+			n.DynamoDB = join(n.DynamoDB, []string{"dynamodb:UpdateItem"})
+			break
+		}
+	}
+	return n, true
+}
+
+// Timeout is the function's timeout: the import worker's is long, every
+// other function's is API Gateway's integration limit.
+func (n Need) Timeout() time.Duration {
+	if n.Heavy {
+		return 300 * time.Second
+	}
+	return 29 * time.Second
+}
+
+// Actions returns every IAM action a function may call, sorted.
+func (n Need) Actions() []string {
+	actions := join(n.DynamoDB, n.Cognito)
+	if n.SES {
+		actions = append(actions, "ses:SendEmail")
+	}
+	sort.Strings(actions)
+	return actions
+}
+
+var (
+	base       = []string{"TABLE_NAME", "SECRET_KEY", "ACTIVATION_BASE_URL"}
+	idempotent = []string{"dynamodb:PutItem", "dynamodb:DeleteItem"} // the Idempotency-Key record
+	read       = []string{"dynamodb:GetItem"}
+	query      = []string{"dynamodb:Query"}
+	// passwordGuard counts wrong passwords (a conditional update, or a put
+	// that starts a new window).
+	passwordGuard = []string{"dynamodb:UpdateItem", "dynamodb:PutItem"}
+	invite        = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"} // UpdateItem: the send limits' counts
+)
+
+func join(lists ...[]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range lists {
+		for _, a := range l {
+			if !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// needs lists every function of apigw.Functions(); the stack refuses to
+// build one that is missing.
+var needs = map[string]Need{
+	"authorizer":             {Summary: "API key authorizer", Env: base, DynamoDB: read},
+	"send-invitation-email":  {Summary: "Invitation email sender (stream)", Env: append(append([]string{}, base...), "SENDER_EMAIL", "SES_CONFIGURATION_SET"), DynamoDB: join(read, []string{"dynamodb:UpdateItem"}), SES: true},
+	"process-import":         {Summary: "CSV import worker (stream)", Env: base, DynamoDB: join(invite, []string{"dynamodb:UpdateItem"}), Heavy: true},
+	"create-partner":         {Summary: "POST /v1/partners", Env: base, DynamoDB: join(read, idempotent, []string{"dynamodb:TransactWriteItems", "dynamodb:UpdateItem"})},
+	"list-partners":          {Summary: "GET /v1/partners", Env: base, DynamoDB: query},
+	"get-partner":            {Summary: "GET /v1/partners/{id}", Env: base, DynamoDB: join(read, query)},
+	"update-partner":         {Summary: "PATCH /v1/partners/{id}", Env: base, DynamoDB: join(read, []string{"dynamodb:PutItem"})},
+	"invite-partner-user":    {Summary: "POST /v1/partners/{id}/users", Env: base, DynamoDB: join(invite, idempotent)},
+	"list-partner-users":     {Summary: "GET /v1/partners/{id}/users", Env: base, DynamoDB: join(read, query)},
+	"invite-partner-users":   {Summary: "POST /v1/partners/{id}/invitations", Env: base, DynamoDB: join(invite, idempotent)},
+	"import-invitations":     {Summary: "POST /v1/partners/{id}/invitations/import", Env: base, DynamoDB: join(invite, idempotent, []string{"dynamodb:BatchWriteItem"}), Heavy: true},
+	"get-import":             {Summary: "GET /v1/imports/{id}", Env: base, DynamoDB: join(read, query, []string{"dynamodb:UpdateItem"})},
+	"get-invitations-sample": {Summary: "GET /v1/invitations/sample.csv", Env: base, DynamoDB: read},
+	"list-invitations":       {Summary: "GET /v1/invitations", Env: base, DynamoDB: query},
+	"get-invitation":         {Summary: "GET /v1/invitations/{id}", Env: base, DynamoDB: read},
+	"resend-invitation":      {Summary: "POST /v1/invitations/{id}/resend", Env: base, DynamoDB: join(invite, idempotent)},
+	"revoke-invitation":      {Summary: "POST /v1/invitations/{id}/revoke", Env: base, DynamoDB: join(read, idempotent, []string{"dynamodb:UpdateItem"})},
+	"get-settings":           {Summary: "GET /v1/settings", Env: base, DynamoDB: read},
+	"update-settings":        {Summary: "PUT /v1/settings", Env: base, DynamoDB: []string{"dynamodb:PutItem"}},
+	"activation-page":        {Summary: "GET/HEAD /activate/{token}", Env: base, DynamoDB: read, Cognito: []string{"cognito-idp:AdminGetUser"}},
+	"accept-activation":      {Summary: "POST /activate/{token}", Env: base, DynamoDB: join(read, passwordGuard, []string{"dynamodb:TransactWriteItems"}), Cognito: acceptCognito},
+	"renew-activation":       {Summary: "POST /activate/{token}/renew", Env: base, DynamoDB: join(read, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"})},
+	"create-activation":      {Summary: "POST /v1/activations", Env: base, DynamoDB: join(read, passwordGuard, []string{"dynamodb:TransactWriteItems"}), Cognito: acceptCognito},
+	"list-memberships":       {Summary: "GET /v1/memberships/{sub}", Env: base, DynamoDB: join(read, query)},
+	"get-identity":           {Summary: "GET /v1/identity", Env: base, DynamoDB: read},
+}
+
+var acceptCognito = []string{
+	"cognito-idp:AdminGetUser", "cognito-idp:AdminCreateUser", "cognito-idp:AdminSetUserPassword",
+	"cognito-idp:AdminInitiateAuth", "cognito-idp:AdminUpdateUserAttributes",
+}
