@@ -371,3 +371,28 @@ func TestAlarms(t *testing.T) {
 		"MetricName": "DeliveriesExpiredInQueue", "Namespace": "PartnerInvites", "Threshold": 1,
 	})
 }
+
+// Only the functions that seal, open or sign get the product's secret; the
+// list is written out here again, so that a change to either is seen.
+func TestOnlyTheFunctionsThatSealGetTheSecret(t *testing.T) {
+	want := []string{
+		"accept-activation", "activation-page", "create-partner", "get-import", "import-invitations",
+		"invite-partner-user", "invite-partner-users", "list-invitations", "list-partner-users", "list-partners",
+		"process-import", "renew-activation", "resend-invitation", "revoke-invitation", "send-invitation-email",
+	}
+	var got []string
+	for id, fn := range resources(t, "AWS::Lambda::Function") {
+		vars, _ := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
+		if _, ok := vars["SECRET_KEY"]; ok {
+			for _, name := range apigw.Functions() {
+				if strings.HasPrefix(id, logicalName(name)) && len(id) <= len(logicalName(name))+8 {
+					got = append(got, name)
+				}
+			}
+		}
+	}
+	sort.Strings(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("functions with SECRET_KEY (-want +got):\n%s", diff)
+	}
+}

@@ -37,6 +37,18 @@ func Of(function string) (Need, bool) {
 	return n, true
 }
 
+// StackVariable reports whether the stack gives some function the variable.
+func StackVariable(name string) bool {
+	for _, n := range needs {
+		for _, v := range n.Env {
+			if v == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Timeout is the function's timeout: the import worker's is long, every
 // other function's is API Gateway's integration limit.
 func (n Need) Timeout() time.Duration {
@@ -57,7 +69,11 @@ func (n Need) Actions() []string {
 }
 
 var (
-	base       = []string{"TABLE_NAME", "SECRET_KEY", "ACTIVATION_BASE_URL"}
+	base = []string{"TABLE_NAME", "ACTIVATION_BASE_URL"}
+	// sealing is base and SECRET_KEY: for the functions that seal or open
+	// (cursors, links on their way to the sender, stored responses, import
+	// results) or sign (the activation form). The others never get it.
+	sealing    = append(append([]string{}, base...), "SECRET_KEY")
 	idempotent = []string{"dynamodb:PutItem", "dynamodb:DeleteItem"} // the Idempotency-Key record
 	read       = []string{"dynamodb:GetItem"}
 	query      = []string{"dynamodb:Query"}
@@ -85,27 +101,27 @@ func join(lists ...[]string) []string {
 // build one that is missing.
 var needs = map[string]Need{
 	"authorizer":             {Summary: "API key authorizer", Env: base, DynamoDB: read},
-	"send-invitation-email":  {Summary: "Invitation email sender (stream)", Env: append(append([]string{}, base...), "SENDER_EMAIL", "SES_CONFIGURATION_SET"), DynamoDB: join(read, []string{"dynamodb:UpdateItem"}), SES: true},
-	"process-import":         {Summary: "CSV import worker (stream)", Env: base, DynamoDB: join(invite, []string{"dynamodb:UpdateItem"}), Heavy: true},
-	"create-partner":         {Summary: "POST /v1/partners", Env: base, DynamoDB: join(read, idempotent, []string{"dynamodb:TransactWriteItems", "dynamodb:UpdateItem"})},
-	"list-partners":          {Summary: "GET /v1/partners", Env: base, DynamoDB: query},
+	"send-invitation-email":  {Summary: "Invitation email sender (stream)", Env: append(append([]string{}, sealing...), "SENDER_EMAIL", "SES_CONFIGURATION_SET"), DynamoDB: join(read, []string{"dynamodb:UpdateItem"}), SES: true},
+	"process-import":         {Summary: "CSV import worker (stream)", Env: sealing, DynamoDB: join(invite, []string{"dynamodb:UpdateItem"}), Heavy: true},
+	"create-partner":         {Summary: "POST /v1/partners", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:TransactWriteItems", "dynamodb:UpdateItem"})},
+	"list-partners":          {Summary: "GET /v1/partners", Env: sealing, DynamoDB: query},
 	"get-partner":            {Summary: "GET /v1/partners/{id}", Env: base, DynamoDB: join(read, query)},
 	"update-partner":         {Summary: "PATCH /v1/partners/{id}", Env: base, DynamoDB: join(read, []string{"dynamodb:PutItem"})},
-	"invite-partner-user":    {Summary: "POST /v1/partners/{id}/users", Env: base, DynamoDB: join(invite, idempotent)},
-	"list-partner-users":     {Summary: "GET /v1/partners/{id}/users", Env: base, DynamoDB: join(read, query)},
-	"invite-partner-users":   {Summary: "POST /v1/partners/{id}/invitations", Env: base, DynamoDB: join(invite, idempotent)},
-	"import-invitations":     {Summary: "POST /v1/partners/{id}/invitations/import", Env: base, DynamoDB: join(invite, idempotent, []string{"dynamodb:BatchWriteItem"}), Heavy: true},
-	"get-import":             {Summary: "GET /v1/imports/{id}", Env: base, DynamoDB: join(read, query, []string{"dynamodb:UpdateItem"})},
+	"invite-partner-user":    {Summary: "POST /v1/partners/{id}/users", Env: sealing, DynamoDB: join(invite, idempotent)},
+	"list-partner-users":     {Summary: "GET /v1/partners/{id}/users", Env: sealing, DynamoDB: join(read, query)},
+	"invite-partner-users":   {Summary: "POST /v1/partners/{id}/invitations", Env: sealing, DynamoDB: join(invite, idempotent)},
+	"import-invitations":     {Summary: "POST /v1/partners/{id}/invitations/import", Env: sealing, DynamoDB: join(invite, idempotent, []string{"dynamodb:BatchWriteItem"}), Heavy: true},
+	"get-import":             {Summary: "GET /v1/imports/{id}", Env: sealing, DynamoDB: join(read, query, []string{"dynamodb:UpdateItem"})},
 	"get-invitations-sample": {Summary: "GET /v1/invitations/sample.csv", Env: base, DynamoDB: read},
-	"list-invitations":       {Summary: "GET /v1/invitations", Env: base, DynamoDB: query},
+	"list-invitations":       {Summary: "GET /v1/invitations", Env: sealing, DynamoDB: query},
 	"get-invitation":         {Summary: "GET /v1/invitations/{id}", Env: base, DynamoDB: read},
-	"resend-invitation":      {Summary: "POST /v1/invitations/{id}/resend", Env: base, DynamoDB: join(invite, idempotent)},
-	"revoke-invitation":      {Summary: "POST /v1/invitations/{id}/revoke", Env: base, DynamoDB: join(read, idempotent, []string{"dynamodb:UpdateItem"})},
+	"resend-invitation":      {Summary: "POST /v1/invitations/{id}/resend", Env: sealing, DynamoDB: join(invite, idempotent)},
+	"revoke-invitation":      {Summary: "POST /v1/invitations/{id}/revoke", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:UpdateItem"})},
 	"get-settings":           {Summary: "GET /v1/settings", Env: base, DynamoDB: read},
 	"update-settings":        {Summary: "PUT /v1/settings", Env: base, DynamoDB: []string{"dynamodb:PutItem"}},
-	"activation-page":        {Summary: "GET/HEAD /activate/{token}", Env: base, DynamoDB: read, Cognito: []string{"cognito-idp:AdminGetUser"}},
-	"accept-activation":      {Summary: "POST /activate/{token}", Env: base, DynamoDB: join(read, passwordGuard, []string{"dynamodb:TransactWriteItems"}), Cognito: acceptCognito},
-	"renew-activation":       {Summary: "POST /activate/{token}/renew", Env: base, DynamoDB: join(read, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"})},
+	"activation-page":        {Summary: "GET/HEAD /activate/{token}", Env: sealing, DynamoDB: read, Cognito: []string{"cognito-idp:AdminGetUser"}},
+	"accept-activation":      {Summary: "POST /activate/{token}", Env: sealing, DynamoDB: join(read, passwordGuard, []string{"dynamodb:TransactWriteItems"}), Cognito: acceptCognito},
+	"renew-activation":       {Summary: "POST /activate/{token}/renew", Env: sealing, DynamoDB: join(read, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"})},
 	"create-activation":      {Summary: "POST /v1/activations", Env: base, DynamoDB: join(read, passwordGuard, []string{"dynamodb:TransactWriteItems"}), Cognito: acceptCognito},
 	"list-memberships":       {Summary: "GET /v1/memberships/{sub}", Env: base, DynamoDB: join(read, query)},
 	"get-identity":           {Summary: "GET /v1/identity", Env: base, DynamoDB: read},

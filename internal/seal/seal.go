@@ -29,8 +29,18 @@ type Box struct {
 	aead cipher.AEAD
 }
 
-// New returns the box for a purpose, keyed from the master secret.
+// ErrNoKey is what a function without SECRET_KEY meets when it tries to
+// seal or open: only the functions that use the secret are given it.
+var ErrNoKey = errors.New("seal: this function has no SECRET_KEY")
+
+// New returns the box for a purpose, keyed from the master secret. With no
+// secret at all it returns a box that refuses every use (Seal panics with
+// ErrNoKey, Open returns it): a function that is not given SECRET_KEY, and
+// should not need it.
 func New(master []byte, purpose string) (*Box, error) {
+	if len(master) == 0 {
+		return &Box{}, nil
+	}
 	if len(master) != MasterKeyLen {
 		return nil, fmt.Errorf("seal: master key must be %d bytes, got %d", MasterKeyLen, len(master))
 	}
@@ -52,6 +62,9 @@ func New(master []byte, purpose string) (*Box, error) {
 // Seal encrypts plaintext, binding it to the associated data, and returns
 // base64url text (a random nonce, then the ciphertext and tag).
 func (b *Box) Seal(plaintext, associated []byte) string {
+	if b.aead == nil {
+		panic(ErrNoKey) // a function's grants lack SECRET_KEY: a build defect
+	}
 	nonce := make([]byte, b.aead.NonceSize())
 	_, _ = rand.Read(nonce) // crypto/rand.Read never fails (Go 1.24+)
 	return base64.RawURLEncoding.EncodeToString(b.aead.Seal(nonce, nonce, plaintext, associated))
@@ -60,6 +73,9 @@ func (b *Box) Seal(plaintext, associated []byte) string {
 // Open decrypts what Seal returned for the same associated data; ErrOpen
 // for anything else.
 func (b *Box) Open(sealed string, associated []byte) ([]byte, error) {
+	if b.aead == nil {
+		return nil, ErrNoKey
+	}
 	raw, err := base64.RawURLEncoding.DecodeString(sealed)
 	if err != nil || len(raw) < b.aead.NonceSize()+b.aead.Overhead() {
 		return nil, ErrOpen
@@ -78,6 +94,9 @@ type MAC struct {
 
 // NewMAC returns the MAC for a purpose, keyed from the master secret.
 func NewMAC(master []byte, purpose string) (*MAC, error) {
+	if len(master) == 0 {
+		return &MAC{}, nil // refuses every use, as New's box does
+	}
 	if len(master) != MasterKeyLen {
 		return nil, fmt.Errorf("seal: master key must be %d bytes, got %d", MasterKeyLen, len(master))
 	}
@@ -90,6 +109,9 @@ func NewMAC(master []byte, purpose string) (*MAC, error) {
 
 // Sum returns the MAC of data, base64url.
 func (m *MAC) Sum(data string) string {
+	if m.key == nil {
+		panic(ErrNoKey) // a function's grants lack SECRET_KEY: a build defect
+	}
 	h := hmac.New(sha256.New, m.key)
 	h.Write([]byte(data))
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
@@ -97,5 +119,8 @@ func (m *MAC) Sum(data string) string {
 
 // Verify reports whether sum is the MAC of data, in constant time.
 func (m *MAC) Verify(data, sum string) bool {
+	if m.key == nil {
+		return false
+	}
 	return hmac.Equal([]byte(m.Sum(data)), []byte(sum))
 }

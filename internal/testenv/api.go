@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"time"
 
@@ -94,11 +95,24 @@ func newAPI(t testing.TB, opts app.Options, consumers []string, env ...string) *
 	opts.DynamoDBOptions = append(opts.DynamoDBOptions, recordDynamoDB)
 	opts.CognitoOptions = append(opts.CognitoOptions, recordCognito)
 	opts.SESOptions = append(opts.SESOptions, recordSES)
-	a, err := app.New(context.Background(), Env(table, env...), opts)
+	getenv := Env(table, env...)
+	// The App of the test's own helpers sees every variable; each function
+	// runs in an App of its own that sees only the variables its grants
+	// give it, as in the deployed stack, so a function that needs one it
+	// is not given fails its tests.
+	a, err := app.New(context.Background(), getenv, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw, err := localgw.New(apigw.Routes, a.Handlers(), a.Log)
+	handlers := map[string]any{}
+	for _, fn := range apigw.Functions() {
+		fa, err := app.New(context.Background(), onlyGranted(getenv, fn), opts)
+		if err != nil {
+			t.Fatalf("%s: %v", fn, err)
+		}
+		handlers[fn] = fa.Handlers()[fn]
+	}
+	gw, err := localgw.New(apigw.Routes, handlers, a.Log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +130,7 @@ func newAPI(t testing.TB, opts app.Options, consumers []string, env ...string) *
 	for _, fn := range consumers {
 		poller := &localgw.StreamPoller{
 			DB: db, Streams: dynamodbstreams.NewFromConfig(awsCfg), Table: table, Region: awsCfg.Region,
-			Handler: a.Handlers()[fn], Function: fn, Timeout: timeoutOf(fn), Log: a.Log, Poll: 50 * time.Millisecond, MaxBackoff: time.Second,
+			Handler: handlers[fn], Function: fn, Timeout: timeoutOf(fn), Log: a.Log, Poll: 50 * time.Millisecond, MaxBackoff: time.Second,
 		}
 		wg.Add(1)
 		go func() {
@@ -229,4 +243,16 @@ func (api *API) Do(t testing.TB, method, path, key string, body any, headers ...
 func timeoutOf(function string) time.Duration {
 	n, _ := grants.Of(function)
 	return n.Timeout()
+}
+
+// onlyGranted hides from a function the stack's variables that its grants
+// do not give it (test knobs that the stack never sets pass through).
+func onlyGranted(getenv func(string) string, function string) func(string) string {
+	need, _ := grants.Of(function)
+	return func(k string) string {
+		if grants.StackVariable(k) && !slices.Contains(need.Env, k) {
+			return ""
+		}
+		return getenv(k)
+	}
 }
