@@ -8,7 +8,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 # What CI and `make test` require: emulator-backed tests fail instead of skipping.
 export PI_REQUIRE_EMULATORS := 1
 
-.PHONY: help dev test test-unit test-infra lint build synth deploy bench fuzz stack-start stack-stop stack-status deps clean
+.PHONY: rotate-secret rotate-secret-done help dev test test-unit test-infra lint build synth deploy bench fuzz stack-start stack-stop stack-status deps clean
 
 help:
 	@echo "make dev          start the emulators, bootstrap, create a demo tenant and serve the API on 127.0.0.1:$${PORT:-8080}"
@@ -79,7 +79,23 @@ deploy: build
 	@test -f infra/.secret-key-$(STAGE) || (umask 077; openssl rand -base64 32 > infra/.secret-key-$(STAGE))
 	infra/_cli/node_modules/.bin/cdk deploy --require-approval never \
 	  -c stage=$(STAGE) -c senderEmail=$(SENDER) $(if $(PUBLIC_BASE_URL),-c publicBaseUrl=$(PUBLIC_BASE_URL)) \
-	  --parameters SecretKey=$$(cat infra/.secret-key-$(STAGE))
+	  --parameters SecretKey=$$(cat infra/.secret-key-$(STAGE)) \
+	  $(if $(wildcard infra/.secret-key-$(STAGE).previous),--parameters SecretKeyPrevious=$$(cat infra/.secret-key-$(STAGE).previous))
+
+# Rotating SECRET_KEY: the current secret becomes the previous one (it still
+# opens what it sealed) and a new one is made; `make deploy` then deploys
+# both. After a day (the longest-lived sealed values: idempotent responses,
+# import links), `make rotate-secret-done` drops the previous one; deploy again.
+rotate-secret:
+	@test -f infra/.secret-key-$(STAGE) || { echo "no infra/.secret-key-$(STAGE) to rotate"; exit 1; }
+	@test ! -f infra/.secret-key-$(STAGE).previous || { echo "a rotation is under way: make rotate-secret-done first"; exit 1; }
+	mv infra/.secret-key-$(STAGE) infra/.secret-key-$(STAGE).previous
+	(umask 077; openssl rand -base64 32 > infra/.secret-key-$(STAGE))
+	@echo "now: make deploy SENDER=… STAGE=$(STAGE)"
+
+rotate-secret-done:
+	rm -f infra/.secret-key-$(STAGE).previous
+	@echo "now: make deploy SENDER=… STAGE=$(STAGE)"
 
 FUZZTIME ?= 10s
 fuzz:

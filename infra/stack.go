@@ -63,6 +63,10 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 		Type: jsii.String("String"), NoEcho: jsii.Bool(true), MinLength: jsii.Number(43),
 		Description: jsii.String("SECRET_KEY: 32 random bytes, base64 (make deploy generates it once)."),
 	})
+	previous := awscdk.NewCfnParameter(stack, jsii.String("SecretKeyPrevious"), &awscdk.CfnParameterProps{
+		Type: jsii.String("String"), NoEcho: jsii.Bool(true), Default: jsii.String(""),
+		Description: jsii.String("SECRET_KEY_PREVIOUS: the secret before a rotation, which still opens what it sealed (empty otherwise)."),
+	})
 	s.API = awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
 		ApiName: jsii.String("partner-invites-" + props.Stage), CreateDefaultStage: jsii.Bool(false),
 	})
@@ -77,7 +81,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 		baseURL = *s.API.ApiEndpoint()
 	}
 	env := environment{
-		"TABLE_NAME": s.Table.TableName(), "SECRET_KEY": secret.ValueAsString(), "ACTIVATION_BASE_URL": jsii.String(baseURL),
+		"TABLE_NAME": s.Table.TableName(), "SECRET_KEY": secret.ValueAsString(), "SECRET_KEY_PREVIOUS": previous.ValueAsString(), "ACTIVATION_BASE_URL": jsii.String(baseURL),
 		"SENDER_EMAIL": jsii.String(props.SenderEmail), "SES_CONFIGURATION_SET": mail.ConfigurationSetName(),
 	}
 	for _, name := range apigw.Functions() {

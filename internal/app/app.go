@@ -42,6 +42,9 @@ type Config struct {
 	// SecretKey is the product's one secret (SECRET_KEY: 32 bytes, base64);
 	// the keys that seal cursors, tokens and stored responses derive from it.
 	SecretKey []byte
+	// PreviousSecretKeys open (never seal) what an older secret sealed,
+	// during a rotation (SECRET_KEY_PREVIOUS, optional).
+	PreviousSecretKeys [][]byte
 	// LogLevel is debug, info (default), warn or error (LOG_LEVEL).
 	LogLevel slog.Level
 	// ActivationBaseURL is where activation links point (ACTIVATION_BASE_URL):
@@ -82,6 +85,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		problems = append(problems, "SECRET_KEY must be 32 bytes in base64")
 	}
 	c.SecretKey = key
+	if prev := getenv("SECRET_KEY_PREVIOUS"); prev != "" {
+		k, err := base64.StdEncoding.DecodeString(prev)
+		if err != nil {
+			k, err = base64.RawURLEncoding.DecodeString(prev)
+		}
+		if err != nil || len(k) != 32 || key == nil {
+			problems = append(problems, "SECRET_KEY_PREVIOUS must be 32 bytes in base64, beside SECRET_KEY")
+		}
+		c.PreviousSecretKeys = [][]byte{k}
+	}
 	if c.ActivationBaseURL = strings.TrimRight(getenv("ACTIVATION_BASE_URL"), "/"); c.ActivationBaseURL == "" {
 		problems = append(problems, "ACTIVATION_BASE_URL is not set")
 	}
@@ -168,23 +181,23 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	}
 	db := NewDynamoDB(awsCfg, opts.DynamoDBOptions...)
 	store := dynamostore.New(db, cfg.TableName)
-	cursors, err := partners.NewCursors(cfg.SecretKey)
+	cursors, err := partners.NewCursors(cfg.SecretKey, cfg.PreviousSecretKeys...)
 	if err != nil {
 		return nil, err
 	}
-	tokens, err := partners.NewTokenSealer(cfg.SecretKey)
+	tokens, err := partners.NewTokenSealer(cfg.SecretKey, cfg.PreviousSecretKeys...)
 	if err != nil {
 		return nil, err
 	}
-	responses, err := seal.New(cfg.SecretKey, "idempotent-response")
+	responses, err := seal.New(cfg.SecretKey, "idempotent-response", cfg.PreviousSecretKeys...)
 	if err != nil {
 		return nil, err
 	}
-	imports, err := partners.NewImportJobs(store, cfg.SecretKey)
+	imports, err := partners.NewImportJobs(store, cfg.SecretKey, cfg.PreviousSecretKeys...)
 	if err != nil {
 		return nil, err
 	}
-	csrf, err := seal.NewMAC(cfg.SecretKey, "activation-form")
+	csrf, err := seal.NewMAC(cfg.SecretKey, "activation-form", cfg.PreviousSecretKeys...)
 	if err != nil {
 		return nil, err
 	}

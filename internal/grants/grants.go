@@ -70,7 +70,8 @@ func (n Need) Actions() []string {
 
 var (
 	base = []string{"TABLE_NAME", "ACTIVATION_BASE_URL"}
-	// sealing is base and SECRET_KEY: for the functions that seal or open
+	// sealing is base and SECRET_KEY (with SECRET_KEY_PREVIOUS, set during a
+	// rotation): for the functions that seal or open
 	// (cursors, links on their way to the sender, stored responses, import
 	// results) or sign (the activation form). The others never get it.
 	sealing    = append(append([]string{}, base...), "SECRET_KEY")

@@ -13,8 +13,8 @@ type Cursors struct {
 }
 
 // NewCursors returns Cursors keyed from the product's secret.
-func NewCursors(master []byte) (*Cursors, error) {
-	box, err := seal.New(master, "cursor")
+func NewCursors(master []byte, older ...[]byte) (*Cursors, error) {
+	box, err := seal.New(master, "cursor", older...)
 	if err != nil {
 		return nil, err
 	}

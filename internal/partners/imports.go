@@ -252,8 +252,8 @@ type ImportJobs struct {
 }
 
 // NewImportJobs returns ImportJobs keyed from the product's secret.
-func NewImportJobs(store ImportStore, master []byte) (*ImportJobs, error) {
-	box, err := seal.New(master, "import-results")
+func NewImportJobs(store ImportStore, master []byte, older ...[]byte) (*ImportJobs, error) {
+	box, err := seal.New(master, "import-results", older...)
 	if err != nil {
 		return nil, err
 	}

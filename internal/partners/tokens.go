@@ -15,8 +15,8 @@ type TokenSealer struct {
 }
 
 // NewTokenSealer returns a TokenSealer keyed from the product's secret.
-func NewTokenSealer(master []byte) (*TokenSealer, error) {
-	box, err := seal.New(master, "activation-token")
+func NewTokenSealer(master []byte, older ...[]byte) (*TokenSealer, error) {
+	box, err := seal.New(master, "activation-token", older...)
 	if err != nil {
 		return nil, err
 	}
