@@ -38,6 +38,13 @@ var consumers = []consumer{
 			"type": map[string]interface{}{"S": awslambda.FilterRule_IsEqual(jsii.String("import_chunk"))},
 		}},
 	}},
+	{apigw.ProcessImportFunction, map[string]interface{}{ // a chunk put back in the queue, waiting for its job
+		"eventName": awslambda.FilterRule_IsEqual(jsii.String("MODIFY")),
+		"dynamodb": map[string]interface{}{"NewImage": map[string]interface{}{
+			"type": map[string]interface{}{"S": awslambda.FilterRule_IsEqual(jsii.String("import_chunk"))},
+			"done": map[string]interface{}{"BOOL": awslambda.FilterRule_IsEqual(jsii.Bool(false))},
+		}},
+	}},
 }
 
 // addStreamConsumers connects each consumer to the stream: in order per

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/partnerinvites/partnerinvites/internal/app"
@@ -350,4 +352,41 @@ func TestEachTenantHasItsOwnRate(t *testing.T) {
 	wantStatus(t, api.Do(t, "GET", "/v1/partners", keyB, nil), http.StatusOK)
 	clock.Advance(time.Second)
 	wantStatus(t, api.Do(t, "GET", "/v1/partners", keyA, nil), http.StatusOK)
+}
+
+// A request that fails after writing its import's chunks but before the job
+// leaves no job that cannot complete and invites no one; the retry imports
+// every row once.
+func TestAFailedImportStartInvitesNoOne(t *testing.T) {
+	fault := testenv.NewFault()
+	api := testenv.NewAPIWithOptions(t, app.Options{DynamoDBOptions: []func(*dynamodb.Options){fault.DynamoDBOption}})
+	_, key := api.Tenant(t, "Acme SaaS")
+	pid := newPartner(t, api, key, "Globex")
+	csv := "email,role\n" + uniqueEmail(t, "a") + ",member\n" + uniqueEmail(t, "b") + ",member\nnot-an-email,member\n"
+	failJob := true
+	fault.FailWhile("PutItem", func(p any) bool {
+		in, ok := p.(*dynamodb.PutItemInput)
+		if !ok || !failJob {
+			return false
+		}
+		t, _ := in.Item["type"].(*ddbtypes.AttributeValueMemberS)
+		return t != nil && t.Value == "import"
+	}, "InternalServerError")
+	path := "/v1/partners/" + pid + "/invitations/import?async=true&send_email=false"
+	wantStatus(t, api.Do(t, "POST", path, key, csv, "Content-Type", "text/csv"), http.StatusInternalServerError)
+	time.Sleep(3 * time.Second) // the worker sees the chunks, and waits for a job that never comes
+	if n := invitationCount(t, api, key, pid); n != 0 {
+		t.Fatalf("%d invitations after the failed start, want 0", n)
+	}
+
+	failJob = false
+	r := api.Do(t, "POST", path, key, csv, "Content-Type", "text/csv")
+	wantStatus(t, r, http.StatusAccepted)
+	job := waitForImport(t, api, key, r.JSON(t)["id"].(string))
+	if s := job["summary"].(map[string]any); s["created"] != float64(2) || s["errors"] != float64(1) {
+		t.Errorf("the retried import: %v", s)
+	}
+	if n := invitationCount(t, api, key, pid); n != 2 {
+		t.Errorf("%d invitations, want 2", n)
+	}
 }

@@ -114,9 +114,9 @@ func (r chunkRecord) domain() (partners.ImportChunk, error) {
 	return c, nil
 }
 
-// CreateImport writes the job, then its chunks (BatchWriteItem, 25 at a
-// time): a chunk's insert is what starts its processing, and the worker
-// reads the job.
+// CreateImport writes the chunks (BatchWriteItem, 25 at a
+// time), then the job: a chunk's insert is what starts its processing, and
+// the worker waits for the job before it invites anyone.
 func (s *Store) CreateImport(ctx context.Context, imp partners.Import, chunks []partners.ImportChunk) error {
 	job := importRecord{
 		keys: keys{PK: tenantPK(imp.TenantID), SK: importSK(imp.ID)}, Type: "import",
@@ -125,9 +125,6 @@ func (s *Store) CreateImport(ctx context.Context, imp partners.Import, chunks []
 		EmailVerified: imp.Options.EmailVerified, ExpiresInHours: imp.Options.ExpiresInHours, RedirectURL: imp.Options.RedirectURL, InviterName: imp.Options.InviterName,
 		Rows: imp.Rows, Done: imp.Done, Created: imp.Created, Resent: imp.Resent, Errors: imp.Errors,
 		CreatedAt: imp.CreatedAt, CompletedAt: timePtr(imp.CompletedAt),
-	}
-	if err := s.putNew(ctx, job, "import"); err != nil {
-		return err
 	}
 	var writes []types.WriteRequest
 	for _, c := range chunks {
@@ -145,6 +142,12 @@ func (s *Store) CreateImport(ctx context.Context, imp partners.Import, chunks []
 		if err := s.batchWrite(ctx, writes[start:min(start+25, len(writes))]); err != nil {
 			return fmt.Errorf("write chunks of %s: %w", imp.ID, err)
 		}
+	}
+	// The job last: it is what makes the import exist. A request that dies
+	// before it leaves chunks that the worker drops, never a job that
+	// cannot complete.
+	if err := s.putNew(ctx, job, "import"); err != nil {
+		return err
 	}
 	return nil
 }
@@ -236,6 +239,24 @@ func (s *Store) CompleteImportChunk(ctx context.Context, c partners.ImportChunk,
 		return partners.Import{}, fmt.Errorf("complete chunk %d of %s: %w", c.Index, c.ImportID, err)
 	}
 	return s.GetImport(ctx, c.TenantID, c.ImportID)
+}
+
+// RequeueImportChunk bumps a chunk's waits, if it is not done: the update
+// is a new stream record for the worker.
+func (s *Store) RequeueImportChunk(ctx context.Context, tenantID, importID string, index int) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.table), Key: keyOf(tenantPK(tenantID), importChunkSK(importID, index)),
+		UpdateExpression:          aws.String("ADD waits :one"),
+		ConditionExpression:       aws.String("done = :false"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":false": &types.AttributeValueMemberBOOL{Value: false}},
+	})
+	if isConditionFailed(err) {
+		return partners.Errorf(partners.Conflict, "Chunk %d of %s is done.", index, importID)
+	}
+	if err != nil {
+		return fmt.Errorf("requeue chunk %d of %s: %w", index, importID, err)
+	}
+	return nil
 }
 
 // ReplaceImportChunkResults replaces a done chunk's sealed results if they

@@ -27,7 +27,13 @@ func (h *Imports) Handle(ctx context.Context, e events.DynamoDBEvent) (events.Dy
 	var resp events.DynamoDBEventResponse
 	for _, rec := range e.Records {
 		img := rec.Change.NewImage
-		if rec.EventName != string(events.DynamoDBOperationTypeInsert) || attr(img, "type") != "import_chunk" {
+		if attr(img, "type") != "import_chunk" {
+			continue
+		}
+		// A new chunk, or one put back in the queue (its waits changed).
+		requeued := rec.EventName == string(events.DynamoDBOperationTypeModify) && rec.Change.OldImage != nil &&
+			attr(rec.Change.OldImage, "waits") != attr(img, "waits")
+		if rec.EventName != string(events.DynamoDBOperationTypeInsert) && !requeued {
 			continue
 		}
 		if done, ok := img["done"]; ok && done.DataType() == events.DataTypeBoolean && done.Boolean() {

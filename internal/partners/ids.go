@@ -31,3 +31,17 @@ func validID(prefix, s string) bool {
 	_, err := ulid.ParseStrict(rest)
 	return err == nil
 }
+
+// idTime returns when an id was made (its ULID's time); false if it is not
+// an id with the prefix.
+func idTime(prefix, s string) (time.Time, bool) {
+	rest, ok := strings.CutPrefix(s, prefix)
+	if !ok {
+		return time.Time{}, false
+	}
+	id, err := ulid.ParseStrict(rest)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return ulid.Time(id.Time()), true
+}

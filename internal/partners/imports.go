@@ -72,8 +72,9 @@ type ImportCounts struct {
 
 // ImportStore persists import jobs.
 type ImportStore interface {
-	// CreateImport stores a job, then its chunks; the chunks not yet done are
-	// what the worker picks up from the stream.
+	// CreateImport stores a job's chunks, then the job, which is what makes
+	// it exist; the chunks not yet done are what the worker picks up from
+	// the stream, once their job is there.
 	CreateImport(ctx context.Context, imp Import, chunks []ImportChunk) error
 	// GetImport returns a job. NotFound if absent or another tenant's.
 	GetImport(ctx context.Context, tenantID, id string) (Import, error)
@@ -86,10 +87,21 @@ type ImportStore interface {
 	CompleteImportChunk(ctx context.Context, c ImportChunk, counts ImportCounts) (Import, error)
 	// CompleteImport marks a job completed.
 	CompleteImport(ctx context.Context, tenantID, id string, at time.Time) error
+	// RequeueImportChunk puts a chunk that is not done back in the queue (a
+	// write the worker hears again). Conflict if it is done.
+	RequeueImportChunk(ctx context.Context, tenantID, importID string, index int) error
 	// ReplaceImportChunkResults replaces a done chunk's sealed results, if
 	// they are still c.Results. Conflict otherwise (another read took them).
 	ReplaceImportChunkResults(ctx context.Context, c ImportChunk, results string) error
 }
+
+// orphanChunkAge is how long a chunk waits for its job before it is taken
+// for the orphan of a failed request.
+const orphanChunkAge = 2 * time.Minute
+
+// chunkWait is the pause before a chunk whose job is not there yet goes
+// back in the queue.
+const chunkWait = time.Second
 
 // importLinkLifetime is how long the activation links of a link-only
 // import can be read back, once, by the key that made the import.
@@ -220,10 +232,12 @@ func (s *Service) startImport(ctx context.Context, partnerID string, entries []B
 		}
 	}
 	imp.Done, imp.Errors = len(failed), len(failed)
+	// The rows that failed the check are done at once, in chunks of the
+	// same bounded size as the others.
 	var chunks []ImportChunk
-	if len(failed) > 0 {
-		c := ImportChunk{TenantID: imp.TenantID, ImportID: imp.ID, Index: 0, Done: true}
-		if c.Results, err = sealRows(s.Imports.box, c, failed, 0); err != nil {
+	for start := 0; start < len(failed); start += ImportChunkRows {
+		c := ImportChunk{TenantID: imp.TenantID, ImportID: imp.ID, Index: len(chunks), Done: true}
+		if c.Results, err = sealRows(s.Imports.box, c, failed[start:min(start+ImportChunkRows, len(failed))], start); err != nil {
 			return Import{}, err
 		}
 		chunks = append(chunks, c)
@@ -272,6 +286,26 @@ func (s *Service) ProcessImportChunk(ctx context.Context, tenantID, importID str
 		return nil
 	}
 	imp, err := s.Imports.Store.GetImport(ctx, tenantID, importID)
+	if IsKind(err, NotFound) {
+		// The job is written after its chunks: until it is there, the chunk
+		// waits. A chunk whose job never came belongs to a request that
+		// failed before it answered; nothing of it was invited, and it is
+		// dropped.
+		if made, ok := idTime(importIDPrefix, importID); ok && timestamp(s.Clock).Sub(made) > orphanChunkAge {
+			return nil
+		}
+		// Put the chunk back at the end of the queue after a pause, rather
+		// than hold up the chunks behind it.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(chunkWait):
+		}
+		if err := s.Imports.Store.RequeueImportChunk(ctx, tenantID, importID, index); err != nil && !IsKind(err, Conflict) {
+			return fmt.Errorf("requeue chunk %d of %s: %w", index, importID, err)
+		}
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("get import %s: %w", importID, err)
 	}

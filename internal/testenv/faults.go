@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
@@ -57,6 +58,11 @@ func (f *Fault) Calls(op string) int {
 
 // Option installs the injector in a Cognito client (app.Options.CognitoOptions).
 func (f *Fault) Option(o *cip.Options) { o.APIOptions = append(o.APIOptions, f.middleware) }
+
+// DynamoDBOption installs the injector in a DynamoDB client (app.Options.DynamoDBOptions).
+func (f *Fault) DynamoDBOption(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, f.middleware)
+}
 
 // SESOption installs the injector in an SES client (app.Options.SESOptions).
 func (f *Fault) SESOption(o *sesv2.Options) { o.APIOptions = append(o.APIOptions, f.middleware) }
