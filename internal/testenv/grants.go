@@ -3,10 +3,12 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -78,4 +80,15 @@ func CheckGrants() error {
 		return fmt.Errorf("calls without grants (add them to internal/grants, or stop making them):\n  %s", strings.Join(problems, "\n  "))
 	}
 	return nil
+}
+
+// Main runs a package's tests, then fails the package if any function
+// called AWS without a grant for it: what a package's TestMain calls.
+func Main(m *testing.M) {
+	code := m.Run()
+	if err := CheckGrants(); err != nil && code == 0 {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		code = 1
+	}
+	os.Exit(code)
 }
