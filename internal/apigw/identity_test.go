@@ -121,7 +121,7 @@ func TestWrongPasswordsHaveACeiling(t *testing.T) {
 // link finishes the job: one login, never a second, never a 500 for a
 // password Cognito refuses.
 func TestAHalfMadeLoginConverges(t *testing.T) {
-	fault := testenv.NewCognitoFault()
+	fault := testenv.NewFault()
 	api := testenv.NewAPIWithOptions(t, app.Options{CognitoOptions: []func(*cip.Options){fault.Option}})
 	tenantID, key := api.Tenant(t, "Acme SaaS")
 	email := uniqueEmail(t, "half")

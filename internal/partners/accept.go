@@ -94,11 +94,7 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 	if err := fe.err(); err != nil {
 		return Acceptance{}, err
 	}
-	tenant, err := s.Tenants.GetTenant(ctx, inv.TenantID)
-	if err != nil {
-		return Acceptance{}, fmt.Errorf("accept %s: get tenant: %w", inv.ID, err)
-	}
-	pool, err := poolOf(tenant)
+	pool, err := s.poolOfTenant(ctx, inv.TenantID)
 	if err != nil {
 		return Acceptance{}, fmt.Errorf("accept %s: %w", inv.ID, err)
 	}
@@ -160,10 +156,8 @@ func (s *Service) login(ctx context.Context, pool LoginPool, inv Invitation, ema
 		if err != nil {
 			return "", false, err
 		}
-		if verified && !login.EmailVerified {
-			if err := s.Logins.MarkEmailVerified(ctx, pool, email); err != nil {
-				return "", false, fmt.Errorf("accept %s: mark email verified: %w", inv.ID, err)
-			}
+		if err := s.markVerified(ctx, pool, inv, email, login, verified); err != nil {
+			return "", false, err
 		}
 		return sub, false, nil
 	}
@@ -179,10 +173,8 @@ func (s *Service) login(ctx context.Context, pool LoginPool, inv Invitation, ema
 		if err != nil {
 			return "", false, fmt.Errorf("accept %s: create login: %w", inv.ID, err)
 		}
-	} else if verified && !login.EmailVerified {
-		if err := s.Logins.MarkEmailVerified(ctx, pool, email); err != nil {
-			return "", false, fmt.Errorf("accept %s: mark email verified: %w", inv.ID, err)
-		}
+	} else if err := s.markVerified(ctx, pool, inv, email, login, verified); err != nil {
+		return "", false, err
 	}
 	// A made login without a password has never been signed in with: it is
 	// ours to set, now or on the next attempt if this one fails.
@@ -226,6 +218,17 @@ func (s *Service) ListMemberships(ctx context.Context, sub string) (LoginMembers
 	return LoginMemberships{Login: LoginRef{Pool: pool, Username: ms[0].Email}, Memberships: ms}, nil
 }
 
+// markVerified records a proven mailbox on a login that did not have it.
+func (s *Service) markVerified(ctx context.Context, pool LoginPool, inv Invitation, email string, login Login, verified bool) error {
+	if !verified || login.EmailVerified {
+		return nil
+	}
+	if err := s.Logins.MarkEmailVerified(ctx, pool, email); err != nil {
+		return fmt.Errorf("accept %s: mark email verified: %w", inv.ID, err)
+	}
+	return nil
+}
+
 // Identity returns the caller's login pool: what its portal signs partners
 // in with, and what their ID tokens are verified against.
 func (s *Service) Identity(ctx context.Context) (LoginPool, error) {
@@ -233,13 +236,14 @@ func (s *Service) Identity(ctx context.Context) (LoginPool, error) {
 	if err != nil {
 		return LoginPool{}, err
 	}
-	t, err := s.Tenants.GetTenant(ctx, caller.TenantID)
+	return s.poolOfTenant(ctx, caller.TenantID)
+}
+
+// poolOfTenant reads a tenant's login pool.
+func (s *Service) poolOfTenant(ctx context.Context, tenantID string) (LoginPool, error) {
+	t, err := s.Tenants.GetTenant(ctx, tenantID)
 	if err != nil {
-		return LoginPool{}, fmt.Errorf("get tenant %s: %w", caller.TenantID, err)
+		return LoginPool{}, fmt.Errorf("get tenant %s: %w", tenantID, err)
 	}
-	pool, err := poolOf(t)
-	if err != nil {
-		return LoginPool{}, fmt.Errorf("identity of %s: %w", caller.TenantID, err)
-	}
-	return pool, nil
+	return poolOf(t)
 }

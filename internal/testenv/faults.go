@@ -32,9 +32,6 @@ func NewFault() *Fault {
 	return &Fault{fails: map[string][]string{}, seen: map[string]int{}}
 }
 
-// NewCognitoFault is NewFault, for a Cognito client.
-func NewCognitoFault() *Fault { return NewFault() }
-
 // FailNext makes the next calls of op fail with these error codes, one each.
 func (f *Fault) FailNext(op string, codes ...string) {
 	f.mu.Lock()
