@@ -104,27 +104,3 @@ func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeV
 	}
 	return out, nil
 }
-
-// CreateInvitations writes several new invitations in one transaction (at
-// most 25: four actions each, within DynamoDB's 100). If any email has been
-// claimed meanwhile, nothing is written (ErrEmailClaimed).
-func (s *Store) CreateInvitations(ctx context.Context, batch []partners.NewInvitation) error {
-	var actions []types.TransactWriteItem
-	claimed := false
-	for _, n := range batch {
-		a, err := s.invitationActions(n)
-		if err != nil {
-			return fmt.Errorf("create invitations: %w", err)
-		}
-		claimed = claimed || n.Claim != nil
-		actions = append(actions, a...)
-	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
-	if cancelledByCondition(err) && claimed {
-		return partners.ErrEmailClaimed
-	}
-	if err != nil {
-		return fmt.Errorf("create %d invitations: %w", len(batch), err)
-	}
-	return nil
-}

@@ -1,0 +1,78 @@
+package dynamostore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/partnerinvites/partnerinvites/internal/partners"
+)
+
+// deliveryRecord is the invitation's delivery, flattened into the item so
+// that the sender can update it alone.
+type deliveryRecord struct {
+	DeliveryStatus    string     `dynamodbav:"delivery_status"`
+	MessageID         string     `dynamodbav:"message_id,omitempty"`
+	DeliveryAttempts  int        `dynamodbav:"delivery_attempts"`
+	DeliveryLastError string     `dynamodbav:"delivery_last_error,omitempty"`
+	FailureReason     string     `dynamodbav:"delivery_failure_reason,omitempty"`
+	NextAttemptAt     *time.Time `dynamodbav:"next_attempt_at,omitempty"`
+	Requeues          int        `dynamodbav:"delivery_requeues,omitempty"`
+	QueuedAt          *time.Time `dynamodbav:"queued_at,omitempty"`
+	SentAt            *time.Time `dynamodbav:"sent_at,omitempty"`
+}
+
+func newDeliveryRecord(d partners.Delivery) deliveryRecord {
+	return deliveryRecord{
+		DeliveryStatus: string(d.Status), MessageID: d.MessageID, DeliveryAttempts: d.Attempts,
+		DeliveryLastError: d.LastError, QueuedAt: timePtr(d.QueuedAt), SentAt: timePtr(d.SentAt),
+		FailureReason: string(d.FailureReason), NextAttemptAt: timePtr(d.NextAttemptAt), Requeues: d.Requeues,
+	}
+}
+
+// RecordDelivery stores the delivery of the issue sendSeq of an invitation.
+func (s *Store) RecordDelivery(ctx context.Context, tenantID, invitationID string, sendSeq int, d partners.Delivery, clearSealed bool) error {
+	rec, err := attributevalue.MarshalMap(newDeliveryRecord(d))
+	if err != nil {
+		return fmt.Errorf("encode delivery: %w", err)
+	}
+	var set, remove []string
+	values := map[string]types.AttributeValue{":seq": num(sendSeq)}
+	for _, name := range []string{"delivery_status", "message_id", "delivery_attempts", "delivery_last_error", "delivery_failure_reason", "next_attempt_at", "delivery_requeues", "queued_at", "sent_at"} {
+		if v, ok := rec[name]; ok {
+			set = append(set, name+" = :"+name)
+			values[":"+name] = v
+		} else {
+			remove = append(remove, name)
+		}
+	}
+	if clearSealed {
+		remove = append(remove, "sealed_token")
+	}
+	expr := "SET " + strings.Join(set, ", ")
+	if len(remove) > 0 {
+		expr += " REMOVE " + strings.Join(remove, ", ")
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       keyOf(tenantPK(tenantID), invitationSK(invitationID)),
+		UpdateExpression:          aws.String(expr),
+		ConditionExpression:       aws.String("send_seq = :seq"),
+		ExpressionAttributeValues: values,
+	})
+	if isConditionFailed(err) {
+		return partners.Errorf(partners.Conflict, "Invitation %s was reissued meanwhile.", invitationID)
+	}
+	if err != nil {
+		return fmt.Errorf("record delivery of %s: %w", invitationID, err)
+	}
+	return nil
+}
+
+// ListInvitations queries GSI1 newest first. The status filter is computed
+// at now: pending means pending and not yet expired; expired includes
