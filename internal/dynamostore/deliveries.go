@@ -65,10 +65,7 @@ func (s *Store) RecordDelivery(ctx context.Context, tenantID, invitationID strin
 		ConditionExpression:       aws.String("send_seq = :seq"),
 		ExpressionAttributeValues: values,
 	})
-	if isConditionFailed(err) {
-		return partners.Errorf(partners.Conflict, "Invitation %s was reissued meanwhile.", invitationID)
-	}
-	if err != nil {
+	if err := conditionFailed(err, partners.ConflictInvitationChanged, invitationID); err != nil {
 		return fmt.Errorf("record delivery of %s: %w", invitationID, err)
 	}
 	return nil

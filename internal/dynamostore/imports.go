@@ -217,22 +217,22 @@ func (s *Store) ListImportChunks(ctx context.Context, tenantID, id string) ([]pa
 // CompleteImportChunk stores a chunk's results and adds its counts to the
 // job in one transaction, then reads the job back.
 func (s *Store) CompleteImportChunk(ctx context.Context, c partners.ImportChunk, n partners.ImportCounts) (partners.Import, error) {
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Update: &types.Update{
-			TableName: aws.String(s.table), Key: keyOf(tenantPK(c.TenantID), importChunkSK(c.ImportID, c.Index)),
-			UpdateExpression:          aws.String("SET done = :true, results = :results REMOVE entries"),
-			ConditionExpression:       aws.String("done = :false"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}, ":false": &types.AttributeValueMemberBOOL{Value: false}, ":results": str(c.Results)},
-		}},
-		{Update: &types.Update{
-			TableName: aws.String(s.table), Key: keyOf(tenantPK(c.TenantID), importSK(c.ImportID)),
-			UpdateExpression: aws.String("ADD done_rows :done, created :created, resent :resent, errors :errors"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":done": num(n.Done), ":created": num(n.Created), ":resent": num(n.Resent), ":errors": num(n.Errors),
-			},
-		}},
-	}})
-	if cancelledByCondition(err) {
+	var t txn
+	t.add(types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(s.table), Key: keyOf(tenantPK(c.TenantID), importChunkSK(c.ImportID, c.Index)),
+		UpdateExpression:          aws.String("SET done = :true, results = :results REMOVE entries"),
+		ConditionExpression:       aws.String("done = :false"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}, ":false": &types.AttributeValueMemberBOOL{Value: false}, ":results": str(c.Results)},
+	}}, partners.ConflictAlreadyDone, c.ImportID)
+	t.add(types.TransactWriteItem{Update: &types.Update{
+		TableName: aws.String(s.table), Key: keyOf(tenantPK(c.TenantID), importSK(c.ImportID)),
+		UpdateExpression: aws.String("ADD done_rows :done, created :created, resent :resent, errors :errors"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":done": num(n.Done), ":created": num(n.Created), ":resent": num(n.Resent), ":errors": num(n.Errors),
+		},
+	}}, "", "")
+	err := s.transact(ctx, t)
+	if refusedFor(err, partners.ConflictAlreadyDone) {
 		return partners.Import{}, partners.Errorf(partners.Conflict, "Chunk %d of %s is done already.", c.Index, c.ImportID)
 	}
 	if err != nil {

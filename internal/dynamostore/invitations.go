@@ -140,10 +140,7 @@ func (s *Store) RevokeInvitation(ctx context.Context, inv partners.Invitation) e
 			":expired": str(string(partners.InvitationExpired)),
 		},
 	})
-	if isConditionFailed(err) {
-		return partners.Errorf(partners.Conflict, "Invitation %s changed meanwhile.", inv.ID)
-	}
-	if err != nil {
+	if err := conditionFailed(err, partners.ConflictInvitationChanged, inv.ID); err != nil {
 		return fmt.Errorf("revoke invitation %s: %w", inv.ID, err)
 	}
 	return nil

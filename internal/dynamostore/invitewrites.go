@@ -2,124 +2,118 @@ package dynamostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
 
-// (if asked for), then the claim, then the rest.
-func (s *Store) invitationActions(n partners.NewInvitation) ([]types.TransactWriteItem, error) {
-	var actions []types.TransactWriteItem
+// The transactions that create and reissue invitations. Each conditional
+// action says, where it is built, what its failed condition means.
+
+// putNewIn adds an action that creates an item, failing with reason if it exists.
+func (s *Store) putNewIn(t *txn, record any, reason partners.ConflictReason, key string) error {
+	a, err := s.putNewAction(record)
+	if err != nil {
+		return err
+	}
+	t.add(a, reason, key)
+	return nil
+}
+
+// invitationTxn is the writes of a NewInvitation: the partner check (if
+// asked for), the claim (for a new email), the user, the invitation and
+// its token — in that order, which is the order a failure is reported in.
+func (s *Store) invitationTxn(n partners.NewInvitation) (txn, error) {
+	var t txn
+	inv := n.Invitation
 	if n.CheckPartner {
-		actions = append(actions, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName: aws.String(s.table), Key: keyOf(tenantPK(n.Invitation.TenantID), partnerSK(n.Invitation.PartnerID)),
+		t.add(types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: aws.String(s.table), Key: keyOf(tenantPK(inv.TenantID), partnerSK(inv.PartnerID)),
 			ConditionExpression: aws.String("attribute_exists(PK)"),
-		}})
+		}}, partners.ConflictPartnerMissing, inv.PartnerID)
 	}
-	var records []any
-	if n.Claim != nil {
-		records = append(records, claimRecord{
-			keys: keys{PK: tenantPK(n.Claim.TenantID), SK: claimSK(n.Claim.Email)}, Type: "email_claim",
-			Email: n.Claim.Email, PartnerID: n.Claim.PartnerID, UserID: n.Claim.UserID,
-		})
-	}
-	for _, r := range records {
-		a, err := s.putNewAction(r)
-		if err != nil {
-			return nil, err
+	if c := n.Claim; c != nil {
+		claim := claimRecord{
+			keys: keys{PK: tenantPK(c.TenantID), SK: claimSK(c.Email)}, Type: "email_claim",
+			Email: c.Email, PartnerID: c.PartnerID, UserID: c.UserID,
 		}
-		actions = append(actions, a)
+		if err := s.putNewIn(&t, claim, partners.ConflictEmailClaimed, c.Email); err != nil {
+			return txn{}, err
+		}
 	}
 	if n.NewUser {
-		a, err := s.putNewAction(newUserRecord(n.User))
-		if err != nil {
-			return nil, err
+		if err := s.putNewIn(&t, newUserRecord(n.User), partners.ConflictUserChanged, n.User.ID); err != nil {
+			return txn{}, err
 		}
-		actions = append(actions, a)
 	} else {
 		item, err := attributevalue.MarshalMap(newUserRecord(n.User))
 		if err != nil {
-			return nil, fmt.Errorf("encode user: %w", err)
+			return txn{}, fmt.Errorf("encode user: %w", err)
 		}
-		actions = append(actions, types.TransactWriteItem{Put: &types.Put{
+		t.add(types.TransactWriteItem{Put: &types.Put{
 			TableName: aws.String(s.table), Item: item,
 			ConditionExpression:       aws.String("invitation_id = :prev AND #status = :invited"),
 			ExpressionAttributeNames:  map[string]string{"#status": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":prev": str(n.PreviousInvitationID), ":invited": str(string(partners.UserInvited))},
-		}})
+		}}, partners.ConflictUserChanged, n.User.ID)
 	}
-	for _, r := range []any{newInvitationRecord(n.Invitation), newTokenRecord(n.Token)} {
-		a, err := s.putNewAction(r)
-		if err != nil {
-			return nil, err
-		}
-		actions = append(actions, a)
+	if err := s.putNewIn(&t, newInvitationRecord(inv), partners.ConflictItemExists, inv.ID); err != nil {
+		return txn{}, err
 	}
-	return actions, nil
+	if err := s.putNewIn(&t, newTokenRecord(n.Token), partners.ConflictItemExists, "token of "+inv.ID); err != nil {
+		return txn{}, err
+	}
+	return t, nil
 }
 
 // CreateInvitation writes a NewInvitation in one transaction.
 func (s *Store) CreateInvitation(ctx context.Context, n partners.NewInvitation) error {
-	actions, err := s.invitationActions(n)
+	t, err := s.invitationTxn(n)
 	if err != nil {
 		return fmt.Errorf("create invitation: %w", err)
 	}
-	c := cancellation{claimAt: -1, partnerAt: -1}
-	if n.CheckPartner {
-		c.partnerAt = 0
+	if err := s.transact(ctx, t); err != nil {
+		return fmt.Errorf("create invitation %s: %w", n.Invitation.ID, err)
 	}
-	if n.Claim != nil {
-		c.claimAt = c.partnerAt + 1
+	return nil
+}
+
+// CreateInvitations writes several new invitations in one transaction (at
+// most 25: four actions each, within DynamoDB's 100). If any condition
+// fails — an email claimed meanwhile — nothing is written.
+func (s *Store) CreateInvitations(ctx context.Context, batch []partners.NewInvitation) error {
+	var all txn
+	for _, n := range batch {
+		t, err := s.invitationTxn(n)
+		if err != nil {
+			return fmt.Errorf("create invitations: %w", err)
+		}
+		all.addAll(t)
 	}
-	return s.transactInvitation(ctx, actions, c, n.Invitation.PartnerID)
+	if err := s.transact(ctx, all); err != nil {
+		return fmt.Errorf("create %d invitations: %w", len(batch), err)
+	}
+	return nil
 }
 
 // CreatePartnerWithInvitation writes a partner and its contact's invitation
 // in one transaction.
 func (s *Store) CreatePartnerWithInvitation(ctx context.Context, p partners.Partner, n partners.NewInvitation) error {
-	partnerPut, err := s.putNewAction(newPartnerRecord(p))
+	var t txn
+	if err := s.putNewIn(&t, newPartnerRecord(p), partners.ConflictPartnerExists, p.ID); err != nil {
+		return fmt.Errorf("create partner: %w", err)
+	}
+	inv, err := s.invitationTxn(n)
 	if err != nil {
 		return fmt.Errorf("create partner: %w", err)
 	}
-	actions, err := s.invitationActions(n)
-	if err != nil {
-		return fmt.Errorf("create partner: %w", err)
-	}
-	return s.transactInvitation(ctx, append([]types.TransactWriteItem{partnerPut}, actions...), cancellation{claimAt: 1, partnerAt: -1}, p.ID)
-}
-
-// cancellation says which actions of a transaction carry the conditions
-// that callers tell apart (-1: none).
-type cancellation struct {
-	claimAt   int // the email claim: ErrEmailClaimed
-	partnerAt int // the partner's existence: NotFound
-}
-
-// transactInvitation runs the writes, turning a failed claim or partner
-// condition into ErrEmailClaimed or NotFound, and any other cancellation into
-// Conflict.
-func (s *Store) transactInvitation(ctx context.Context, actions []types.TransactWriteItem, c cancellation, partnerID string) error {
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		failed := func(i int) bool {
-			return i >= 0 && i < len(tce.CancellationReasons) && aws.ToString(tce.CancellationReasons[i].Code) == "ConditionalCheckFailed"
-		}
-		switch {
-		case failed(c.partnerAt):
-			return partners.Errorf(partners.NotFound, "No partner %s.", partnerID)
-		case failed(c.claimAt):
-			return partners.ErrEmailClaimed
-		}
-		return partners.Errorf(partners.Conflict, "The invitation conflicts with a concurrent change.")
-	}
-	if err != nil {
-		return fmt.Errorf("write invitation: %w", err)
+	t.addAll(inv)
+	if err := s.transact(ctx, t); err != nil {
+		return fmt.Errorf("create partner %s: %w", p.ID, err)
 	}
 	return nil
 }
@@ -130,50 +124,28 @@ func (s *Store) ReissueInvitation(ctx context.Context, prev, next partners.Invit
 	if err != nil {
 		return fmt.Errorf("encode invitation: %w", err)
 	}
-	actions := []types.TransactWriteItem{{Put: &types.Put{
+	var t txn
+	t.add(types.TransactWriteItem{Put: &types.Put{
 		TableName: aws.String(s.table), Item: item,
 		ConditionExpression:       aws.String("send_seq = :seq AND #status = :pending"),
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":seq": num(prev.SendSeq), ":pending": str(string(partners.InvitationPending))},
-	}}}
-	tokenPut, err := s.putNewAction(newTokenRecord(token))
-	if err != nil {
-		return err
+	}}, partners.ConflictInvitationChanged, prev.ID)
+	if err := s.putNewIn(&t, newTokenRecord(token), partners.ConflictItemExists, "token of "+prev.ID); err != nil {
+		return fmt.Errorf("encode token: %w", err)
 	}
-	actions = append(actions, tokenPut)
 	if user != nil {
 		userItem, err := attributevalue.MarshalMap(newUserRecord(*user))
 		if err != nil {
 			return fmt.Errorf("encode user: %w", err)
 		}
-		actions = append(actions, types.TransactWriteItem{Put: &types.Put{
+		t.add(types.TransactWriteItem{Put: &types.Put{
 			TableName: aws.String(s.table), Item: userItem,
 			ConditionExpression: aws.String("attribute_exists(PK)"),
-		}})
+		}}, partners.ConflictUserChanged, user.ID)
 	}
-	return s.transactInvitation(ctx, actions, cancellation{claimAt: -1, partnerAt: -1}, prev.PartnerID)
-}
-
-// CreateInvitations writes several new invitations in one transaction (at
-// most 25: four actions each, within DynamoDB's 100). If any email has been
-// claimed meanwhile, nothing is written (ErrEmailClaimed).
-func (s *Store) CreateInvitations(ctx context.Context, batch []partners.NewInvitation) error {
-	var actions []types.TransactWriteItem
-	claimed := false
-	for _, n := range batch {
-		a, err := s.invitationActions(n)
-		if err != nil {
-			return fmt.Errorf("create invitations: %w", err)
-		}
-		claimed = claimed || n.Claim != nil
-		actions = append(actions, a...)
-	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
-	if cancelledByCondition(err) && claimed {
-		return partners.ErrEmailClaimed
-	}
-	if err != nil {
-		return fmt.Errorf("create %d invitations: %w", len(batch), err)
+	if err := s.transact(ctx, t); err != nil {
+		return fmt.Errorf("reissue invitation %s: %w", prev.ID, err)
 	}
 	return nil
 }

@@ -49,27 +49,23 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv partners.Invitation, u
 	if err != nil {
 		return fmt.Errorf("encode membership: %w", err)
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{
-			TableName: aws.String(s.table), Item: invItem,
-			ConditionExpression:      aws.String("#status = :pending AND send_seq = :seq AND token_hash = :hash"),
-			ExpressionAttributeNames: map[string]string{"#status": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":pending": str(string(partners.InvitationPending)), ":seq": num(inv.SendSeq), ":hash": str(inv.TokenHash),
-			},
-		}},
-		{Put: &types.Put{
-			TableName: aws.String(s.table), Item: userItem,
-			ConditionExpression:       aws.String("#status = :invited"),
-			ExpressionAttributeNames:  map[string]string{"#status": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":invited": str(string(partners.UserInvited))},
-		}},
-		{Put: &types.Put{TableName: aws.String(s.table), Item: mItem}},
-	}})
-	if cancelledByCondition(err) {
-		return partners.Errorf(partners.Conflict, "Invitation %s is no longer pending.", inv.ID)
-	}
-	if err != nil {
+	var t txn
+	t.add(types.TransactWriteItem{Put: &types.Put{
+		TableName: aws.String(s.table), Item: invItem,
+		ConditionExpression:      aws.String("#status = :pending AND send_seq = :seq AND token_hash = :hash"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pending": str(string(partners.InvitationPending)), ":seq": num(inv.SendSeq), ":hash": str(inv.TokenHash),
+		},
+	}}, partners.ConflictInvitationChanged, inv.ID)
+	t.add(types.TransactWriteItem{Put: &types.Put{
+		TableName: aws.String(s.table), Item: userItem,
+		ConditionExpression:       aws.String("#status = :invited"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":invited": str(string(partners.UserInvited))},
+	}}, partners.ConflictUserChanged, user.ID)
+	t.add(types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: mItem}}, "", "")
+	if err := s.transact(ctx, t); err != nil {
 		return fmt.Errorf("accept invitation %s: %w", inv.ID, err)
 	}
 	return nil

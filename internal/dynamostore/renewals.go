@@ -28,11 +28,7 @@ func (s *Store) RecordRenewalRequest(ctx context.Context, tenantID, invitationID
 			":at": atAV, ":ms": num64(at.UnixMilli()), ":since": num64(notBefore.UnixMilli()),
 		},
 	})
-	if isConditionFailed(err) {
-		return &partners.Error{Kind: partners.RateLimited, Message: "A new link was asked for a few minutes ago.",
-			Details: map[string]any{"retry_after": int(at.Sub(notBefore).Seconds())}}
-	}
-	if err != nil {
+	if err := conditionFailed(err, partners.ConflictRenewalRecent, invitationID); err != nil {
 		return fmt.Errorf("record renewal request on %s: %w", invitationID, err)
 	}
 	return nil

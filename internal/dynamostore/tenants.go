@@ -75,16 +75,14 @@ func (s *Store) putNewAction(record any) (types.TransactWriteItem, error) {
 }
 
 func (s *Store) transactNew(ctx context.Context, what string, records ...any) error {
-	actions := make([]types.TransactWriteItem, 0, len(records))
+	var t txn
 	for _, r := range records {
-		a, err := s.putNewAction(r)
-		if err != nil {
+		if err := s.putNewIn(&t, r, partners.ConflictItemExists, what); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
-		actions = append(actions, a)
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: actions})
-	if cancelledByCondition(err) {
+	err := s.transact(ctx, t)
+	if refusedFor(err, partners.ConflictItemExists) {
 		return partners.Errorf(partners.Conflict, "The %s already exists.", what)
 	}
 	if err != nil {
@@ -178,10 +176,11 @@ func (s *Store) RevokeAPIKey(ctx context.Context, tenantID, keyID string, at tim
 			ExpressionAttributeValues: map[string]types.AttributeValue{":at": revokedAt},
 		}}
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		update(keyHashPK(r.Hash), keyHashSK), update(tenantPK(tenantID), apiKeySK(keyID)),
-	}})
-	if cancelledByCondition(err) {
+	var t txn
+	t.add(update(keyHashPK(r.Hash), keyHashSK), partners.ConflictItemMissing, keyID)
+	t.add(update(tenantPK(tenantID), apiKeySK(keyID)), partners.ConflictItemMissing, keyID)
+	err = s.transact(ctx, t)
+	if refusedFor(err, partners.ConflictItemMissing) {
 		return partners.Errorf(partners.NotFound, "No API key %s.", keyID)
 	}
 	if err != nil {

@@ -24,8 +24,9 @@ type Membership struct {
 type MembershipStore interface {
 	// AcceptInvitation stores, in one transaction, the invitation accepted,
 	// the user active with its login, and the membership — if the stored
-	// invitation is still pending at inv.SendSeq with inv.TokenHash.
-	// Conflict otherwise.
+	// invitation is still pending at inv.SendSeq with inv.TokenHash
+	// (ConflictInvitationChanged otherwise) and the user still invited
+	// (ConflictUserChanged).
 	AcceptInvitation(ctx context.Context, inv Invitation, user PartnerUser, m Membership) error
 	// ListMemberships returns a login's memberships within a tenant.
 	ListMemberships(ctx context.Context, sub, tenantID string) ([]Membership, error)
@@ -121,7 +122,7 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 	}
 	m := Membership{Sub: sub, TenantID: inv.TenantID, PartnerID: inv.PartnerID, UserID: user.ID, Email: email, Role: inv.Role, CreatedAt: now}
 	err = s.Memberships.AcceptInvitation(ctx, accepted, user, m)
-	if IsKind(err, Conflict) {
+	if isConflict(err, ConflictInvitationChanged, ConflictUserChanged, ConflictConcurrentWrite) {
 		// Lost to another accept (or a resend, or a revoke): say what the link is now.
 		if _, err := s.ResolveToken(ctx, in.Token); err != nil {
 			return Acceptance{}, err

@@ -85,7 +85,7 @@ func (s *Service) InviteMany(ctx context.Context, partnerID string, entries []Bu
 		}
 		return BulkReport{}, Errorf(TooLarge, "At most %d addresses per request; use the CSV import for more.", MaxBulkInvites)
 	}
-	ic, err := s.newInviteContext(ctx, partnerID, entryEmails(entries))
+	ic, pre, err := s.prefetchedInvite(ctx, partnerID, entryEmails(entries))
 	if err != nil {
 		return BulkReport{}, err
 	}
@@ -99,7 +99,7 @@ func (s *Service) InviteMany(ctx context.Context, partnerID string, entries []Bu
 	if err := fe.err(); err != nil {
 		return BulkReport{}, err
 	}
-	return s.inviteAll(ctx, ic, entries, opts), nil
+	return s.inviteAll(ctx, ic, pre, entries, opts), nil
 }
 
 // ImportCSV invites the people of a CSV file to one partner (see
@@ -121,11 +121,11 @@ func (s *Service) ImportCSV(ctx context.Context, partnerID string, data []byte, 
 		}
 		return BulkReport{}, &imp, nil
 	}
-	ic, err := s.newInviteContext(ctx, partnerID, entryEmails(entries))
+	ic, pre, err := s.prefetchedInvite(ctx, partnerID, entryEmails(entries))
 	if err != nil {
 		return BulkReport{}, nil, err
 	}
-	return s.inviteAll(ctx, ic, entries, opts), nil, nil
+	return s.inviteAll(ctx, ic, pre, entries, opts), nil, nil
 }
 
 func entryEmails(entries []BulkEntry) []string {
@@ -139,10 +139,11 @@ func entryEmails(entries []BulkEntry) []string {
 }
 
 // inviteAll checks every entry, refuses repeats, and invites the rest with
-// bounded concurrency (distinct emails never race each other).
-func (s *Service) inviteAll(ctx context.Context, ic inviteContext, entries []BulkEntry, opts BulkOptions) BulkReport {
+// bounded concurrency (distinct emails never race each other). pre holds
+// the claims prefetched with ic.
+func (s *Service) inviteAll(ctx context.Context, ic inviteContext, pre prefetchedClaims, entries []BulkEntry, opts BulkOptions) BulkReport {
 	report, inputs, todo := checkEntries(ic, entries, opts)
-	s.processEntries(ctx, ic, &report, inputs, todo, opts)
+	s.processEntries(ctx, ic, pre, &report, inputs, todo, opts)
 	report.count()
 	return report
 }
@@ -193,12 +194,12 @@ func checkEntries(ic inviteContext, entries []BulkEntry, opts BulkOptions) (repo
 }
 
 // processEntries invites the entries listed in todo.
-func (s *Service) processEntries(ctx context.Context, ic inviteContext, report *BulkReport, inputs []InviteInput, todo []int, opts BulkOptions) {
-	// Emails nobody has claimed are written many to a transaction; the rest
+func (s *Service) processEntries(ctx context.Context, ic inviteContext, pre prefetchedClaims, report *BulkReport, inputs []InviteInput, todo []int, opts BulkOptions) {
+	// Emails nobody had claimed are written many to a transaction; the rest
 	// (re-invites, and any batch that lost a race) go one by one.
 	var fresh, single []int
 	for _, i := range todo {
-		if _, claimed := ic.claims[NormalizeEmail(inputs[i].Email)]; claimed || ic.claims == nil {
+		if pre.has(NormalizeEmail(inputs[i].Email)) {
 			single = append(single, i)
 		} else {
 			fresh = append(fresh, i)
@@ -231,13 +232,11 @@ func (s *Service) processEntries(ctx context.Context, ic inviteContext, report *
 	runJobs(jobs, bulkConcurrency/4)
 
 	jobs = jobs[:0]
-	retry := ic
-	retry.claims = nil
 	for _, i := range single {
 		jobs = append(jobs, func() {
 			c := ic
-			if _, prefetched := ic.claims[NormalizeEmail(inputs[i].Email)]; !prefetched {
-				c = retry // a batch lost a race on it: read again
+			if !pre.has(NormalizeEmail(inputs[i].Email)) {
+				c = ic.rereading() // its batch lost a race: read again
 			}
 			res, err := s.invite(ctx, c, inputs[i], opts.DryRun)
 			if err != nil {

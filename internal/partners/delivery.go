@@ -10,6 +10,51 @@ import (
 	"github.com/partnerinvites/partnerinvites/internal/emails"
 )
 
+// DeliveryStatus is where an invitation's email stands.
+type DeliveryStatus string
+
+// The delivery statuses.
+const (
+	DeliveryQueued  DeliveryStatus = "queued"   // written; the sender will mail it
+	DeliverySent    DeliveryStatus = "sent"     // SES accepted it
+	DeliveryFailed  DeliveryStatus = "failed"   // SES kept failing; resend to try again
+	DeliveryNotSent DeliveryStatus = "not_sent" // send_email was false: the tenant took the link
+)
+
+// DeliveryReason says why a delivery failed for good.
+type DeliveryReason string
+
+// The reasons a delivery fails.
+const (
+	// ReasonExpiredInQueue: the retry window passed before the email could
+	// be sent (the mail service kept failing, or the sender was behind).
+	ReasonExpiredInQueue DeliveryReason = "expired_in_queue"
+	// ReasonRejected: the mail service refused the message for good.
+	ReasonRejected DeliveryReason = "rejected"
+	// ReasonMissingData: what the email needs is gone (its sealed link, the
+	// partner or the tenant).
+	ReasonMissingData DeliveryReason = "missing_data"
+	// The tenant's template could not be used for this email; the emails
+	// package's Reason* codes (template_too_large, template_no_link, …).
+)
+
+// Delivery records the sending of an invitation's latest email.
+type Delivery struct {
+	Status    DeliveryStatus
+	MessageID string
+	Attempts  int
+	LastError string
+	// FailureReason is set when Status is failed.
+	FailureReason DeliveryReason
+	// NextAttemptAt is when a queued email that failed is tried again.
+	NextAttemptAt time.Time
+	// Requeues counts the times a failing send was put back in the queue
+	// (each one is a new stream record: the email waits behind no one).
+	Requeues int
+	QueuedAt time.Time
+	SentAt   time.Time
+}
+
 // OutgoingEmail is one email to send.
 type OutgoingEmail struct {
 	From    string
@@ -40,7 +85,7 @@ type DeliveryStore interface {
 	GetSettings(ctx context.Context, tenantID string) (Settings, error)
 	GetUser(ctx context.Context, tenantID, partnerID, userID string) (PartnerUser, error)
 	// RecordDelivery stores d on the invitation if it is still at sendSeq
-	// (Conflict otherwise); clearSealed removes the sealed token.
+	// (ConflictInvitationChanged otherwise); clearSealed removes the sealed token.
 	RecordDelivery(ctx context.Context, tenantID, invitationID string, sendSeq int, d Delivery, clearSealed bool) error
 }
 
@@ -193,7 +238,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 func (d *Deliverer) record(ctx context.Context, inv Invitation, del Delivery) error {
 	clear := del.Status != DeliveryQueued
 	err := d.Store.RecordDelivery(ctx, inv.TenantID, inv.ID, inv.SendSeq, del, clear)
-	if IsKind(err, Conflict) {
+	if isConflict(err, ConflictInvitationChanged) {
 		return nil // a newer issue took over; its own record will be delivered
 	}
 	if err != nil {

@@ -10,9 +10,11 @@ import (
 
 // ID prefixes make ids self-describing, as in Stripe's API.
 const (
-	tenantIDPrefix  = "ten_"
-	apiKeyIDPrefix  = "key_"
-	partnerIDPrefix = "ptr_"
+	tenantIDPrefix     = "ten_"
+	apiKeyIDPrefix     = "key_"
+	partnerIDPrefix    = "ptr_"
+	userIDPrefix       = "usr_"
+	invitationIDPrefix = "inv_"
 )
 
 // newID returns prefix + a ULID: random (crypto/rand) and sortable by time,

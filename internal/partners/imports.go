@@ -215,7 +215,7 @@ func openRows(box *seal.Box, c ImportChunk) ([]BulkResult, error) {
 // startImport checks every row and queues the good ones in chunks; the rows
 // that failed the check are recorded at once, in a chunk that is done.
 func (s *Service) startImport(ctx context.Context, partnerID string, entries []BulkEntry, opts BulkOptions) (Import, error) {
-	ic, err := s.newInviteContext(ctx, partnerID, nil)
+	ic, _, err := s.prefetchedInvite(ctx, partnerID, nil)
 	if err != nil {
 		return Import{}, err
 	}
@@ -310,10 +310,10 @@ func (s *Service) ProcessImportChunk(ctx context.Context, tenantID, importID str
 		return fmt.Errorf("get import %s: %w", importID, err)
 	}
 	ctx = WithPrincipal(ctx, Principal{TenantID: tenantID, KeyID: imp.InvitedBy, Role: imp.Role})
-	ic, err := s.newInviteContext(ctx, imp.PartnerID, entryEmails(chunk.Entries))
+	ic, pre, err := s.prefetchedInvite(ctx, imp.PartnerID, entryEmails(chunk.Entries))
 	var report BulkReport
 	if err == nil {
-		report = s.inviteAll(ctx, ic, chunk.Entries, imp.Options)
+		report = s.inviteAll(ctx, ic, pre, chunk.Entries, imp.Options)
 	} else if k := KindOf(err); k == NotFound || k == Forbidden {
 		report = BulkReport{Results: make([]BulkResult, len(chunk.Entries))}
 		for i, e := range chunk.Entries {

@@ -2,42 +2,10 @@ package partners
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
+	"fmt"
+	"net/url"
 	"time"
 )
-
-// UserStatus is where a partner user stands.
-type UserStatus string
-
-// The partner user statuses.
-const (
-	UserInvited  UserStatus = "invited"
-	UserActive   UserStatus = "active"
-	UserDisabled UserStatus = "disabled"
-)
-
-// PartnerUser is a person of a partner organisation, invited or active.
-type PartnerUser struct {
-	ID        string
-	TenantID  string
-	PartnerID string
-	FirstName string
-	LastName  string
-	Email     string // as typed
-	JobTitle  string
-	Phone     string // E.164
-	Role      string
-	Status    UserStatus
-	// InvitationID is the user's latest invitation.
-	InvitationID string
-	// Sub is the user's login, once active.
-	Sub       string
-	CreatedAt time.Time
-	UpdatedAt time.Time
-}
 
 // InvitationStatus is where an invitation stands.
 type InvitationStatus string
@@ -56,51 +24,6 @@ func (s InvitationStatus) valid() bool {
 		return true
 	}
 	return false
-}
-
-// DeliveryStatus is where an invitation's email stands.
-type DeliveryStatus string
-
-// The delivery statuses.
-const (
-	DeliveryQueued  DeliveryStatus = "queued"   // written; the sender will mail it
-	DeliverySent    DeliveryStatus = "sent"     // SES accepted it
-	DeliveryFailed  DeliveryStatus = "failed"   // SES kept failing; resend to try again
-	DeliveryNotSent DeliveryStatus = "not_sent" // send_email was false: the tenant took the link
-)
-
-// DeliveryReason says why a delivery failed for good.
-type DeliveryReason string
-
-// The reasons a delivery fails.
-const (
-	// ReasonExpiredInQueue: the retry window passed before the email could
-	// be sent (the mail service kept failing, or the sender was behind).
-	ReasonExpiredInQueue DeliveryReason = "expired_in_queue"
-	// ReasonRejected: the mail service refused the message for good.
-	ReasonRejected DeliveryReason = "rejected"
-	// ReasonMissingData: what the email needs is gone (its sealed link, the
-	// partner or the tenant).
-	ReasonMissingData DeliveryReason = "missing_data"
-	// The tenant's template could not be used for this email; the emails
-	// package's Reason* codes (template_too_large, template_no_link, …).
-)
-
-// Delivery records the sending of an invitation's latest email.
-type Delivery struct {
-	Status    DeliveryStatus
-	MessageID string
-	Attempts  int
-	LastError string
-	// FailureReason is set when Status is failed.
-	FailureReason DeliveryReason
-	// NextAttemptAt is when a queued email that failed is tried again.
-	NextAttemptAt time.Time
-	// Requeues counts the times a failing send was put back in the queue
-	// (each one is a new stream record: the email waits behind no one).
-	Requeues int
-	QueuedAt time.Time
-	SentAt   time.Time
 }
 
 // Invitation invites one partner user; reissuing it (resend) rotates its token.
@@ -147,33 +70,12 @@ func (i Invitation) StatusAt(now time.Time) InvitationStatus {
 	return i.Status
 }
 
-// Token is the stored side of an activation link: its hash and what it opens.
-type Token struct {
-	Hash         string
-	TenantID     string
-	InvitationID string
-	ExpiresAt    time.Time
-}
-
 // EmailClaim makes an email belong to one partner of a tenant.
 type EmailClaim struct {
 	TenantID  string
 	Email     string // normalised
 	PartnerID string
 	UserID    string
-}
-
-// newToken returns a fresh activation token: 32 random bytes, base64url.
-func newToken() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// HashToken returns the stored form of an activation token.
-func HashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
 }
 
 // NewInvitation is everything one invitation writes in one transaction: the
@@ -204,15 +106,6 @@ type InvitationFilter struct {
 	Email     string // normalised
 }
 
-// UserFilter narrows a partner user listing.
-type UserFilter struct {
-	Status UserStatus
-}
-
-// ErrEmailClaimed is returned by InvitationStore.CreateInvitation when the
-// email was claimed since it was read: the caller reads the claim again.
-var ErrEmailClaimed = &Error{Kind: Conflict, Message: "The email was claimed by another request."}
-
 // InvitationStore persists users, invitations, tokens and email claims.
 type InvitationStore interface {
 	// Prefetch reads a partner (NotFound if absent), its tenant's settings and
@@ -220,7 +113,8 @@ type InvitationStore interface {
 	// the map) in as few round trips as it can.
 	Prefetch(ctx context.Context, tenantID, partnerID string, emails []string) (Partner, Settings, map[string]EmailClaim, error)
 	// CreateInvitations writes up to MaxInvitationsPerWrite new invitations
-	// atomically. ErrEmailClaimed if any of their emails is claimed.
+	// atomically. A *ConflictError if any condition fails (see
+	// CreateInvitation): nothing is written then.
 	CreateInvitations(ctx context.Context, batch []NewInvitation) error
 	// GetEmailClaim returns the claim on a normalised email. NotFound if none.
 	GetEmailClaim(ctx context.Context, tenantID, email string) (EmailClaim, error)
@@ -230,26 +124,103 @@ type InvitationStore interface {
 	ListUsers(ctx context.Context, tenantID, partnerID string, f UserFilter, position string, limit int) ([]PartnerUser, string, error)
 	// GetInvitation returns an invitation. NotFound if absent or another tenant's.
 	GetInvitation(ctx context.Context, tenantID, invitationID string) (Invitation, error)
-	// ListInvitations returns invitations newest first; status filters use now.
+	// ListInvitations returns invitations newest first. It may filter by
+	// status at now for speed, but the caller decides with StatusAt.
 	ListInvitations(ctx context.Context, tenantID string, f InvitationFilter, now time.Time, position string, limit int) ([]Invitation, string, error)
-	// CreateInvitation writes a NewInvitation atomically. ErrEmailClaimed if
-	// the claim exists; Conflict if the user moved on.
+	// CreateInvitation writes a NewInvitation atomically, or nothing and a
+	// *ConflictError: ConflictPartnerMissing (only when CheckPartner),
+	// ConflictEmailClaimed (the claim exists), ConflictUserChanged (the
+	// existing user is no longer invited on PreviousInvitationID),
+	// ConflictItemExists, or ConflictConcurrentWrite. When several fail, the
+	// first in that order is reported.
 	CreateInvitation(ctx context.Context, n NewInvitation) error
 	// CreatePartnerWithInvitation writes a partner and the invitation of its
-	// primary contact atomically. ErrEmailClaimed if the email is claimed.
+	// primary contact atomically, or nothing and a *ConflictError:
+	// ConflictPartnerExists, then as CreateInvitation.
 	CreatePartnerWithInvitation(ctx context.Context, p Partner, n NewInvitation) error
 	// ReissueInvitation gives a pending invitation a new token: it writes the
 	// new token and the invitation (and user, if set), if the stored
-	// invitation is still at prev.SendSeq and pending. Conflict otherwise.
+	// invitation is still at prev.SendSeq and pending. Otherwise nothing, and
+	// a *ConflictError: ConflictInvitationChanged, ConflictItemExists (the
+	// token), ConflictUserChanged (the user is gone), ConflictConcurrentWrite.
 	// Old tokens stay, pointing at the invitation, so that an old link can
 	// say it was replaced; TTL purges them.
 	ReissueInvitation(ctx context.Context, prev, next Invitation, token Token, user *PartnerUser) error
 	// RevokeInvitation stores a revoked invitation, if the stored one is still
-	// at inv.SendSeq and pending or expired. Conflict otherwise.
+	// at inv.SendSeq and pending or expired (ConflictInvitationChanged
+	// otherwise).
 	RevokeInvitation(ctx context.Context, inv Invitation) error
 	// RecordRenewalRequest sets an invitation's RenewalRequestedAt, unless
-	// one was recorded after notBefore (RateLimited).
+	// one was recorded after notBefore (ConflictRenewalRecent).
 	RecordRenewalRequest(ctx context.Context, tenantID, invitationID string, at, notBefore time.Time) error
 	// GetToken returns a token by hash. NotFound if absent.
 	GetToken(ctx context.Context, hash string) (Token, error)
+}
+
+// GetInvitation returns one of the caller's invitations.
+func (s *Service) GetInvitation(ctx context.Context, id string) (Invitation, error) {
+	caller, err := authorize(ctx, PermRead)
+	if err != nil {
+		return Invitation{}, err
+	}
+	if !validID(invitationIDPrefix, id) {
+		return Invitation{}, Errorf(NotFound, "No invitation %s.", id)
+	}
+	inv, err := s.Invitations.GetInvitation(ctx, caller.TenantID, id)
+	if err != nil {
+		return Invitation{}, fmt.Errorf("get invitation %s: %w", id, err)
+	}
+	return inv, nil
+}
+
+// ListInvitations returns a page of the caller's invitations, newest first.
+func (s *Service) ListInvitations(ctx context.Context, f InvitationFilter, limit int, cursor string) (Page[Invitation], error) {
+	caller, err := authorize(ctx, PermRead)
+	if err != nil {
+		return Page[Invitation]{}, err
+	}
+	var fe fieldErrors
+	if f.Status != "" && !f.Status.valid() {
+		fe.add("status", "invalid_choice", "status must be one of pending, accepted, expired, revoked.")
+	}
+	if f.PartnerID != "" && !validID(partnerIDPrefix, f.PartnerID) {
+		fe.add("partner_id", "invalid_id", "partner_id is not a partner id.")
+	}
+	f.Email = NormalizeEmail(f.Email)
+	limit = checkLimit(&fe, limit)
+	if err := fe.err(); err != nil {
+		return Page[Invitation]{}, err
+	}
+	query := "invitations?" + url.Values{"status": {string(f.Status)}, "partner_id": {f.PartnerID}, "email": {f.Email}}.Encode()
+	position := ""
+	if cursor != "" {
+		if position, err = s.Cursors.Open(caller.TenantID, query, cursor); err != nil {
+			return Page[Invitation]{}, err
+		}
+	}
+	now := timestamp(s.Clock)
+	items, next, err := s.Invitations.ListInvitations(ctx, caller.TenantID, f, now, position, limit)
+	if err != nil {
+		return Page[Invitation]{}, fmt.Errorf("list invitations: %w", err)
+	}
+	page := Page[Invitation]{Items: matching(items, f.Status, now)}
+	if next != "" {
+		page.NextCursor = s.Cursors.Seal(caller.TenantID, query, next)
+	}
+	return page, nil
+}
+
+// matching keeps the invitations whose status at now is the one asked for.
+// The store filters too, for speed; this is the rule (StatusAt) deciding.
+func matching(items []Invitation, status InvitationStatus, now time.Time) []Invitation {
+	if status == "" {
+		return items
+	}
+	kept := items[:0]
+	for _, inv := range items {
+		if inv.StatusAt(now) == status {
+			kept = append(kept, inv)
+		}
+	}
+	return kept
 }

@@ -34,8 +34,13 @@ func (s *Service) RequestRenewal(ctx context.Context, token string) (ActivationV
 		return view, "", Errorf(Conflict, "Only an expired invitation can be renewed.")
 	}
 	now := timestamp(s.Clock)
-	if err := s.Invitations.RecordRenewalRequest(ctx, inv.TenantID, inv.ID, now, now.Add(-renewalInterval)); err != nil {
-		return view, "", err
+	err = s.Invitations.RecordRenewalRequest(ctx, inv.TenantID, inv.ID, now, now.Add(-renewalInterval))
+	if isConflict(err, ConflictRenewalRecent) {
+		return view, "", &Error{Kind: RateLimited, Message: "A new link was asked for a few minutes ago.",
+			Details: map[string]any{"retry_after": int(renewalInterval.Seconds())}}
+	}
+	if err != nil {
+		return view, "", fmt.Errorf("record renewal request on %s: %w", inv.ID, err)
 	}
 	st, err := s.Settings.GetSettings(ctx, inv.TenantID)
 	if err != nil {
@@ -44,12 +49,7 @@ func (s *Service) RequestRenewal(ctx context.Context, token string) (ActivationV
 	if !st.SelfServiceRenewal {
 		return view, RenewalRecorded, nil
 	}
-	// The invitation is reissued on behalf of the key that invited.
-	ic := inviteContext{
-		caller:   Principal{TenantID: inv.TenantID, KeyID: inv.InvitedBy, Role: RoleManager},
-		partner:  Partner{ID: inv.PartnerID, TenantID: inv.TenantID},
-		settings: st, now: now,
-	}
+	ic := renewalInvite(inv, st, now)
 	current, err := s.Invitations.GetInvitation(ctx, inv.TenantID, inv.ID)
 	if err != nil {
 		return view, "", fmt.Errorf("renew %s: %w", inv.ID, err)

@@ -1,8 +1,14 @@
 package partners
 
 import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/partnerinvites/partnerinvites/internal/seal"
 )
@@ -47,4 +53,67 @@ func (t *TokenSealer) Open(inv Invitation) (string, error) {
 // ActivationURL is the link for a token.
 func ActivationURL(base, token string) string {
 	return strings.TrimRight(base, "/") + "/activate/" + token
+}
+
+// tokenBytes is an activation token's entropy; tokenLength its length as
+// typed in a link (base64url, no padding).
+const (
+	tokenBytes  = 32
+	tokenLength = (tokenBytes*8 + 5) / 6
+)
+
+// Token is the stored side of an activation link: its hash and what it opens.
+type Token struct {
+	Hash         string
+	TenantID     string
+	InvitationID string
+	ExpiresAt    time.Time
+}
+
+// newToken returns a fresh activation token: 32 random bytes, base64url.
+func newToken() string {
+	b := make([]byte, tokenBytes)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// HashToken returns the stored form of an activation token.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// ResolveToken returns the invitation an activation link opens: NotFound for
+// a link we never made, Gone (with Details["reason"]: expired, revoked,
+// accepted, replaced) for one that is dead.
+func (s *Service) ResolveToken(ctx context.Context, token string) (Invitation, error) {
+	if len(token) != tokenLength {
+		return Invitation{}, Errorf(NotFound, "This link is not valid.")
+	}
+	hash := HashToken(token)
+	tok, err := s.Invitations.GetToken(ctx, hash)
+	if IsKind(err, NotFound) {
+		return Invitation{}, Errorf(NotFound, "This link is not valid.")
+	}
+	if err != nil {
+		return Invitation{}, fmt.Errorf("get token: %w", err)
+	}
+	inv, err := s.Invitations.GetInvitation(ctx, tok.TenantID, tok.InvitationID)
+	if err != nil {
+		return Invitation{}, fmt.Errorf("get invitation of token: %w", err)
+	}
+	gone := func(reason, msg string) error {
+		return &Error{Kind: Gone, Message: msg, Details: map[string]any{"reason": reason}}
+	}
+	switch {
+	case inv.TokenHash != hash:
+		return inv, gone("replaced", "This link was replaced by a newer one; use the link in the latest email.")
+	case inv.StatusAt(timestamp(s.Clock)) == InvitationExpired:
+		return inv, gone("expired", "This link has expired.")
+	case inv.Status == InvitationRevoked:
+		return inv, gone("revoked", "This invitation was withdrawn.")
+	case inv.Status == InvitationAccepted:
+		return inv, gone("accepted", "This invitation was already accepted.")
+	}
+	return inv, nil
 }

@@ -1,0 +1,58 @@
+package partners
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Resend throttle: at most resendLimit reissues of one invitation an hour.
+const (
+	resendLimit  = 5
+	resendWindow = time.Hour
+)
+
+// ResendInput asks for a new link for a pending invitation.
+type ResendInput struct {
+	SendEmail bool
+	// EmailVerified vouches for the address of a link-only resend (see InviteInput).
+	EmailVerified  bool
+	ExpiresInHours int
+}
+
+// ResendInvitation gives a pending invitation a new link and a new lifetime,
+// and mails it unless SendEmail is false; the old link dies. At most five
+// resends an hour per invitation (RateLimited).
+func (s *Service) ResendInvitation(ctx context.Context, id string, in ResendInput) (InviteResult, error) {
+	if _, err := authorize(ctx, PermInvite); err != nil {
+		return InviteResult{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		inv, err := s.GetInvitation(ctx, id)
+		if err != nil {
+			return InviteResult{}, err
+		}
+		ic, _, err := s.prefetchedInvite(ctx, inv.PartnerID, nil)
+		if err != nil {
+			return InviteResult{}, err
+		}
+		if st := inv.StatusAt(ic.now); st != InvitationPending && st != InvitationExpired {
+			return InviteResult{}, &Error{Kind: Conflict, Message: fmt.Sprintf("The invitation is %s; only a pending or expired invitation can be resent.", st),
+				Details: map[string]any{"code": "invitation_" + string(st)}}
+		}
+		invite := InviteInput{Email: inv.Email, Role: inv.Role, SendEmail: in.SendEmail, EmailVerified: in.EmailVerified, ExpiresInHours: in.ExpiresInHours}
+		var fe fieldErrors
+		if in.ExpiresInHours != 0 && (in.ExpiresInHours < MinInviteTTLHours || in.ExpiresInHours > MaxInviteTTLHours) {
+			fe.add("expires_in_hours", "out_of_range", fmt.Sprintf("expires_in_hours must be between %d and %d.", MinInviteTTLHours, MaxInviteTTLHours))
+		}
+		if err := fe.err(); err != nil {
+			return InviteResult{}, err
+		}
+		res, err := s.reissue(ctx, ic, inv, nil, invite, false)
+		if errors.Is(err, errLostRace) && attempt < maxInviteAttempts {
+			continue
+		}
+		return res, err
+	}
+}

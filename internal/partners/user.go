@@ -1,0 +1,80 @@
+package partners
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// UserStatus is where a partner user stands.
+type UserStatus string
+
+// The partner user statuses.
+const (
+	UserInvited  UserStatus = "invited"
+	UserActive   UserStatus = "active"
+	UserDisabled UserStatus = "disabled"
+)
+
+// PartnerUser is a person of a partner organisation, invited or active.
+type PartnerUser struct {
+	ID        string
+	TenantID  string
+	PartnerID string
+	FirstName string
+	LastName  string
+	Email     string // as typed
+	JobTitle  string
+	Phone     string // E.164
+	Role      string
+	Status    UserStatus
+	// InvitationID is the user's latest invitation.
+	InvitationID string
+	// Sub is the user's login, once active.
+	Sub       string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// UserFilter narrows a partner user listing.
+type UserFilter struct {
+	Status UserStatus
+}
+
+// ListUsers returns a page of a partner's users, oldest first.
+func (s *Service) ListUsers(ctx context.Context, partnerID string, f UserFilter, limit int, cursor string) (Page[PartnerUser], error) {
+	caller, err := authorize(ctx, PermRead)
+	if err != nil {
+		return Page[PartnerUser]{}, err
+	}
+	if _, err := s.GetPartner(ctx, partnerID); err != nil {
+		return Page[PartnerUser]{}, err
+	}
+	var fe fieldErrors
+	switch f.Status {
+	case "", UserInvited, UserActive, UserDisabled:
+	default:
+		fe.add("status", "invalid_choice", "status must be one of invited, active, disabled.")
+	}
+	limit = checkLimit(&fe, limit)
+	if err := fe.err(); err != nil {
+		return Page[PartnerUser]{}, err
+	}
+	query := "users?" + url.Values{"partner_id": {partnerID}, "status": {string(f.Status)}}.Encode()
+	position := ""
+	if cursor != "" {
+		if position, err = s.Cursors.Open(caller.TenantID, query, cursor); err != nil {
+			return Page[PartnerUser]{}, err
+		}
+	}
+	items, next, err := s.Invitations.ListUsers(ctx, caller.TenantID, partnerID, f, position, limit)
+	if err != nil {
+		return Page[PartnerUser]{}, fmt.Errorf("list users: %w", err)
+	}
+	page := Page[PartnerUser]{Items: items}
+	if next != "" {
+		page.NextCursor = s.Cursors.Seal(caller.TenantID, query, next)
+	}
+	return page, nil
+}
