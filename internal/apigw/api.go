@@ -224,7 +224,8 @@ func (a *API) serveTenantLimit(ctx context.Context, e events.APIGatewayV2HTTPReq
 		log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
 		return resp, nil
 	}
-	resp := a.run(partners.WithPrincipal(ctx, caller), log, caller, &request{event: e}, maxBody, ep)
+	ctx = partners.WithLog(partners.WithPrincipal(ctx, caller), log)
+	resp := a.run(ctx, log, caller, &request{event: e}, maxBody, ep)
 	log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
 	return resp, nil
 }

@@ -209,21 +209,12 @@ func (e *emailsJSON) UnmarshalJSON(b []byte) error {
 func listEntry(le partners.ListEntry, role string) partners.BulkEntry {
 	e := partners.BulkEntry{Input: le.Input, Email: le.Email, Role: role}
 	if le.Name != "" {
-		e.FirstName, e.LastName = splitDisplayName(le.Name)
+		e.FirstName, e.LastName = le.PersonName()
 	}
 	if le.Problem != "" {
 		e.Problem = &partners.FieldError{Field: "email", Code: le.Problem, Message: strconv.Quote(le.Input) + " is not a valid email address."}
 	}
 	return e
-}
-
-func splitDisplayName(name string) (string, string) {
-	for i := len(name) - 1; i > 0; i-- {
-		if name[i] == ' ' {
-			return name[:i], name[i+1:]
-		}
-	}
-	return name, ""
 }
 
 type inviteManyJSON struct {

@@ -240,7 +240,7 @@ func (s *Service) processEntries(ctx context.Context, ic inviteContext, pre pref
 			}
 			res, err := s.invite(ctx, c, inputs[i], opts.DryRun)
 			if err != nil {
-				report.Results[i].fail(itemError(err))
+				report.Results[i].fail(itemError(ctx, err))
 				return
 			}
 			report.Results[i].Result = res
@@ -316,11 +316,13 @@ func (r *BulkResult) fail(e *Error) {
 }
 
 // itemError turns an invite's error into what its entry reports. Internal
-// errors say only that the entry can be retried; the cause is in the logs.
-func itemError(err error) *Error {
+// errors say only that the entry can be retried; the cause is logged here,
+// since the request itself succeeds and nothing else would log it.
+func itemError(ctx context.Context, err error) *Error {
 	var e *Error
 	if errors.As(err, &e) && e.Kind != Internal {
 		return e
 	}
+	logFrom(ctx).Error("bulk entry failed on our side", "err", err)
 	return &Error{Kind: Internal, Message: "This entry failed on our side; send it again.", Err: err}
 }

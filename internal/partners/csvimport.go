@@ -92,7 +92,7 @@ func ParseInvitationCSV(data []byte) ([]BulkEntry, error) {
 			e.Problem = &FieldError{Field: "email", Code: "invalid_email", Message: fmt.Sprintf("%q is not a valid email address.", get("email"))}
 		}
 		if e.FirstName == "" && e.LastName == "" && addr.Name != "" {
-			e.FirstName, e.LastName = splitName(addr.Name)
+			e.FirstName, e.LastName = addr.PersonName()
 		}
 		entries = append(entries, e)
 	}
@@ -147,15 +147,6 @@ func isBlank(record []string) bool {
 		}
 	}
 	return true
-}
-
-func splitName(name string) (first, last string) {
-	if strings.Contains(name, ",") {
-		last, first, _ = strings.Cut(name, ",")
-		return strings.TrimSpace(first), strings.TrimSpace(last)
-	}
-	first, last, _ = strings.Cut(strings.TrimSpace(name), " ")
-	return first, strings.TrimSpace(last)
 }
 
 func csvReason(err error) string {

@@ -29,6 +29,28 @@ func ParseEmailList(text string) []ListEntry {
 	return entries
 }
 
+// PersonName splits the entry's display name into first and last name (see
+// SplitPersonName).
+func (e ListEntry) PersonName() (first, last string) {
+	return SplitPersonName(e.Name)
+}
+
+// SplitPersonName splits a display name as people write it in a mail client
+// or a spreadsheet: "Last, First" at the comma, otherwise "First Last" at
+// the last space, so that middle names stay with the first name ("Grace
+// Brewster Hopper" is Grace Brewster, Hopper). Pasted lists and CSV files
+// both use it.
+func SplitPersonName(name string) (first, last string) {
+	name = strings.TrimSpace(name)
+	if l, f, ok := strings.Cut(name, ","); ok {
+		return strings.TrimSpace(f), strings.TrimSpace(l)
+	}
+	if i := strings.LastIndexByte(name, ' '); i > 0 {
+		return strings.TrimSpace(name[:i]), name[i+1:]
+	}
+	return name, ""
+}
+
 // ParseAddress reads one address, bare or with a name.
 func ParseAddress(s string) ListEntry {
 	s = strings.TrimSpace(s)

@@ -2,7 +2,6 @@ package partners
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -95,123 +94,6 @@ type ImportStore interface {
 	ReplaceImportChunkResults(ctx context.Context, c ImportChunk, results string) error
 }
 
-// orphanChunkAge is how long a chunk waits for its job before it is taken
-// for the orphan of a failed request.
-const orphanChunkAge = 2 * time.Minute
-
-// chunkWait is the pause before a chunk whose job is not there yet goes
-// back in the queue.
-const chunkWait = time.Second
-
-// importLinkLifetime is how long the activation links of a link-only
-// import can be read back, once, by the key that made the import.
-const importLinkLifetime = 24 * time.Hour
-
-// importRow is one row's result as sealed into a chunk.
-type importRow struct {
-	Row          int            `json:"row"`
-	Index        int            `json:"index"`
-	Input        string         `json:"input"`
-	Email        string         `json:"email,omitempty"`
-	Status       BulkStatus     `json:"status"`
-	InvitationID string         `json:"invitation_id,omitempty"`
-	Link         string         `json:"link,omitempty"`
-	Kind         Kind           `json:"kind,omitempty"`
-	Message      string         `json:"message,omitempty"`
-	Fields       []FieldError   `json:"fields,omitempty"`
-	Details      map[string]any `json:"details,omitempty"`
-}
-
-func importAAD(tenantID, importID string, index int) []byte {
-	return []byte(fmt.Sprintf("%s\x00%s\x00%d", tenantID, importID, index))
-}
-
-func sealRows(box *seal.Box, c ImportChunk, results []BulkResult, offset int) (string, error) {
-	rows := make([]importRow, 0, len(results))
-	for i, r := range results {
-		row := importRow{Row: r.Entry.Row, Index: offset + i, Input: r.Entry.Input, Email: r.Entry.Email, Status: r.Status}
-		if r.Status != BulkError {
-			row.InvitationID, row.Link = r.Result.Invitation.ID, r.Result.Link
-		}
-		if e := r.Err; e != nil {
-			row.Kind, row.Message, row.Fields, row.Details = e.Kind, e.Message, e.Fields, e.Details
-		}
-		rows = append(rows, row)
-	}
-	b, err := json.Marshal(rows)
-	if err != nil {
-		return "", fmt.Errorf("encode import results: %w", err)
-	}
-	return box.Seal(b, importAAD(c.TenantID, c.ImportID, c.Index)), nil
-}
-
-func hasLinks(rows []BulkResult) bool {
-	for _, r := range rows {
-		if r.Result.Link != "" {
-			return true
-		}
-	}
-	return false
-}
-
-func withoutLinks(rows []BulkResult) []BulkResult {
-	out := make([]BulkResult, len(rows))
-	for i, r := range rows {
-		r.Result.Link = ""
-		out[i] = r
-	}
-	return out
-}
-
-// takeLinks removes a chunk's links from the store; false if another read
-// removed them first.
-func (s *Service) takeLinks(ctx context.Context, c ImportChunk) (bool, error) {
-	plain, err := s.Imports.box.Open(c.Results, importAAD(c.TenantID, c.ImportID, c.Index))
-	if err != nil {
-		return false, fmt.Errorf("open results of chunk %d: %w", c.Index, err)
-	}
-	var rows []importRow
-	if err := json.Unmarshal(plain, &rows); err != nil {
-		return false, fmt.Errorf("decode results of chunk %d: %w", c.Index, err)
-	}
-	for i := range rows {
-		rows[i].Link = ""
-	}
-	b, err := json.Marshal(rows)
-	if err != nil {
-		return false, fmt.Errorf("encode results of chunk %d: %w", c.Index, err)
-	}
-	err = s.Imports.Store.ReplaceImportChunkResults(ctx, c, s.Imports.box.Seal(b, importAAD(c.TenantID, c.ImportID, c.Index)))
-	if IsKind(err, Conflict) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("take the links of chunk %d of %s: %w", c.Index, c.ImportID, err)
-	}
-	return true, nil
-}
-
-func openRows(box *seal.Box, c ImportChunk) ([]BulkResult, error) {
-	plain, err := box.Open(c.Results, importAAD(c.TenantID, c.ImportID, c.Index))
-	if err != nil {
-		return nil, fmt.Errorf("open results of chunk %d: %w", c.Index, err)
-	}
-	var rows []importRow
-	if err := json.Unmarshal(plain, &rows); err != nil {
-		return nil, fmt.Errorf("decode results of chunk %d: %w", c.Index, err)
-	}
-	out := make([]BulkResult, 0, len(rows))
-	for _, row := range rows {
-		r := BulkResult{Entry: BulkEntry{Row: row.Row, Input: row.Input, Email: row.Email}, Status: row.Status}
-		r.Result.Invitation.ID, r.Result.Link = row.InvitationID, row.Link
-		if row.Status == BulkError {
-			r.Err = &Error{Kind: row.Kind, Message: row.Message, Fields: row.Fields, Details: row.Details}
-		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
 // startImport checks every row and queues the good ones in chunks; the rows
 // that failed the check are recorded at once, in a chunk that is done.
 func (s *Service) startImport(ctx context.Context, partnerID string, entries []BulkEntry, opts BulkOptions) (Import, error) {
@@ -272,77 +154,6 @@ func NewImportJobs(store ImportStore, master []byte, older ...[]byte) (*ImportJo
 		return nil, err
 	}
 	return &ImportJobs{Store: store, box: box}, nil
-}
-
-// ProcessImportChunk invites the rows of one chunk on behalf of the key that
-// submitted the import: the import worker's job. A chunk already done is
-// skipped, so a retried stream record does nothing twice.
-func (s *Service) ProcessImportChunk(ctx context.Context, tenantID, importID string, index int) error {
-	chunk, err := s.Imports.Store.GetImportChunk(ctx, tenantID, importID, index)
-	if err != nil {
-		return fmt.Errorf("get chunk %d of %s: %w", index, importID, err)
-	}
-	if chunk.Done {
-		return nil
-	}
-	imp, err := s.Imports.Store.GetImport(ctx, tenantID, importID)
-	if IsKind(err, NotFound) {
-		// The job is written after its chunks: until it is there, the chunk
-		// waits. A chunk whose job never came belongs to a request that
-		// failed before it answered; nothing of it was invited, and it is
-		// dropped.
-		if made, ok := idTime(importIDPrefix, importID); ok && timestamp(s.Clock).Sub(made) > orphanChunkAge {
-			return nil
-		}
-		// Put the chunk back at the end of the queue after a pause, rather
-		// than hold up the chunks behind it.
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(chunkWait):
-		}
-		if err := s.Imports.Store.RequeueImportChunk(ctx, tenantID, importID, index); err != nil && !IsKind(err, Conflict) {
-			return fmt.Errorf("requeue chunk %d of %s: %w", index, importID, err)
-		}
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("get import %s: %w", importID, err)
-	}
-	ctx = WithPrincipal(ctx, Principal{TenantID: tenantID, KeyID: imp.InvitedBy, Role: imp.Role})
-	ic, pre, err := s.prefetchedInvite(ctx, imp.PartnerID, entryEmails(chunk.Entries))
-	var report BulkReport
-	if err == nil {
-		report = s.inviteAll(ctx, ic, pre, chunk.Entries, imp.Options)
-	} else if k := KindOf(err); k == NotFound || k == Forbidden {
-		report = BulkReport{Results: make([]BulkResult, len(chunk.Entries))}
-		for i, e := range chunk.Entries {
-			report.Results[i] = BulkResult{Entry: e}
-			report.Results[i].fail(itemError(err))
-		}
-		report.count()
-	} else {
-		return err
-	}
-	if chunk.Results, err = sealRows(s.Imports.box, chunk, report.Results, index*ImportChunkRows); err != nil {
-		return err
-	}
-	chunk.Done = true
-	imp, err = s.Imports.Store.CompleteImportChunk(ctx, chunk, ImportCounts{
-		Done: len(report.Results), Created: report.Created, Resent: report.Resent, Errors: report.Errors,
-	})
-	if IsKind(err, Conflict) {
-		return nil // another run finished this chunk
-	}
-	if err != nil {
-		return fmt.Errorf("complete chunk %d of %s: %w", index, importID, err)
-	}
-	if imp.Done >= imp.Rows && imp.Status != ImportCompleted {
-		if err := s.Imports.Store.CompleteImport(ctx, tenantID, importID, timestamp(s.Clock)); err != nil {
-			return fmt.Errorf("complete import %s: %w", importID, err)
-		}
-	}
-	return nil
 }
 
 // GetImport returns one of the caller's import jobs with the results of the

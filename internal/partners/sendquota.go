@@ -196,7 +196,7 @@ func (s *Service) reserveBatch(ctx context.Context, ic inviteContext, report *Bu
 	if err != nil || tenantErr != nil {
 		e := tenantErr
 		if e == nil {
-			e = itemError(err)
+			e = itemError(ctx, err)
 		}
 		for _, i := range batch {
 			report.Results[i].fail(e)
