@@ -70,13 +70,8 @@ func listEntry(le partners.ListEntry, role string) partners.BulkEntry {
 }
 
 type inviteManyJSON struct {
-	Emails         emailsJSON `json:"emails"`
-	Role           string     `json:"role"`
-	SendEmail      *bool      `json:"send_email"`
-	EmailVerified  bool       `json:"email_verified"`
-	ExpiresInHours int        `json:"expires_in_hours"`
-	RedirectURL    *string    `json:"redirect_url"`
-	InviterName    *string    `json:"inviter_name"`
+	Emails emailsJSON `json:"emails"`
+	inviteOptionsJSON
 }
 
 type itemErrorJSON struct {

@@ -116,18 +116,24 @@ type inviteResultJSON struct {
 	Invitation invitationJSON `json:"invitation"`
 }
 
-type inviteUserJSON struct {
-	Email          string  `json:"email"`
-	FirstName      *string `json:"first_name"`
-	LastName       *string `json:"last_name"`
-	Phone          *string `json:"phone"`
-	JobTitle       *string `json:"job_title"`
+// inviteOptionsJSON are the fields every invite request shares: the role
+// and how the link is delivered.
+type inviteOptionsJSON struct {
 	Role           string  `json:"role"`
 	SendEmail      *bool   `json:"send_email"`
 	EmailVerified  bool    `json:"email_verified"`
 	ExpiresInHours int     `json:"expires_in_hours"`
 	RedirectURL    *string `json:"redirect_url"`
 	InviterName    *string `json:"inviter_name"`
+}
+
+type inviteUserJSON struct {
+	Email     string  `json:"email"`
+	FirstName *string `json:"first_name"`
+	LastName  *string `json:"last_name"`
+	Phone     *string `json:"phone"`
+	JobTitle  *string `json:"job_title"`
+	inviteOptionsJSON
 }
 
 func sendEmail(b *bool) bool { return b == nil || *b }

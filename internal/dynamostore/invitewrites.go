@@ -3,6 +3,7 @@ package dynamostore
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -14,14 +15,28 @@ import (
 // The transactions that create and reissue invitations. Each conditional
 // action says, where it is built, what its failed condition means.
 
+// putIn adds a Put of record to t under cond (none if empty), whose failure
+// means reason. A condition names the status attribute #status.
+func (s *Store) putIn(t *txn, record any, cond string, values map[string]types.AttributeValue, reason partners.ConflictReason, key string) error {
+	item, err := attributevalue.MarshalMap(record)
+	if err != nil {
+		return fmt.Errorf("encode %T: %w", record, err)
+	}
+	put := &types.Put{TableName: aws.String(s.table), Item: item}
+	if cond != "" {
+		put.ConditionExpression = aws.String(cond)
+		put.ExpressionAttributeValues = values
+		if strings.Contains(cond, "#status") {
+			put.ExpressionAttributeNames = map[string]string{"#status": "status"}
+		}
+	}
+	t.add(types.TransactWriteItem{Put: put}, reason, key)
+	return nil
+}
+
 // putNewIn adds an action that creates an item, failing with reason if it exists.
 func (s *Store) putNewIn(t *txn, record any, reason partners.ConflictReason, key string) error {
-	a, err := s.putNewAction(record)
-	if err != nil {
-		return err
-	}
-	t.add(a, reason, key)
-	return nil
+	return s.putIn(t, record, "attribute_not_exists(PK)", nil, reason, key)
 }
 
 // invitationTxn is the writes of a NewInvitation: the partner check (if
@@ -50,16 +65,12 @@ func (s *Store) invitationTxn(n partners.NewInvitation) (txn, error) {
 			return txn{}, err
 		}
 	} else {
-		item, err := attributevalue.MarshalMap(newUserRecord(n.User))
+		err := s.putIn(&t, newUserRecord(n.User), "invitation_id = :prev AND #status = :invited",
+			map[string]types.AttributeValue{":prev": str(n.PreviousInvitationID), ":invited": str(string(partners.UserInvited))},
+			partners.ConflictUserChanged, n.User.ID)
 		if err != nil {
-			return txn{}, fmt.Errorf("encode user: %w", err)
+			return txn{}, err
 		}
-		t.add(types.TransactWriteItem{Put: &types.Put{
-			TableName: aws.String(s.table), Item: item,
-			ConditionExpression:       aws.String("invitation_id = :prev AND #status = :invited"),
-			ExpressionAttributeNames:  map[string]string{"#status": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":prev": str(n.PreviousInvitationID), ":invited": str(string(partners.UserInvited))},
-		}}, partners.ConflictUserChanged, n.User.ID)
 	}
 	if err := s.putNewIn(&t, newInvitationRecord(inv), partners.ConflictItemExists, inv.ID); err != nil {
 		return txn{}, err
@@ -120,29 +131,20 @@ func (s *Store) CreatePartnerWithInvitation(ctx context.Context, p partners.Part
 
 // ReissueInvitation writes a reissued invitation, its new token and the user.
 func (s *Store) ReissueInvitation(ctx context.Context, prev, next partners.Invitation, token partners.Token, user *partners.PartnerUser) error {
-	item, err := attributevalue.MarshalMap(newInvitationRecord(next))
-	if err != nil {
-		return fmt.Errorf("encode invitation: %w", err)
-	}
 	var t txn
-	t.add(types.TransactWriteItem{Put: &types.Put{
-		TableName: aws.String(s.table), Item: item,
-		ConditionExpression:       aws.String("send_seq = :seq AND #status = :pending"),
-		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":seq": num(prev.SendSeq), ":pending": str(string(partners.InvitationPending))},
-	}}, partners.ConflictInvitationChanged, prev.ID)
+	err := s.putIn(&t, newInvitationRecord(next), "send_seq = :seq AND #status = :pending",
+		map[string]types.AttributeValue{":seq": num(prev.SendSeq), ":pending": str(string(partners.InvitationPending))},
+		partners.ConflictInvitationChanged, prev.ID)
+	if err != nil {
+		return err
+	}
 	if err := s.putNewIn(&t, newTokenRecord(token), partners.ConflictItemExists, "token of "+prev.ID); err != nil {
-		return fmt.Errorf("encode token: %w", err)
+		return err
 	}
 	if user != nil {
-		userItem, err := attributevalue.MarshalMap(newUserRecord(*user))
-		if err != nil {
-			return fmt.Errorf("encode user: %w", err)
+		if err := s.putIn(&t, newUserRecord(*user), "attribute_exists(PK)", nil, partners.ConflictUserChanged, user.ID); err != nil {
+			return err
 		}
-		t.add(types.TransactWriteItem{Put: &types.Put{
-			TableName: aws.String(s.table), Item: userItem,
-			ConditionExpression: aws.String("attribute_exists(PK)"),
-		}}, partners.ConflictUserChanged, user.ID)
 	}
 	if err := s.transact(ctx, t); err != nil {
 		return fmt.Errorf("reissue invitation %s: %w", prev.ID, err)

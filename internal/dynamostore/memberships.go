@@ -34,37 +34,25 @@ type membershipRecord struct {
 // membership in one transaction, if the invitation is still pending with
 // this token and issue.
 func (s *Store) AcceptInvitation(ctx context.Context, inv partners.Invitation, user partners.PartnerUser, m partners.Membership) error {
-	invItem, err := attributevalue.MarshalMap(newInvitationRecord(inv))
+	var t txn
+	err := s.putIn(&t, newInvitationRecord(inv), "#status = :pending AND send_seq = :seq AND token_hash = :hash",
+		map[string]types.AttributeValue{":pending": str(string(partners.InvitationPending)), ":seq": num(inv.SendSeq), ":hash": str(inv.TokenHash)},
+		partners.ConflictInvitationChanged, inv.ID)
 	if err != nil {
-		return fmt.Errorf("encode invitation: %w", err)
+		return err
 	}
-	userItem, err := attributevalue.MarshalMap(newUserRecord(user))
+	err = s.putIn(&t, newUserRecord(user), "#status = :invited",
+		map[string]types.AttributeValue{":invited": str(string(partners.UserInvited))}, partners.ConflictUserChanged, user.ID)
 	if err != nil {
-		return fmt.Errorf("encode user: %w", err)
+		return err
 	}
-	mItem, err := attributevalue.MarshalMap(membershipRecord{
+	membership := membershipRecord{
 		keys: keys{PK: subPK(m.Sub), SK: membershipSK(m.TenantID, m.PartnerID)}, Type: "membership",
 		Sub: m.Sub, TenantID: m.TenantID, PartnerID: m.PartnerID, UserID: m.UserID, Email: m.Email, Role: m.Role, CreatedAt: m.CreatedAt,
-	})
-	if err != nil {
-		return fmt.Errorf("encode membership: %w", err)
 	}
-	var t txn
-	t.add(types.TransactWriteItem{Put: &types.Put{
-		TableName: aws.String(s.table), Item: invItem,
-		ConditionExpression:      aws.String("#status = :pending AND send_seq = :seq AND token_hash = :hash"),
-		ExpressionAttributeNames: map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pending": str(string(partners.InvitationPending)), ":seq": num(inv.SendSeq), ":hash": str(inv.TokenHash),
-		},
-	}}, partners.ConflictInvitationChanged, inv.ID)
-	t.add(types.TransactWriteItem{Put: &types.Put{
-		TableName: aws.String(s.table), Item: userItem,
-		ConditionExpression:       aws.String("#status = :invited"),
-		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":invited": str(string(partners.UserInvited))},
-	}}, partners.ConflictUserChanged, user.ID)
-	t.add(types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: mItem}}, "", "")
+	if err := s.putIn(&t, membership, "", nil, "", ""); err != nil {
+		return err
+	}
 	if err := s.transact(ctx, t); err != nil {
 		return fmt.Errorf("accept invitation %s: %w", inv.ID, err)
 	}

@@ -63,17 +63,6 @@ func (r apiKeyRecord) domain() partners.APIKey {
 	return k
 }
 
-func (s *Store) putNewAction(record any) (types.TransactWriteItem, error) {
-	item, err := attributevalue.MarshalMap(record)
-	if err != nil {
-		return types.TransactWriteItem{}, fmt.Errorf("encode: %w", err)
-	}
-	return types.TransactWriteItem{Put: &types.Put{
-		TableName: aws.String(s.table), Item: item,
-		ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	}}, nil
-}
-
 func (s *Store) transactNew(ctx context.Context, what string, records ...any) error {
 	var t txn
 	for _, r := range records {
