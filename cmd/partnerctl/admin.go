@@ -30,17 +30,10 @@ const (
 	defaultSender = "invites@partner-invites.example"
 )
 
-func getenvOr(key, fallback string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return fallback
-}
-
 // bootstrap creates what a local stack (or LocalStack) needs and writes its
 // settings to local/.stack.env. It is idempotent: the secret key is kept
 // once made, so cursors and sealed tokens stay valid across restarts.
-func bootstrap(ctx context.Context, args []string, stdout io.Writer) error {
+func bootstrap(ctx context.Context, env environ, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bootstrap", flag.ContinueOnError)
 	out := fs.String("env-file", "", "where to write the settings (default local/.stack.env)")
 	if err := fs.Parse(args); err != nil {
@@ -57,18 +50,18 @@ func bootstrap(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("load AWS config: %w", err)
 	}
-	table := getenvOr("TABLE_NAME", defaultTable)
+	table := env.Or("TABLE_NAME", defaultTable)
 	if err := dynamostore.EnsureTable(ctx, app.NewDynamoDB(cfg), table); err != nil {
 		return err
 	}
 	// Every tenant gets its own user pool when it is made; the prefix keeps
 	// this stack's pools apart from others in the account.
-	poolPrefix := getenvOr("POOL_NAME_PREFIX", table+"-")
-	sender := getenvOr("SENDER_EMAIL", defaultSender)
+	poolPrefix := env.Or("POOL_NAME_PREFIX", table+"-")
+	sender := env.Or("SENDER_EMAIL", defaultSender)
 	if err := ensureSender(ctx, sesv2.NewFromConfig(cfg), sender); err != nil {
 		return err
 	}
-	secret := os.Getenv("SECRET_KEY")
+	secret := env.Getenv("SECRET_KEY")
 	if secret == "" {
 		b := make([]byte, 32)
 		_, _ = rand.Read(b)
@@ -81,18 +74,17 @@ func bootstrap(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := writeEnvFile(*out, keys, vars); err != nil {
 		return fmt.Errorf("write %s: %w", *out, err)
 	}
-	for k, v := range vars {
-		os.Setenv(k, v)
-	}
 	fmt.Fprintf(stdout, "bootstrap: table %s, tenants' user pools named %s<tenant id>; settings in %s\n", table, poolPrefix, *out)
 	return nil
 }
 
-func newApp(ctx context.Context) (*app.App, error) {
-	if os.Getenv("ACTIVATION_BASE_URL") == "" {
-		os.Setenv("ACTIVATION_BASE_URL", "http://127.0.0.1:"+getenvOr("PORT", "8080"))
+// newApp builds the App from env, with activation links pointing at the
+// local gateway's default address unless env says otherwise.
+func newApp(ctx context.Context, env environ) (*app.App, error) {
+	if env.Getenv("ACTIVATION_BASE_URL") == "" {
+		env["ACTIVATION_BASE_URL"] = "http://127.0.0.1:" + env.Or("PORT", "8080")
 	}
-	return app.New(ctx, os.Getenv, app.Options{LogOutput: os.Stderr})
+	return app.New(ctx, env.Getenv, app.Options{LogOutput: os.Stderr})
 }
 
 func printJSON(w io.Writer, v any) error {
@@ -122,7 +114,7 @@ func keyOut(k partners.APIKey, secret string) keyJSON {
 	return out
 }
 
-func tenantCmd(ctx context.Context, args []string, stdout io.Writer) error {
+func tenantCmd(ctx context.Context, env environ, args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
 		return usageError{"tenant needs a subcommand: create"}
 	}
@@ -134,7 +126,7 @@ func tenantCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if *name == "" {
 		return usageError{"tenant create needs --name"}
 	}
-	a, err := newApp(ctx)
+	a, err := newApp(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -149,7 +141,7 @@ func tenantCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	})
 }
 
-func keyCmd(ctx context.Context, args []string, stdout io.Writer) error {
+func keyCmd(ctx context.Context, env environ, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return usageError{"key needs a subcommand: create, list, revoke"}
 	}
@@ -164,7 +156,7 @@ func keyCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if *tenant == "" {
 		return usageError{"key " + args[0] + " needs --tenant"}
 	}
-	a, err := newApp(ctx)
+	a, err := newApp(ctx, env)
 	if err != nil {
 		return err
 	}

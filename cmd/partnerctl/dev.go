@@ -23,23 +23,23 @@ import (
 
 // dev serves the API locally: the local gateway in front of the same handlers
 // the Lambdas run, against whatever AWS endpoints the environment names.
-func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func dev(ctx context.Context, env environ, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	demo := fs.Bool("demo", false, "create a demo tenant and print its API key and a curl line")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
-	addr := "127.0.0.1:" + getenvOr("PORT", "8080")
+	addr := "127.0.0.1:" + env.Or("PORT", "8080")
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (set PORT to use another port): %w", addr, err)
 	}
 	defer ln.Close()
 	base := "http://" + ln.Addr().String()
-	if os.Getenv("ACTIVATION_BASE_URL") == "" {
-		os.Setenv("ACTIVATION_BASE_URL", base) // links point at this gateway
+	if env.Getenv("ACTIVATION_BASE_URL") == "" {
+		env["ACTIVATION_BASE_URL"] = base // links point at this gateway
 	}
-	a, err := newApp(ctx)
+	a, err := newApp(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		printDemo(stdout, base, nt.Tenant.ID, nt.Secret, demoPartner.Partner.ID, os.Getenv("SES_EMULATOR_URL"), nt.Tenant.Pool.ID)
+		printDemo(stdout, base, nt.Tenant.ID, nt.Secret, demoPartner.Partner.ID, env.Getenv("SES_EMULATOR_URL"), nt.Tenant.Pool.ID)
 	} else {
 		fmt.Fprintf(stdout, "Partner Invites API on %s\n", base)
 	}
@@ -129,7 +129,7 @@ Press Ctrl-C to stop.
 
 // invoke runs one function on an event file, as the Lambda runtime would, and
 // prints the function's response.
-func invoke(ctx context.Context, args []string, stdout io.Writer) error {
+func invoke(ctx context.Context, env environ, args []string, stdout io.Writer) error {
 	if len(args) != 2 {
 		return usageError{"invoke needs FUNCTION and EVENT.json"}
 	}
@@ -141,7 +141,7 @@ func invoke(ctx context.Context, args []string, stdout io.Writer) error {
 	if !json.Valid(payload) {
 		return fmt.Errorf("%s is not JSON", file)
 	}
-	a, err := newApp(ctx)
+	a, err := newApp(ctx, env)
 	if err != nil {
 		return err
 	}

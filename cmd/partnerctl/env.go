@@ -11,13 +11,42 @@ import (
 // envFiles are read, in order, for variables the environment does not set.
 var envFiles = []string{"local/.endpoints.env", "local/.stack.env"}
 
-// loadEnvFiles sets the variables of the local env files that are not set
-// already, so that `go run ./cmd/partnerctl …` works in a checkout with the
-// local stack up, and an explicit environment (AWS, LocalStack) wins.
-func loadEnvFiles() {
+// environ is the getenv partnerctl hands to app.New: the values it read from
+// the local env files or derived (defaults such as ACTIVATION_BASE_URL),
+// consulted first, over the process environment. Passing them this way
+// instead of setting process variables keeps what a command derives within
+// the command, and app.New reading only what it is given.
+type environ map[string]string
+
+// Getenv returns key's value in e, else in the process environment.
+func (e environ) Getenv(key string) string {
+	if v, ok := e[key]; ok {
+		return v
+	}
+	return os.Getenv(key)
+}
+
+// Or returns key's value, or fallback if it is empty.
+func (e environ) Or(key, fallback string) string {
+	if v := e.Getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// loadEnvFiles returns the variables of the local env files that the process
+// environment does not set, so that `go run ./cmd/partnerctl …` works in a
+// checkout with the local stack up, and an explicit environment (AWS,
+// LocalStack) wins; the first file to name a variable wins over the second.
+//
+// The AWS SDK's own variables (AWS_REGION, AWS_ENDPOINT_URL_*, credentials)
+// are exported instead: the SDK reads them only from the process
+// environment and takes no getenv.
+func loadEnvFiles() environ {
+	e := environ{}
 	root := findRoot()
 	if root == "" {
-		return
+		return e
 	}
 	for _, name := range envFiles {
 		vars, err := readEnvFile(filepath.Join(root, name))
@@ -25,11 +54,20 @@ func loadEnvFiles() {
 			continue
 		}
 		for k, v := range vars {
-			if _, set := os.LookupEnv(k); !set {
-				os.Setenv(k, v)
+			if _, set := os.LookupEnv(k); set {
+				continue
 			}
+			if _, seen := e[k]; seen {
+				continue
+			}
+			if strings.HasPrefix(k, "AWS_") {
+				os.Setenv(k, v)
+				continue
+			}
+			e[k] = v
 		}
 	}
+	return e
 }
 
 // findRoot returns the nearest directory upwards holding local/stack.sh.

@@ -60,18 +60,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError{"no command"}
 	}
-	loadEnvFiles()
+	env := loadEnvFiles()
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "bootstrap":
-		return bootstrap(ctx, rest, stdout)
+		return bootstrap(ctx, env, rest, stdout)
 	case "tenant":
-		return tenantCmd(ctx, rest, stdout)
+		return tenantCmd(ctx, env, rest, stdout)
 	case "key":
-		return keyCmd(ctx, rest, stdout)
+		return keyCmd(ctx, env, rest, stdout)
 	case "dev":
-		return dev(ctx, rest, stdout, stderr)
+		return dev(ctx, env, rest, stdout, stderr)
 	case "invoke":
-		return invoke(ctx, rest, stdout)
+		return invoke(ctx, env, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -40,6 +40,11 @@ func setUp(t *testing.T) {
 			t.Errorf("%s missing from %s", k, envFile)
 		}
 	}
+	// The commands below read what bootstrap wrote, as `make dev`'s next
+	// command reads local/.stack.env.
+	for k, v := range vars {
+		t.Setenv(k, v)
+	}
 	// Bootstrap is idempotent: a second run keeps the table and the secret.
 	again := runOK(t, "bootstrap", "--env-file", envFile)
 	vars2, _ := readEnvFile(envFile)

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -162,7 +163,10 @@ type Options struct {
 	DynamoDBOptions []func(*dynamodb.Options)
 }
 
-// New builds the App from the environment.
+// New builds the App from the environment. It reads its own variables
+// (Config's) only through getenv, so a caller can hand it settings without
+// editing the process environment; the AWS SDK still reads its standard
+// variables (AWS_REGION, AWS_ENDPOINT_URL_*, credentials) from the process.
 func New(ctx context.Context, getenv func(string) string, opts Options) (*App, error) {
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
@@ -268,12 +272,18 @@ func (a *App) newOutbox() *outbox.Handler {
 // NewDynamoDB returns a DynamoDB client. Against an emulator (an endpoint
 // override is set) it skips the response CRC32 check, which DynamoDB Local's
 // error responses fail with a harmless warning on every call.
+//
+// The override is read from the client's resolved options, where the SDK has
+// put AWS_ENDPOINT_URL_DYNAMODB or AWS_ENDPOINT_URL, rather than from the
+// environment again: New reads its own variables only through the getenv it
+// is given. The check runs after opts, so an endpoint they set counts too.
 func NewDynamoDB(cfg aws.Config, opts ...func(*dynamodb.Options)) *dynamodb.Client {
-	return dynamodb.NewFromConfig(cfg, append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
-		if os.Getenv("AWS_ENDPOINT_URL_DYNAMODB") != "" || os.Getenv("AWS_ENDPOINT_URL") != "" {
+	// Clipped so that appending never writes into the caller's array.
+	return dynamodb.NewFromConfig(cfg, append(slices.Clip(opts), func(o *dynamodb.Options) {
+		if o.BaseEndpoint != nil {
 			o.DisableValidateResponseChecksum = true
 		}
-	}}, opts...)...)
+	})...)
 }
 
 // Handlers returns every function's Lambda handler by function name: what the

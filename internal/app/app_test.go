@@ -13,6 +13,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
@@ -71,6 +73,30 @@ func TestLoadConfigNamesEveryProblem(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not name %s", err, want)
 		}
+	}
+}
+
+// NewDynamoDB skips the response checksum exactly when an endpoint override
+// is set, wherever the override came from, without reading the environment.
+func TestNewDynamoDBSkipsChecksumOnlyAgainstAnOverride(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  aws.Config
+		opts []func(*dynamodb.Options)
+		skip bool
+	}{
+		{"AWS", aws.Config{Region: "us-east-1"}, nil, false},
+		{"override in the config", aws.Config{Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:8000")}, nil, true},
+		{"override in an option", aws.Config{Region: "us-east-1"}, []func(*dynamodb.Options){func(o *dynamodb.Options) {
+			o.BaseEndpoint = aws.String("http://127.0.0.1:8000")
+		}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := app.NewDynamoDB(tt.cfg, tt.opts...).Options().DisableValidateResponseChecksum; got != tt.skip {
+				t.Errorf("DisableValidateResponseChecksum = %v, want %v", got, tt.skip)
+			}
+		})
 	}
 }
 

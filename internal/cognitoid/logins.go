@@ -13,8 +13,10 @@ import (
 
 // Logins makes and checks partner logins, each in the pool it is given —
 // the inviting tenant's. Usernames are email addresses. Errors are matched
-// by code, not Go type: cognito-local and Cognito differ there
-// (LOCAL-STACK.md).
+// by code, not Go type: cognito-local answers some failures as generic API
+// errors rather than the SDK's typed ones, and with other codes than Cognito
+// (a wrong password is InvalidPasswordException there, NotAuthorizedException
+// on AWS), so a type switch would miss them on one side or the other.
 type Logins struct {
 	// Client returns the Cognito client; it is built on first use, since
 	// only the activation functions need one.

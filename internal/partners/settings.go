@@ -146,9 +146,11 @@ type cachedSettings struct {
 }
 
 // cachedSettings returns a tenant's settings from the cache or the store.
+// Entries age by the Service's Clock, like everything else it dates, so a
+// test that moves the clock moves the cache with it.
 func (s *Service) cachedSettings(ctx context.Context, tenantID string) (Settings, error) {
 	s.cacheOnce.Do(func() { s.cache = &settingsCache{entries: map[string]cachedSettings{}} })
-	now := time.Now()
+	now := s.Clock.Now()
 	s.cache.mu.Lock()
 	e, ok := s.cache.entries[tenantID]
 	s.cache.mu.Unlock()
@@ -166,7 +168,7 @@ func (s *Service) cachedSettings(ctx context.Context, tenantID string) (Settings
 func (s *Service) remember(tenantID string, st Settings) {
 	s.cacheOnce.Do(func() { s.cache = &settingsCache{entries: map[string]cachedSettings{}} })
 	s.cache.mu.Lock()
-	s.cache.entries[tenantID] = cachedSettings{settings: st, until: time.Now().Add(SettingsCacheTTL)}
+	s.cache.entries[tenantID] = cachedSettings{settings: st, until: s.Clock.Now().Add(SettingsCacheTTL)}
 	s.cache.mu.Unlock()
 }
 
