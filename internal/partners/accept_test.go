@@ -8,45 +8,12 @@ import (
 	"time"
 )
 
-// Hand-written fakes of what Accept consumes.
-
-type fakeInvitations struct {
-	InvitationStore
-	tokens map[string]Token
-	invs   map[string]Invitation
-	users  map[string]PartnerUser
-}
-
-func (f *fakeInvitations) GetToken(_ context.Context, hash string) (Token, error) {
-	if t, ok := f.tokens[hash]; ok {
-		return t, nil
-	}
-	return Token{}, Errorf(NotFound, "no token")
-}
-
-func (f *fakeInvitations) GetInvitation(_ context.Context, _, id string) (Invitation, error) {
-	return f.invs[id], nil
-}
-
-func (f *fakeInvitations) GetUser(_ context.Context, _, _, id string) (PartnerUser, error) {
-	return f.users[id], nil
-}
+// Hand-written fakes of what Accept consumes besides the store (memStore,
+// fakes_test.go).
 
 type fakeTenants map[string]Tenant
 
 func (f fakeTenants) GetTenant(_ context.Context, id string) (Tenant, error) { return f[id], nil }
-
-type fakePartners struct{ PartnerStore }
-
-func (fakePartners) GetPartner(_ context.Context, tenantID, id string) (Partner, error) {
-	return Partner{ID: id, TenantID: tenantID, Name: "Globex"}, nil
-}
-
-type fakeSettings struct{ SettingsStore }
-
-func (fakeSettings) GetSettings(context.Context, string) (Settings, error) {
-	return DefaultSettings(), nil
-}
 
 type fakeMemberships struct {
 	MembershipStore
@@ -136,17 +103,13 @@ func (f fakeGuard) AddPasswordFailure(_ context.Context, tenantID, sub string, n
 	return pf, nil
 }
 
-type testClock struct{ now time.Time }
-
-func (c *testClock) Now() time.Time { return c.now }
-
 // acceptWorld is a service with two tenants, A and B, and one pending
 // invitation at A for bob@x.example, whose link is token.
 type acceptWorld struct {
 	svc    *Service
 	logins *fakeLogins
 	clock  *testClock
-	inv    *fakeInvitations
+	store  *memStore
 	token  string
 }
 
@@ -163,18 +126,18 @@ func newAcceptWorld(delivery DeliveryStatus) *acceptWorld {
 		Status: InvitationPending, TokenHash: HashToken(token), ExpiresAt: clock.now.Add(48 * time.Hour),
 		Delivery: Delivery{Status: delivery}, SendSeq: 1,
 	}
-	invs := &fakeInvitations{
-		tokens: map[string]Token{inv.TokenHash: {Hash: inv.TokenHash, TenantID: "ten_a", InvitationID: inv.ID}},
-		invs:   map[string]Invitation{inv.ID: inv},
-		users:  map[string]PartnerUser{"usr_1": {ID: "usr_1", TenantID: "ten_a", PartnerID: "ptr_1", Status: UserInvited}},
-	}
+	store := newMemStore()
+	store.putPartner(Partner{ID: "ptr_1", TenantID: "ten_a", Name: "Globex"})
+	store.putUser(PartnerUser{ID: "usr_1", TenantID: "ten_a", PartnerID: "ptr_1", Status: UserInvited})
+	store.putInvitation(inv)
+	store.putToken(Token{Hash: inv.TokenHash, TenantID: "ten_a", InvitationID: inv.ID})
 	logins := &fakeLogins{pools: map[string]map[string]*fakeLogin{}, touched: map[string]int{}}
 	svc := &Service{
-		Invitations: invs, Partners: fakePartners{}, Settings: fakeSettings{}, Memberships: &fakeMemberships{}, Logins: logins, PasswordGuard: fakeGuard{},
+		Invitations: store, Partners: store, Settings: store, Memberships: &fakeMemberships{}, Logins: logins, PasswordGuard: fakeGuard{},
 		Tenants: fakeTenants{"ten_a": {ID: "ten_a", Pool: poolA}, "ten_b": {ID: "ten_b", Pool: poolB}},
 		Clock:   clock,
 	}
-	return &acceptWorld{svc: svc, logins: logins, clock: clock, inv: invs, token: token}
+	return &acceptWorld{svc: svc, logins: logins, clock: clock, store: store, token: token}
 }
 
 func TestAcceptNeverTouchesAnotherTenantsPool(t *testing.T) {
@@ -216,9 +179,7 @@ func TestAcceptVerifiesEmailOnlyWithProof(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newAcceptWorld(tt.delivery)
-			inv := w.inv.invs["inv_1"]
-			inv.TenantVerifiedEmail = tt.vouched
-			w.inv.invs["inv_1"] = inv
+			w.store.changeInvitation("ten_a", "inv_1", func(inv *Invitation) { inv.TenantVerifiedEmail = tt.vouched })
 			if _, err := w.svc.Accept(t.Context(), AcceptInput{Token: w.token, Password: "Correct-Horse-42"}); err != nil {
 				t.Fatal(err)
 			}

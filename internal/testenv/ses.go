@@ -26,6 +26,9 @@ type SES struct {
 // it when the test ends.
 func StartSES(t testing.TB) *SES {
 	t.Helper()
+	// A test of the mail needs the other emulators too: without them it is
+	// skipped (or fails) as AWS decides, before an emulator is looked for.
+	AWS(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
