@@ -183,3 +183,27 @@ func TestJSONRoutesRefuseOtherMediaTypes(t *testing.T) {
 		}
 	}
 }
+
+// An invitation that expired and was followed by a new one for the same
+// person cannot be resent back to life: one person, one live link.
+func TestAReplacedInvitationCannotBeResent(t *testing.T) {
+	clock := testenv.NewClock(time.Now().UTC())
+	api := testenv.NewAPIWithClock(t, clock)
+	_, key := api.Tenant(t, "Acme SaaS")
+	pid := newPartner(t, api, key, "Globex")
+	email := uniqueEmail(t, "twice")
+	oldPath, oldID := activationLink(t, api, key, pid, email)
+	clock.Advance(49 * time.Hour)
+	newPath, _ := activationLink(t, api, key, pid, email)
+	r := api.Do(t, "POST", "/v1/invitations/"+oldID+"/resend", key, map[string]any{"send_email": false})
+	wantStatus(t, r, http.StatusConflict)
+	if code := r.JSON(t)["code"]; code != "invitation_replaced" {
+		t.Errorf("code %v, want invitation_replaced", code)
+	}
+	if got := goneReason(t, api, strings.TrimPrefix(oldPath, "/activate/")); got != "replaced" {
+		t.Errorf("the old link is %s, want replaced", got)
+	}
+	if got := goneReason(t, api, strings.TrimPrefix(newPath, "/activate/")); got != "live" {
+		t.Errorf("the new link is %s, want live", got)
+	}
+}

@@ -141,10 +141,21 @@ func (s *Store) ReissueInvitation(ctx context.Context, prev, next partners.Invit
 	if err := s.putNewIn(&t, newTokenRecord(token), partners.ConflictItemExists, "token of "+prev.ID); err != nil {
 		return err
 	}
+	// The user must still be invited on this invitation: an invitation that
+	// a newer one replaced for the same person must not come back to life.
+	stillTheirs := "invitation_id = :inv AND #status = :invited"
+	userValues := map[string]types.AttributeValue{":inv": str(prev.ID), ":invited": str(string(partners.UserInvited))}
 	if user != nil {
-		if err := s.putIn(&t, newUserRecord(*user), "attribute_exists(PK)", nil, partners.ConflictUserChanged, user.ID); err != nil {
+		if err := s.putIn(&t, newUserRecord(*user), stillTheirs, userValues, partners.ConflictUserChanged, user.ID); err != nil {
 			return err
 		}
+	} else {
+		t.add(types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: aws.String(s.table), Key: keyOf(tenantPK(prev.TenantID), userSK(prev.PartnerID, prev.UserID)),
+			ConditionExpression:       aws.String(stillTheirs),
+			ExpressionAttributeNames:  map[string]string{"#status": "status"},
+			ExpressionAttributeValues: userValues,
+		}}, partners.ConflictUserChanged, prev.UserID)
 	}
 	if err := s.transact(ctx, t); err != nil {
 		return fmt.Errorf("reissue invitation %s: %w", prev.ID, err)

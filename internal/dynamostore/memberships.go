@@ -41,8 +41,8 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv partners.Invitation, u
 	if err != nil {
 		return err
 	}
-	err = s.putIn(&t, newUserRecord(user), "#status = :invited",
-		map[string]types.AttributeValue{":invited": str(string(partners.UserInvited))}, partners.ConflictUserChanged, user.ID)
+	err = s.putIn(&t, newUserRecord(user), "#status = :invited AND invitation_id = :inv",
+		map[string]types.AttributeValue{":invited": str(string(partners.UserInvited)), ":inv": str(inv.ID)}, partners.ConflictUserChanged, user.ID)
 	if err != nil {
 		return err
 	}

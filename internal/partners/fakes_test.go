@@ -346,10 +346,11 @@ func (m *memStore) ReissueInvitation(_ context.Context, prev, next Invitation, t
 		if _, ok := m.tokens[token.Hash]; ok {
 			return &ConflictError{Reason: ConflictItemExists, Key: "token of " + prev.ID}
 		}
+		owner := keyOfUser(PartnerUser{TenantID: prev.TenantID, PartnerID: prev.PartnerID, ID: prev.UserID})
+		if u, ok := m.users[owner]; !ok || u.InvitationID != prev.ID || u.Status != UserInvited {
+			return &ConflictError{Reason: ConflictUserChanged, Key: prev.UserID}
+		}
 		if user != nil {
-			if _, ok := m.users[keyOfUser(*user)]; !ok {
-				return &ConflictError{Reason: ConflictUserChanged, Key: user.ID}
-			}
 			m.users[keyOfUser(*user)] = *user
 		}
 		m.invitations[key] = cloneInvitation(next)

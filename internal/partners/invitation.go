@@ -140,9 +140,11 @@ type InvitationStore interface {
 	CreatePartnerWithInvitation(ctx context.Context, p Partner, n NewInvitation) error
 	// ReissueInvitation gives a pending invitation a new token: it writes the
 	// new token and the invitation (and user, if set), if the stored
-	// invitation is still at prev.SendSeq and pending. Otherwise nothing, and
-	// a *ConflictError: ConflictInvitationChanged, ConflictItemExists (the
-	// token), ConflictUserChanged (the user is gone), ConflictConcurrentWrite.
+	// invitation is still at prev.SendSeq and pending and its user still
+	// invited on it. Otherwise nothing, and a *ConflictError:
+	// ConflictInvitationChanged, ConflictItemExists (the token),
+	// ConflictUserChanged (the user moved to another invitation, activated,
+	// or is gone), ConflictConcurrentWrite.
 	// Old tokens stay, pointing at the invitation, so that an old link can
 	// say it was replaced; TTL purges them.
 	ReissueInvitation(ctx context.Context, prev, next Invitation, token Token, user *PartnerUser) error

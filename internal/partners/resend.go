@@ -41,6 +41,13 @@ func (s *Service) ResendInvitation(ctx context.Context, id string, in ResendInpu
 			return InviteResult{}, &Error{Kind: Conflict, Message: fmt.Sprintf("The invitation is %s; only a pending or expired invitation can be resent.", st),
 				Details: map[string]any{"code": "invitation_" + string(st)}}
 		}
+		if replaced, err := s.replacedForUser(ctx, inv); err != nil {
+			return InviteResult{}, err
+		} else if replaced {
+			return InviteResult{}, &Error{Kind: Conflict,
+				Message: "A newer invitation replaced this one for the same person; resend or revoke that one.",
+				Details: map[string]any{"code": "invitation_replaced"}}
+		}
 		invite := InviteInput{Email: inv.Email, Role: inv.Role, SendEmail: in.SendEmail, EmailVerified: in.EmailVerified, ExpiresInHours: in.ExpiresInHours}
 		var fe fieldErrors
 		if in.ExpiresInHours != 0 && (in.ExpiresInHours < MinInviteTTLHours || in.ExpiresInHours > MaxInviteTTLHours) {
@@ -55,4 +62,19 @@ func (s *Service) ResendInvitation(ctx context.Context, id string, in ResendInpu
 		}
 		return res, err
 	}
+}
+
+// replacedForUser reports whether inv's user has moved on to a newer
+// invitation (the tenant invited the address again after inv ended). Such
+// an invitation is history: resending or renewing it would give one person
+// two live links.
+func (s *Service) replacedForUser(ctx context.Context, inv Invitation) (bool, error) {
+	user, err := s.Invitations.GetUser(ctx, inv.TenantID, inv.PartnerID, inv.UserID)
+	switch {
+	case IsKind(err, NotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("get user of invitation %s: %w", inv.ID, err)
+	}
+	return user.InvitationID != inv.ID, nil
 }

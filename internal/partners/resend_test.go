@@ -153,3 +153,30 @@ func TestAnotherTenantsInvitationIsNotFound(t *testing.T) {
 		})
 	}
 }
+
+// An invitation that expired and was followed by a new one for the same
+// person is history: resending it, or renewing it from its page, would give
+// one person two live links.
+func TestAnInvitationReplacedForItsUserStaysDead(t *testing.T) {
+	w := newInviteWorld(t)
+	first := w.invite(w.acme, "ada@example.com")
+	w.clock.advance(49 * time.Hour)
+	second := w.invite(w.acme, "ada@example.com")
+	if second.Invitation.ID == first.Invitation.ID {
+		t.Fatalf("the re-invite reused invitation %s", first.Invitation.ID)
+	}
+
+	_, err := w.svc.ResendInvitation(w.manager, first.Invitation.ID, ResendInput{SendEmail: false})
+	if code := conflictCode(t, err); code != "invitation_replaced" {
+		t.Errorf("resending the replaced invitation: code %q, want invitation_replaced", code)
+	}
+	if got := w.storedInvitation(first.Invitation.ID); got.SendSeq != first.Invitation.SendSeq {
+		t.Errorf("the replaced invitation was reissued: send_seq %d, was %d", got.SendSeq, first.Invitation.SendSeq)
+	}
+	if state := w.linkState(linkToken(t, first)); state != "replaced" {
+		t.Errorf("the replaced invitation's link says %q, want replaced", state)
+	}
+	if state := w.linkState(linkToken(t, second)); state != "live" {
+		t.Errorf("the new invitation's link says %q, want live", state)
+	}
+}

@@ -109,6 +109,13 @@ func (s *Service) ResolveToken(ctx context.Context, token string) (Invitation, e
 	case inv.TokenHash != hash:
 		return inv, gone("replaced", "This link was replaced by a newer one; use the link in the latest email.")
 	case inv.StatusAt(timestamp(s.Clock)) == InvitationExpired:
+		// An expired invitation may have been followed by a new one for the
+		// same person: then this link is replaced, and must not be renewed.
+		if replaced, err := s.replacedForUser(ctx, inv); err != nil {
+			return Invitation{}, err
+		} else if replaced {
+			return inv, gone("replaced", "This link was replaced by a newer one; use the link in the latest email.")
+		}
 		return inv, gone("expired", "This link has expired.")
 	case inv.Status == InvitationRevoked:
 		return inv, gone("revoked", "This invitation was withdrawn.")
