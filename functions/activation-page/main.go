@@ -4,9 +4,9 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/partnerinvites/partnerinvites/internal/app"
+	"github.com/partnerinvites/partnerinvites/internal/app/loginapp"
 )
 
 func main() {
-	lambda.Start(app.Handler("activation-page"))
+	lambda.Start(loginapp.Main("activation-page"))
 }

@@ -4,9 +4,9 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/partnerinvites/partnerinvites/internal/app"
+	"github.com/partnerinvites/partnerinvites/internal/app/phoneapp"
 )
 
 func main() {
-	lambda.Start(app.Handler("import-invitations"))
+	lambda.Start(phoneapp.Main("import-invitations"))
 }

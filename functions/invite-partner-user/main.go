@@ -4,9 +4,9 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/partnerinvites/partnerinvites/internal/app"
+	"github.com/partnerinvites/partnerinvites/internal/app/phoneapp"
 )
 
 func main() {
-	lambda.Start(app.Handler("invite-partner-user"))
+	lambda.Start(phoneapp.Main("invite-partner-user"))
 }

@@ -4,9 +4,9 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/partnerinvites/partnerinvites/internal/app"
+	"github.com/partnerinvites/partnerinvites/internal/app/mailapp"
 )
 
 func main() {
-	lambda.Start(app.Handler("send-invitation-email"))
+	lambda.Start(mailapp.Main("send-invitation-email"))
 }

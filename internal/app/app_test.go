@@ -19,6 +19,7 @@ import (
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
 	"github.com/partnerinvites/partnerinvites/internal/app"
+	"github.com/partnerinvites/partnerinvites/internal/app/base"
 	"github.com/partnerinvites/partnerinvites/internal/testenv"
 )
 
@@ -30,6 +31,11 @@ func newApp(t *testing.T) *app.App {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// groupPackage is the package under internal/app that wires each group.
+var groupPackage = map[base.Group]string{
+	base.GroupBase: "base", base.GroupPhones: "phoneapp", base.GroupLogins: "loginapp", base.GroupMail: "mailapp",
 }
 
 func TestEveryFunctionHasAMainAndAHandler(t *testing.T) {
@@ -56,8 +62,11 @@ func TestEveryFunctionHasAMainAndAHandler(t *testing.T) {
 			t.Errorf("functions/%s: %v", d.Name(), err)
 			continue
 		}
-		if want := `lambda.Start(app.Handler("` + d.Name() + `"))`; !strings.Contains(string(src), want) {
-			t.Errorf("functions/%s/main.go does not call %s", d.Name(), want)
+		pkg := groupPackage[base.GroupOf(d.Name())]
+		for _, want := range []string{`lambda.Start(` + pkg + `.Main("` + d.Name() + `"))`, `"github.com/partnerinvites/partnerinvites/internal/app/` + pkg + `"`} {
+			if !strings.Contains(string(src), want) {
+				t.Errorf("functions/%s/main.go does not have %s", d.Name(), want)
+			}
 		}
 	}
 	if diff := cmp.Diff(want, folders); diff != "" {
@@ -93,7 +102,8 @@ func TestNewDynamoDBSkipsChecksumOnlyAgainstAnOverride(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := app.NewDynamoDB(tt.cfg, tt.opts...).Options().DisableValidateResponseChecksum; got != tt.skip {
+			noEnv := func(string) string { return "" }
+			if got := base.NewDynamoDB(tt.cfg, noEnv, tt.opts...).Options().DisableValidateResponseChecksum; got != tt.skip {
 				t.Errorf("DisableValidateResponseChecksum = %v, want %v", got, tt.skip)
 			}
 		})

@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 )
@@ -225,13 +226,17 @@ func checkOne(name, src string, html bool, sample Data) (Problem, bool) {
 
 // Template errors read "template: NAME:LINE: message" when parsing and
 // "template: NAME:LINE:COL: executing … message" when executing.
+// The patterns of template errors, compiled on first use (not at init: most
+// functions that link this package never render an email).
 var (
-	parseErrRE = regexp.MustCompile(`^(?:html/)?template: [^:]+:(\d+): (.*)$`)
-	execErrRE  = regexp.MustCompile(`^(?:html/)?template: [^:]+:(\d+):(\d+): (?:executing "[^"]*" at <[^>]*>: )?(.*)$`)
+	parseErrRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:html/)?template: [^:]+:(\d+): (.*)$`) })
+	execErrRE  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:html/)?template: [^:]+:(\d+):(\d+): (?:executing "[^"]*" at <[^>]*>: )?(.*)$`)
+	})
 )
 
 func parseLocation(err error) (int, string) {
-	if m := parseErrRE.FindStringSubmatch(err.Error()); m != nil {
+	if m := parseErrRE().FindStringSubmatch(err.Error()); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		return line, m[2]
 	}
@@ -239,7 +244,7 @@ func parseLocation(err error) (int, string) {
 }
 
 func execLocation(err error) (int, int, string) {
-	if m := execErrRE.FindStringSubmatch(err.Error()); m != nil {
+	if m := execErrRE().FindStringSubmatch(err.Error()); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		col, _ := strconv.Atoi(m[2])
 		return line, col + 1, m[3] // Go counts columns from 0

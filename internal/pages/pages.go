@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/partnerinvites/partnerinvites/internal/emails"
@@ -22,7 +23,12 @@ import (
 //go:embed templates/page.html.tmpl
 var files embed.FS
 
-var page = template.Must(template.New("page.html.tmpl").ParseFS(files, "templates/page.html.tmpl"))
+// page is parsed on first use, not at init: most functions that link this
+// package (every API route does) never render a page, and a cold start
+// should not pay for it.
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page.html.tmpl").ParseFS(files, "templates/page.html.tmpl"))
+})
 
 // Page is a rendered page with the headers it must be sent with.
 type Page struct {
@@ -108,7 +114,7 @@ func render(status int, nonce string, d data) Page {
 		d.Accent = template.CSS(emails.DefaultAccentColor)
 	}
 	var b bytes.Buffer
-	if err := page.Execute(&b, d); err != nil {
+	if err := page().Execute(&b, d); err != nil {
 		// The template and its data are ours: a failure is a defect.
 		return Page{Status: http.StatusInternalServerError, Headers: SecurityHeaders(nonce), Body: "<!DOCTYPE html><title>Error</title><p>Something went wrong on our side."}
 	}

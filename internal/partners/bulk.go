@@ -142,7 +142,7 @@ func entryEmails(entries []BulkEntry) []string {
 // bounded concurrency (distinct emails never race each other). pre holds
 // the claims prefetched with ic.
 func (s *Service) inviteAll(ctx context.Context, ic inviteContext, pre prefetchedClaims, entries []BulkEntry, opts BulkOptions) BulkReport {
-	report, inputs, todo := checkEntries(ic, entries, opts)
+	report, inputs, todo := checkEntries(ic, entries, opts, s.Phones)
 	s.processEntries(ctx, ic, pre, &report, inputs, todo, opts)
 	report.count()
 	return report
@@ -150,7 +150,7 @@ func (s *Service) inviteAll(ctx context.Context, ic inviteContext, pre prefetche
 
 // checkEntries reads every entry into an invite, and fails those that are
 // bad or repeat an earlier email; todo lists the entries to invite.
-func checkEntries(ic inviteContext, entries []BulkEntry, opts BulkOptions) (report BulkReport, inputs []InviteInput, todo []int) {
+func checkEntries(ic inviteContext, entries []BulkEntry, opts BulkOptions, phones PhoneNormalizer) (report BulkReport, inputs []InviteInput, todo []int) {
 	report = BulkReport{DryRun: opts.DryRun, Results: make([]BulkResult, len(entries))}
 	inputs = make([]InviteInput, len(entries))
 	firstSeen := map[string]int{}
@@ -169,7 +169,7 @@ func checkEntries(ic inviteContext, entries []BulkEntry, opts BulkOptions) (repo
 			in.Role = opts.Role
 		}
 		var fe fieldErrors
-		checkInvite(&fe, "", &in, ic)
+		checkInvite(&fe, "", &in, ic, phones)
 		if err := fe.err(); err != nil {
 			var e *Error
 			errors.As(err, &e)

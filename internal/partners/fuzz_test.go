@@ -5,25 +5,6 @@ import (
 	"testing"
 )
 
-func FuzzNormalizePhone(f *testing.F) {
-	for _, s := range []string{"+49 30 901820", "030 901820", "+1 (415) 555-2671", "+", "++1", "+999999999999999999999"} {
-		f.Add(s, "DE")
-		f.Add(s, "")
-	}
-	f.Fuzz(func(t *testing.T, in, region string) {
-		got, reason := NormalizePhone(in, region)
-		if reason == "" {
-			if !strings.HasPrefix(got, "+") || len(got) > 16 {
-				t.Fatalf("NormalizePhone(%q, %q) = %q: not E.164", in, region, got)
-			}
-			again, reason := NormalizePhone(got, "")
-			if reason != "" || again != got {
-				t.Fatalf("E.164 %q does not normalise to itself: %q, %q", got, again, reason)
-			}
-		}
-	})
-}
-
 func FuzzValidEmail(f *testing.F) {
 	for _, s := range []string{"ada@acme.example", "Ada <ada@acme.example>", "a@b", "\"a b\"@c.de", "@", ""} {
 		f.Add(s)

@@ -101,7 +101,7 @@ func (s *Service) startImport(ctx context.Context, partnerID string, entries []B
 	if err != nil {
 		return Import{}, err
 	}
-	report, _, todo := checkEntries(ic, entries, opts)
+	report, _, todo := checkEntries(ic, entries, opts, s.Phones)
 	now := ic.now
 	imp := Import{
 		ID: newID(importIDPrefix, now), TenantID: ic.caller.TenantID, PartnerID: partnerID, Status: ImportProcessing,

@@ -55,7 +55,7 @@ type InviteResult struct {
 
 // checkInvite normalises an invite's fields and adds a problem for each bad
 // one, with field names under prefix.
-func checkInvite(fe *fieldErrors, prefix string, in *InviteInput, ic inviteContext) {
+func checkInvite(fe *fieldErrors, prefix string, in *InviteInput, ic inviteContext, phones PhoneNormalizer) {
 	in.Email = strings.TrimSpace(in.Email)
 	in.FirstName = strings.TrimSpace(in.FirstName)
 	in.LastName = strings.TrimSpace(in.LastName)
@@ -67,7 +67,7 @@ func checkInvite(fe *fieldErrors, prefix string, in *InviteInput, ic inviteConte
 	checkText(fe, prefix+"last_name", in.LastName, false, maxShortText)
 	checkText(fe, prefix+"job_title", in.JobTitle, false, maxShortText)
 	if in.Phone != "" {
-		if e164, reason := NormalizePhone(in.Phone, ic.partner.Country); reason != "" {
+		if e164, reason := phones.normalize(in.Phone, ic.partner.Country); reason != "" {
 			fe.add(prefix+"phone", "invalid_phone", strings.Replace(reason, "phone", prefix+"phone", 1))
 		} else {
 			in.Phone = e164
@@ -103,7 +103,7 @@ func (s *Service) InviteUser(ctx context.Context, partnerID string, in InviteInp
 		return InviteResult{}, err
 	}
 	var fe fieldErrors
-	checkInvite(&fe, "", &in, ic)
+	checkInvite(&fe, "", &in, ic, s.Phones)
 	if err := fe.err(); err != nil {
 		return InviteResult{}, err
 	}

@@ -100,13 +100,13 @@ type PartnerPatch struct {
 
 // normalizeProfile trims and canonicalises the editable fields of p and
 // reports every problem at once.
-func normalizeProfile(p *Partner) error {
+func normalizeProfile(p *Partner, phones PhoneNormalizer) error {
 	var fe fieldErrors
-	checkProfile(&fe, p)
+	checkProfile(&fe, p, phones)
 	return fe.err()
 }
 
-func checkProfile(fe *fieldErrors, p *Partner) {
+func checkProfile(fe *fieldErrors, p *Partner, phones PhoneNormalizer) {
 	p.Name = strings.TrimSpace(p.Name)
 	checkText(fe, "name", p.Name, true, maxNameLen)
 	if !p.Status.valid() {
@@ -125,7 +125,7 @@ func checkProfile(fe *fieldErrors, p *Partner) {
 	p.LogoURL = strings.TrimSpace(p.LogoURL)
 	checkHTTPSURL(fe, "logo_url", p.LogoURL)
 	if p.PrimaryContact != nil {
-		normalizeContact(fe, "primary_contact", p.PrimaryContact, p.Country)
+		normalizeContact(fe, "primary_contact", p.PrimaryContact, p.Country, phones)
 	}
 }
 
@@ -152,7 +152,7 @@ func normalizePrograms(fe *fieldErrors, programs []string) []string {
 
 // normalizeContact trims a contact, checks it and puts its phone in E.164,
 // reading a national number as one of the partner's country.
-func normalizeContact(fe *fieldErrors, prefix string, c *Contact, country string) {
+func normalizeContact(fe *fieldErrors, prefix string, c *Contact, country string, phones PhoneNormalizer) {
 	c.FirstName = strings.TrimSpace(c.FirstName)
 	c.LastName = strings.TrimSpace(c.LastName)
 	c.Email = strings.TrimSpace(c.Email)
@@ -163,7 +163,7 @@ func normalizeContact(fe *fieldErrors, prefix string, c *Contact, country string
 	checkEmail(fe, prefix+".email", c.Email, true)
 	checkText(fe, prefix+".job_title", c.JobTitle, false, maxShortText)
 	if c.Phone != "" {
-		if e164, reason := NormalizePhone(c.Phone, country); reason != "" {
+		if e164, reason := phones.normalize(c.Phone, country); reason != "" {
 			fe.add(prefix+".phone", "invalid_phone", strings.Replace(reason, "phone", prefix+".phone", 1))
 		} else {
 			c.Phone = e164

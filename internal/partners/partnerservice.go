@@ -57,7 +57,7 @@ func (s *Service) CreatePartner(ctx context.Context, in PartnerInput) (CreatedPa
 		Programs: in.Programs, Country: in.Country, City: in.City, LogoURL: in.LogoURL,
 		PrimaryContact: in.PrimaryContact, CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
-	checkProfile(&fe, &p)
+	checkProfile(&fe, &p, s.Phones)
 	if err := fe.err(); err != nil {
 		return CreatedPartner{}, err
 	}
@@ -135,7 +135,7 @@ func (s *Service) UpdatePartner(ctx context.Context, partnerID string, patch Par
 			return Partner{}, err
 		}
 		next := applyPatch(current, patch)
-		if err := normalizeProfile(&next); err != nil {
+		if err := normalizeProfile(&next, s.Phones); err != nil {
 			return Partner{}, err
 		}
 		next.UpdatedAt = timestamp(s.Clock)

@@ -45,6 +45,8 @@ type Service struct {
 	Tenants interface {
 		GetTenant(ctx context.Context, id string) (Tenant, error)
 	}
+	// Phones checks phone numbers; nil in the functions that take none.
+	Phones  PhoneNormalizer
 	Cursors *Cursors
 	// Tokens seals activation tokens for the email sender.
 	Tokens *TokenSealer

@@ -9,8 +9,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/biter777/countries"
-	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -107,42 +105,18 @@ func checkEmail(fe *fieldErrors, field, value string, required bool) {
 	}
 }
 
-// NormalizeCountry returns the ISO 3166-1 alpha-2 code for s (any case), and
-// false if s is not one.
-func NormalizeCountry(s string) (string, bool) {
-	code := strings.ToUpper(strings.TrimSpace(s))
-	if len(code) != 2 {
-		return "", false
-	}
-	c := countries.ByName(code)
-	if c == countries.Unknown || c.Alpha2() != code {
-		return "", false
-	}
-	return code, true
-}
+// PhoneNormalizer puts a phone number as typed — international, or
+// national for the region (ISO alpha-2, may be empty) — into E.164, or gives
+// a sentence, naming "phone", saying why it cannot. internal/phones is the
+// implementation; it links libphonenumber, whose metadata costs ~8 ms at
+// every cold start, so only the functions that take phones are given one.
+type PhoneNormalizer func(s, region string) (e164, reason string)
 
-// NormalizePhone parses a phone number, in international form or national
-// form for the given region (ISO alpha-2, may be empty), and returns it in
-// E.164. The reason is a sentence for the caller when it fails.
-func NormalizePhone(s, region string) (e164 string, reason string) {
-	s = strings.TrimSpace(s)
-	if !strings.HasPrefix(s, "+") && region == "" {
-		return "", "phone must be in international form, starting with + and the country code."
+func (n PhoneNormalizer) normalize(s, region string) (string, string) {
+	if n == nil {
+		panic("partners: a phone number reached a function wired without phone numbers (see internal/app)")
 	}
-	num, err := phonenumbers.Parse(s, region)
-	if err != nil {
-		return "", "phone is not a phone number."
-	}
-	if !phonenumbers.IsValidNumber(num) {
-		return "", "phone is not a valid number for its country."
-	}
-	e164 = phonenumbers.Format(num, phonenumbers.E164)
-	// libphonenumber admits some national numbers too long for E.164,
-	// which allows 15 digits (found by FuzzNormalizePhone).
-	if len(e164) > 16 {
-		return "", "phone is too long for an international number."
-	}
-	return e164, ""
+	return n(s, region)
 }
 
 // checkHTTPSURL adds a problem unless value is an absolute https URL.

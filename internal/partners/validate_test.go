@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/partnerinvites/partnerinvites/internal/phones"
 )
 
 func TestValidEmail(t *testing.T) {
@@ -26,28 +27,6 @@ func TestValidEmail(t *testing.T) {
 	for _, tt := range tests {
 		if got := ValidEmail(tt.in); got != tt.want {
 			t.Errorf("ValidEmail(%q) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestNormalizePhone(t *testing.T) {
-	tests := []struct {
-		in, region string
-		want       string
-		wantErr    bool
-	}{
-		{in: "+49 30 901820", want: "+4930901820"},
-		{in: "+1 (415) 555-2671", want: "+14155552671"},
-		{in: "030 901820", region: "DE", want: "+4930901820"},
-		{in: "030 901820", wantErr: true}, // national form without a country
-		{in: "+49 1", wantErr: true},      // too short for Germany
-		{in: "not a phone", region: "US", wantErr: true},
-		{in: "+1 555 0100", wantErr: true}, // 555-01xx is not a valid US number
-	}
-	for _, tt := range tests {
-		got, reason := NormalizePhone(tt.in, tt.region)
-		if (reason != "") != tt.wantErr || got != tt.want {
-			t.Errorf("NormalizePhone(%q, %q) = %q, %q; want %q, error %v", tt.in, tt.region, got, reason, tt.want, tt.wantErr)
 		}
 	}
 }
@@ -91,7 +70,7 @@ func TestNormalizeProfileNamesEveryBadField(t *testing.T) {
 			FirstName: "Ada\x00", Email: "not-an-email", Phone: "12",
 		},
 	}
-	got := fields(t, normalizeProfile(&p))
+	got := fields(t, normalizeProfile(&p, phones.Normalize))
 	want := []string{
 		"name", "status", "programs[1]", "programs[2]", "country", "city", "logo_url",
 		"primary_contact.first_name", "primary_contact.email", "primary_contact.phone",
@@ -107,7 +86,7 @@ func TestNormalizeProfileCanonicalises(t *testing.T) {
 		City: " Berlin ", LogoURL: " https://acme.example/logo.png ",
 		PrimaryContact: &Contact{FirstName: " Ada ", Email: " Ada@Acme.example ", Phone: "030 901820"},
 	}
-	if err := normalizeProfile(&p); err != nil {
+	if err := normalizeProfile(&p, phones.Normalize); err != nil {
 		t.Fatal(err)
 	}
 	want := Partner{

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/partnerinvites/partnerinvites/internal/phones"
 )
 
 // inviteWorld is a Service on a memStore at a fixed time, for the tests of
@@ -39,7 +41,7 @@ func newInviteWorld(t *testing.T) *inviteWorld {
 	}
 	w := &inviteWorld{t: t, store: store, clock: clock, svc: &Service{
 		Invitations: store, Partners: store, Settings: store, SendQuota: store, Counter: store,
-		Tokens: tokens, Cursors: newTestCursors(t, 3), ActivationBaseURL: activationBase, Clock: clock,
+		Tokens: tokens, Cursors: newTestCursors(t, 3), ActivationBaseURL: activationBase, Clock: clock, Phones: phones.Normalize,
 	}}
 	w.acme = w.addPartner(tenantA, "Acme")
 	w.globex = w.addPartner(tenantA, "Globex")

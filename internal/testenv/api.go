@@ -97,8 +97,9 @@ func newAPI(t testing.TB, opts app.Options, consumers []string, env ...string) *
 	opts.SESOptions = append(opts.SESOptions, recordSES)
 	getenv := Env(table, env...)
 	// The App of the test's own helpers sees every variable; each function
-	// runs in an App of its own that sees only the variables its grants
-	// give it, as in the deployed stack, so a function that needs one it
+	// runs in an App of its own, built by its own group (what its main
+	// links), that sees only the variables its grants give it, as in the
+	// deployed stack: a function that needs a variable or a dependency it
 	// is not given fails its tests.
 	a, err := app.New(context.Background(), getenv, opts)
 	if err != nil {
@@ -106,11 +107,12 @@ func newAPI(t testing.TB, opts app.Options, consumers []string, env ...string) *
 	}
 	handlers := map[string]any{}
 	for _, fn := range apigw.Functions() {
-		fa, err := app.New(context.Background(), onlyGranted(getenv, fn), opts)
+		// Built as the function's Lambda builds it, through its group.
+		h, err := app.FunctionHandler(context.Background(), fn, onlyGranted(getenv, fn), opts)
 		if err != nil {
 			t.Fatalf("%s: %v", fn, err)
 		}
-		handlers[fn] = fa.Handlers()[fn]
+		handlers[fn] = h
 	}
 	gw, err := localgw.New(apigw.Routes, handlers, a.Log)
 	if err != nil {

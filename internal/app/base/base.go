@@ -1,0 +1,174 @@
+// Package base builds what every function shares — configuration, logger,
+// the DynamoDB client and store, the domain's Service, the API handlers and
+// the authorizer — and nothing more: no Cognito, no SES, no phone metadata.
+// The groups that need those (internal/app/phoneapp, loginapp, mailapp) add
+// them, so that each function links and starts only what it uses.
+package base
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/partnerinvites/partnerinvites/internal/apigw"
+	"github.com/partnerinvites/partnerinvites/internal/dynamostore"
+	"github.com/partnerinvites/partnerinvites/internal/idempotency"
+	"github.com/partnerinvites/partnerinvites/internal/outbox"
+	"github.com/partnerinvites/partnerinvites/internal/partners"
+	"github.com/partnerinvites/partnerinvites/internal/seal"
+)
+
+// Options adjust New for tests and the local gateway.
+type Options struct {
+	// Clock replaces the system clock.
+	Clock partners.Clock
+	// LogOutput replaces standard output as the log's destination.
+	LogOutput io.Writer
+	// DynamoDBOptions adjust the DynamoDB client (tests inject faults with them).
+	DynamoDBOptions []func(*dynamodb.Options)
+}
+
+// App holds what the functions share, built once per cold start.
+type App struct {
+	Config     Config
+	AWS        aws.Config
+	Getenv     func(string) string
+	DynamoDB   *dynamodb.Client
+	Store      *dynamostore.Store
+	Service    *partners.Service
+	API        *apigw.API
+	Authorizer *apigw.Authorizer
+	Log        *slog.Logger
+	Clock      partners.Clock
+	Tokens     *partners.TokenSealer
+}
+
+// New builds the App from the environment, read only through getenv.
+func New(ctx context.Context, getenv func(string) string, opts Options) (*App, error) {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Clock == nil {
+		opts.Clock = partners.SystemClock{}
+	}
+	if opts.LogOutput == nil {
+		opts.LogOutput = os.Stdout
+	}
+	log := slog.New(slog.NewJSONHandler(opts.LogOutput, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	awsCfg := AWSConfig(getenv)
+	db := NewDynamoDB(awsCfg, getenv, opts.DynamoDBOptions...)
+	store := dynamostore.New(db, cfg.TableName)
+	cursors, err := partners.NewCursors(cfg.SecretKey, cfg.PreviousSecretKeys...)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := partners.NewTokenSealer(cfg.SecretKey, cfg.PreviousSecretKeys...)
+	if err != nil {
+		return nil, err
+	}
+	responses, err := seal.New(cfg.SecretKey, "idempotent-response", cfg.PreviousSecretKeys...)
+	if err != nil {
+		return nil, err
+	}
+	imports, err := partners.NewImportJobs(store, cfg.SecretKey, cfg.PreviousSecretKeys...)
+	if err != nil {
+		return nil, err
+	}
+	csrf, err := seal.NewMAC(cfg.SecretKey, "activation-form", cfg.PreviousSecretKeys...)
+	if err != nil {
+		return nil, err
+	}
+	svc := &partners.Service{
+		Partners: store, Invitations: store, Settings: store, Imports: imports, Tenants: store, Cursors: cursors, Tokens: tokens,
+		Memberships: store, Counter: store, PasswordGuard: store, SendQuota: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
+	}
+	return &App{
+		Config: cfg, AWS: awsCfg, Getenv: getenv, DynamoDB: db, Store: store, Service: svc, Log: log, Clock: opts.Clock, Tokens: tokens,
+		API: &apigw.API{
+			Partners: svc, Invitations: svc, Activations: svc, CSRF: csrf, Clock: opts.Clock, Log: log,
+			Rate: store, RateLimit: cfg.TenantRateLimit,
+			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock, Box: responses},
+		},
+		Authorizer: &apigw.Authorizer{Keys: &partners.Authenticator{Keys: store}, Log: log},
+	}, nil
+}
+
+// Handlers returns the handler of every function by name, as far as the
+// App's dependencies go: a group serves only its own functions (GroupOf),
+// after adding what they need.
+func (a *App) Handlers() map[string]any {
+	return map[string]any{
+		apigw.AuthorizerFunction:    a.Authorizer.Authorize,
+		apigw.ProcessImportFunction: (&outbox.Imports{Processor: a.Service, Log: a.Log}).Handle,
+		"get-import":                a.API.GetImport,
+		"activation-page":           a.API.ActivationPage,
+		"accept-activation":         a.API.AcceptActivation,
+		"renew-activation":          a.API.RenewActivation,
+		"create-activation":         a.API.CreateActivation,
+		"list-memberships":          a.API.ListMemberships,
+		"get-identity":              a.API.GetIdentity,
+		"create-partner":            a.API.CreatePartner,
+		"list-partners":             a.API.ListPartners,
+		"get-partner":               a.API.GetPartner,
+		"update-partner":            a.API.UpdatePartner,
+		"invite-partner-user":       a.API.InviteUser,
+		"list-partner-users":        a.API.ListPartnerUsers,
+		"invite-partner-users":      a.API.InviteMany,
+		"import-invitations":        a.API.ImportInvitations,
+		"get-invitations-sample":    a.API.InvitationsSampleCSV,
+		"list-invitations":          a.API.ListInvitations,
+		"get-invitation":            a.API.GetInvitation,
+		"resend-invitation":         a.API.ResendInvitation,
+		"revoke-invitation":         a.API.RevokeInvitation,
+		"get-settings":              a.API.GetSettings,
+		"update-settings":           a.API.UpdateSettings,
+	}
+}
+
+// Handler returns one function's handler from a group's builder: a
+// function of another group, or a builder that fails (bad configuration),
+// is an error.
+func Handler(ctx context.Context, function string, group Group, build func() (map[string]any, error)) (any, error) {
+	if g := GroupOf(function); g != group {
+		return nil, fmt.Errorf("function %s belongs to the %s group, not %s", function, g, group)
+	}
+	handlers, err := build()
+	if err != nil {
+		return nil, err
+	}
+	h, ok := handlers[function]
+	if !ok {
+		return nil, fmt.Errorf("no handler for function %s", function)
+	}
+	return h, nil
+}
+
+// Start is what a function's main passes to lambda.Start, through its
+// group: the handler, or — if the function cannot start — a log line saying
+// why and exit, so that Lambda reports a failed init rather than serving
+// errors.
+func Start(function string, h any, err error) any {
+	if err != nil {
+		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("start", "function", function, "err", err)
+		os.Exit(1)
+	}
+	return h
+}
+
+// Main is the base group's entry point for a function's main.
+func Main(function string) any {
+	h, err := Handler(context.Background(), function, GroupBase, func() (map[string]any, error) {
+		a, err := New(context.Background(), os.Getenv, Options{})
+		if err != nil {
+			return nil, err
+		}
+		return a.Handlers(), nil
+	})
+	return Start(function, h, err)
+}

@@ -1,0 +1,40 @@
+package base
+
+// Group names the wiring a function is built with, which decides what it
+// links: each group is a package of its own.
+type Group string
+
+// The groups.
+const (
+	// GroupBase: DynamoDB only (internal/app/base).
+	GroupBase Group = "base"
+	// GroupPhones: base and phone numbers (internal/app/phoneapp): the
+	// functions that take phones.
+	GroupPhones Group = "phones"
+	// GroupLogins: base and Cognito (internal/app/loginapp): the functions
+	// that make or check partner logins.
+	GroupLogins Group = "logins"
+	// GroupMail: base and SES (internal/app/mailapp): the email sender.
+	GroupMail Group = "mail"
+)
+
+// groups are the functions outside the base group.
+var groups = map[string]Group{
+	"create-partner":        GroupPhones,
+	"update-partner":        GroupPhones,
+	"invite-partner-user":   GroupPhones,
+	"import-invitations":    GroupPhones,
+	"process-import":        GroupPhones,
+	"activation-page":       GroupLogins,
+	"accept-activation":     GroupLogins,
+	"create-activation":     GroupLogins,
+	"send-invitation-email": GroupMail,
+}
+
+// GroupOf returns the group a function is built with.
+func GroupOf(function string) Group {
+	if g, ok := groups[function]; ok {
+		return g
+	}
+	return GroupBase
+}

@@ -1,0 +1,50 @@
+// Package loginapp wires the functions that make or check partner logins:
+// the base and a Cognito client (built on first use).
+package loginapp
+
+import (
+	"context"
+	"os"
+	"sync"
+
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+
+	"github.com/partnerinvites/partnerinvites/internal/app/base"
+	"github.com/partnerinvites/partnerinvites/internal/cognitoid"
+)
+
+// Cognito returns the Cognito client maker of an App: the client is built
+// on first use, with the environment's endpoint override.
+func Cognito(a *base.App, opts ...func(*cip.Options)) func() *cip.Client {
+	endpoint := base.WithEndpoint(a.Getenv, "COGNITO_IDENTITY_PROVIDER", func(o *cip.Options, e *string) { o.BaseEndpoint = e })
+	return sync.OnceValue(func() *cip.Client {
+		return cip.NewFromConfig(a.AWS, append([]func(*cip.Options){endpoint}, opts...)...)
+	})
+}
+
+// New builds the base App with partner logins.
+func New(ctx context.Context, getenv func(string) string, opts base.Options, cognitoOpts ...func(*cip.Options)) (*base.App, error) {
+	a, err := base.New(ctx, getenv, opts)
+	if err != nil {
+		return nil, err
+	}
+	a.Service.Logins = &cognitoid.Logins{Client: Cognito(a, cognitoOpts...)}
+	return a, nil
+}
+
+// Handler returns one of the group's functions' handler.
+func Handler(ctx context.Context, function string, getenv func(string) string, opts base.Options, cognitoOpts ...func(*cip.Options)) (any, error) {
+	return base.Handler(ctx, function, base.GroupLogins, func() (map[string]any, error) {
+		a, err := New(ctx, getenv, opts, cognitoOpts...)
+		if err != nil {
+			return nil, err
+		}
+		return a.Handlers(), nil
+	})
+}
+
+// Main is what the group's functions' mains pass to lambda.Start.
+func Main(function string) any {
+	h, err := Handler(context.Background(), function, os.Getenv, base.Options{})
+	return base.Start(function, h, err)
+}
