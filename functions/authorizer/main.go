@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambda.Start(base.Main("authorizer"))
+	lambda.Start(base.Main("authorizer", func(a *base.App) any { return a.Authorizer.Authorize }))
 }

@@ -4,9 +4,10 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/partnerinvites/partnerinvites/internal/app/base"
 	"github.com/partnerinvites/partnerinvites/internal/app/phoneapp"
 )
 
 func main() {
-	lambda.Start(phoneapp.Main("create-partner"))
+	lambda.Start(phoneapp.Main("create-partner", func(a *base.App) any { return a.API.CreatePartner }))
 }

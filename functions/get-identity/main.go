@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambda.Start(base.Main("get-identity"))
+	lambda.Start(base.Main("get-identity", func(a *base.App) any { return a.API.GetIdentity }))
 }

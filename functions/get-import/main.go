@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambda.Start(base.Main("get-import"))
+	lambda.Start(base.Main("get-import", func(a *base.App) any { return a.API.GetImport }))
 }

@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambda.Start(base.Main("get-invitation"))
+	lambda.Start(base.Main("get-invitation", func(a *base.App) any { return a.API.GetInvitation }))
 }

@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambda.Start(base.Main("get-invitations-sample"))
+	lambda.Start(base.Main("get-invitations-sample", func(a *base.App) any { return a.API.InvitationsSampleCSV }))
 }

@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambda.Start(base.Main("get-partner"))
+	lambda.Start(base.Main("get-partner", func(a *base.App) any { return a.API.GetPartner }))
 }

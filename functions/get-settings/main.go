@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambda.Start(base.Main("get-settings"))
+	lambda.Start(base.Main("get-settings", func(a *base.App) any { return a.API.GetSettings }))
 }

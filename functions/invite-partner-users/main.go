@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambda.Start(base.Main("invite-partner-users"))
+	lambda.Start(base.Main("invite-partner-users", func(a *base.App) any { return a.API.InviteMany }))
 }

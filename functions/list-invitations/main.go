@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambda.Start(base.Main("list-invitations"))
+	lambda.Start(base.Main("list-invitations", func(a *base.App) any { return a.API.ListInvitations }))
 }

@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambda.Start(base.Main("list-memberships"))
+	lambda.Start(base.Main("list-memberships", func(a *base.App) any { return a.API.ListMemberships }))
 }

@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambda.Start(base.Main("list-partner-users"))
+	lambda.Start(base.Main("list-partner-users", func(a *base.App) any { return a.API.ListPartnerUsers }))
 }

@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambda.Start(base.Main("list-partners"))
+	lambda.Start(base.Main("list-partners", func(a *base.App) any { return a.API.ListPartners }))
 }

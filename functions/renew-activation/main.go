@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambda.Start(base.Main("renew-activation"))
+	lambda.Start(base.Main("renew-activation", func(a *base.App) any { return a.API.RenewActivation }))
 }

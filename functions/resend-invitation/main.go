@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambda.Start(base.Main("resend-invitation"))
+	lambda.Start(base.Main("resend-invitation", func(a *base.App) any { return a.API.ResendInvitation }))
 }

@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambda.Start(base.Main("revoke-invitation"))
+	lambda.Start(base.Main("revoke-invitation", func(a *base.App) any { return a.API.RevokeInvitation }))
 }

@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambda.Start(base.Main("update-settings"))
+	lambda.Start(base.Main("update-settings", func(a *base.App) any { return a.API.UpdateSettings }))
 }

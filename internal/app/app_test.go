@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -32,6 +35,9 @@ func newApp(t *testing.T) *app.App {
 	}
 	return a
 }
+
+// pickedMethod finds the handler method a main picks: a.API.ListPartners.
+var pickedMethod = regexp.MustCompile(`return a\.[A-Za-z().]*\.([A-Z][A-Za-z]*) }`)
 
 // groupPackage is the package under internal/app that wires each group.
 var groupPackage = map[base.Group]string{
@@ -63,10 +69,19 @@ func TestEveryFunctionHasAMainAndAHandler(t *testing.T) {
 			continue
 		}
 		pkg := groupPackage[base.GroupOf(d.Name())]
-		for _, want := range []string{`lambda.Start(` + pkg + `.Main("` + d.Name() + `"))`, `"github.com/partnerinvites/partnerinvites/internal/app/` + pkg + `"`} {
+		for _, want := range []string{`lambda.Start(` + pkg + `.Main("` + d.Name() + `"`, `"github.com/partnerinvites/partnerinvites/internal/app/` + pkg + `"`} {
 			if !strings.Contains(string(src), want) {
 				t.Errorf("functions/%s/main.go does not have %s", d.Name(), want)
 			}
+		}
+		// The handler the main picks is the one the tests run (Handlers).
+		if m := pickedMethod.FindStringSubmatch(string(src)); m != nil {
+			got := runtime.FuncForPC(reflect.ValueOf(handlers[d.Name()]).Pointer()).Name()
+			if !strings.HasSuffix(got, "."+m[1]+"-fm") {
+				t.Errorf("functions/%s/main.go starts %s; the tests run %s", d.Name(), m[1], got)
+			}
+		} else if base.GroupOf(d.Name()) != base.GroupMail {
+			t.Errorf("functions/%s/main.go picks no handler method", d.Name())
 		}
 	}
 	if diff := cmp.Diff(want, folders); diff != "" {

@@ -105,7 +105,7 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 func (a *App) Handlers() map[string]any {
 	return map[string]any{
 		apigw.AuthorizerFunction:    a.Authorizer.Authorize,
-		apigw.ProcessImportFunction: (&outbox.Imports{Processor: a.Service, Log: a.Log}).Handle,
+		apigw.ProcessImportFunction: a.Imports().Handle,
 		"get-import":                a.API.GetImport,
 		"activation-page":           a.API.ActivationPage,
 		"accept-activation":         a.API.AcceptActivation,
@@ -149,10 +149,9 @@ func Handler(ctx context.Context, function string, group Group, build func() (ma
 	return h, nil
 }
 
-// Start is what a function's main passes to lambda.Start, through its
-// group: the handler, or — if the function cannot start — a log line saying
-// why and exit, so that Lambda reports a failed init rather than serving
-// errors.
+// Start returns the handler for lambda.Start, or — if the function cannot
+// start — logs why and exits, so that Lambda reports a failed init rather
+// than serving errors.
 func Start(function string, h any, err error) any {
 	if err != nil {
 		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("start", "function", function, "err", err)
@@ -161,14 +160,33 @@ func Start(function string, h any, err error) any {
 	return h
 }
 
-// Main is the base group's entry point for a function's main.
-func Main(function string) any {
-	h, err := Handler(context.Background(), function, GroupBase, func() (map[string]any, error) {
-		a, err := New(context.Background(), os.Getenv, Options{})
-		if err != nil {
-			return nil, err
-		}
-		return a.Handlers(), nil
+// Main is the base group's entry point for a function's main: it builds
+// the App from the environment and returns the handler that pick selects.
+//
+// The main names its own handler (pick), rather than looking it up in
+// Handlers, so that the linker sees only that handler reachable: a map of
+// every handler would make every route's code — template rendering, with
+// the reflection that keeps every exported method of every SDK client —
+// part of every function.
+func Main(function string, pick func(*App) any) any {
+	h, err := Build(function, GroupBase, pick, func() (*App, error) {
+		return New(context.Background(), os.Getenv, Options{})
 	})
 	return Start(function, h, err)
 }
+
+// Build builds a function of a group with its builder and picks its
+// handler; a function of another group is an error.
+func Build(function string, group Group, pick func(*App) any, build func() (*App, error)) (any, error) {
+	if g := GroupOf(function); g != group {
+		return nil, fmt.Errorf("function %s belongs to the %s group, not %s", function, g, group)
+	}
+	a, err := build()
+	if err != nil {
+		return nil, err
+	}
+	return pick(a), nil
+}
+
+// Imports returns the import worker's stream handler.
+func (a *App) Imports() *outbox.Imports { return &outbox.Imports{Processor: a.Service, Log: a.Log} }

@@ -45,8 +45,9 @@ func Handler(ctx context.Context, function string, getenv func(string) string, o
 	})
 }
 
-// Main is what the group's functions' mains pass to lambda.Start.
+// Main is what the email sender's main passes to lambda.Start.
 func Main(function string) any {
-	h, err := Handler(context.Background(), function, os.Getenv, base.Options{})
+	h, err := base.Build(function, base.GroupMail, func(a *base.App) any { return Outbox(a).Handle },
+		func() (*base.App, error) { return base.New(context.Background(), os.Getenv, base.Options{}) })
 	return base.Start(function, h, err)
 }

@@ -32,8 +32,11 @@ func Handler(ctx context.Context, function string, getenv func(string) string, o
 	})
 }
 
-// Main is what the group's functions' mains pass to lambda.Start.
-func Main(function string) any {
-	h, err := Handler(context.Background(), function, os.Getenv, base.Options{})
+// Main is what the group's functions' mains pass to lambda.Start (see
+// base.Main for why the main picks its handler).
+func Main(function string, pick func(*base.App) any) any {
+	h, err := base.Build(function, base.GroupPhones, pick, func() (*base.App, error) {
+		return New(context.Background(), os.Getenv, base.Options{})
+	})
 	return base.Start(function, h, err)
 }
