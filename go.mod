@@ -51,3 +51,5 @@ require (
 )
 
 tool honnef.co/go/tools/cmd/staticcheck
+
+replace github.com/nyaruka/phonenumbers => ./third_party/phonenumbers

@@ -46,3 +46,5 @@ require (
 	golang.org/x/tools/godoc v0.1.0-deprecated // indirect
 	google.golang.org/protobuf v1.36.11 // indirect
 )
+
+replace github.com/nyaruka/phonenumbers => ../third_party/phonenumbers

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -67,6 +68,16 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	if err != nil {
 		return nil, err
 	}
+	// The whole-product App serves tools (partnerctl, the local gateway's
+	// stream readers, the tests' own clients), which build more clients from
+	// AWS than a function does — DynamoDB Streams among them — so it keeps
+	// the SDK's full configuration, which resolves every service's endpoint
+	// variable. The functions' groups use base.AWSConfig alone.
+	sdk, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS config: %w", err)
+	}
+	b.AWS = sdk
 	b.Service.Phones = phones.Normalize
 	cognito := loginapp.Cognito(b, opts.CognitoOptions...)
 	b.Service.Logins = &cognitoid.Logins{Client: cognito}
