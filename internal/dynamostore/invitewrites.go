@@ -24,7 +24,7 @@ func (s *Store) invitationActions(n partners.NewInvitation) ([]types.TransactWri
 	var records []any
 	if n.Claim != nil {
 		records = append(records, claimRecord{
-			keys: keys{PK: tenantPK(n.Claim.TenantID), SK: claimSK(n.Claim.Email)}, Type: "email_claim",
+			keys: keys{PK: tenantPK(n.Claim.TenantID), SK: claimSK(n.Claim.Email)}, Type: TypeEmailClaim,
 			Email: n.Claim.Email, PartnerID: n.Claim.PartnerID, UserID: n.Claim.UserID,
 		})
 	}

@@ -43,7 +43,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv partners.Invitation, u
 		return fmt.Errorf("encode user: %w", err)
 	}
 	mItem, err := attributevalue.MarshalMap(membershipRecord{
-		keys: keys{PK: subPK(m.Sub), SK: membershipSK(m.TenantID, m.PartnerID)}, Type: "membership",
+		keys: keys{PK: subPK(m.Sub), SK: membershipSK(m.TenantID, m.PartnerID)}, Type: TypeMembership,
 		Sub: m.Sub, TenantID: m.TenantID, PartnerID: m.PartnerID, UserID: m.UserID, Email: m.Email, Role: m.Role, CreatedAt: m.CreatedAt,
 	})
 	if err != nil {
