@@ -1,6 +1,7 @@
 package dynamostore
 
 import (
+	"log/slog"
 	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -46,6 +47,11 @@ func DecodeQueuedIssue(rec events.DynamoDBEventRecord) (QueuedIssue, bool) {
 	return QueuedIssue{TenantID: streamAttr(img, "tenant_id"), InvitationID: streamAttr(img, "id"), SendSeq: seq}, true
 }
 
+// LogValue names the issue in a log line.
+func (i QueuedIssue) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("invitation_id", i.InvitationID), slog.Int("send_seq", i.SendSeq))
+}
+
 // QueuedChunk is a chunk of an import waiting for the import worker.
 type QueuedChunk struct {
 	TenantID, ImportID string
@@ -74,6 +80,11 @@ func DecodeQueuedChunk(rec events.DynamoDBEventRecord) (QueuedChunk, bool) {
 		return QueuedChunk{}, false
 	}
 	return QueuedChunk{TenantID: streamAttr(img, "tenant_id"), ImportID: streamAttr(img, "import_id"), Index: index}, true
+}
+
+// LogValue names the chunk in a log line.
+func (c QueuedChunk) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("import_id", c.ImportID), slog.Int("chunk", c.Index))
 }
 
 // streamAttr reads a string or number attribute of a stream image as text;

@@ -25,13 +25,8 @@ type Imports struct {
 // Handle processes the queued chunks of the batch in order, stopping at the
 // first failure as Handler does.
 func (h *Imports) Handle(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	return handleInOrder(ctx, e, dynamostore.DecodeQueuedChunk, h.process), nil
-}
-
-func (h *Imports) process(ctx context.Context, c dynamostore.QueuedChunk) error {
-	err := h.Processor.ProcessImportChunk(ctx, c.TenantID, c.ImportID, c.Index)
-	if err != nil {
-		h.Log.Warn("imports: chunk will be retried", "import_id", c.ImportID, "chunk", c.Index, "err", err)
+	process := func(ctx context.Context, c dynamostore.QueuedChunk) error {
+		return h.Processor.ProcessImportChunk(ctx, c.TenantID, c.ImportID, c.Index)
 	}
-	return err
+	return handleInOrder(ctx, e, dynamostore.DecodeQueuedChunk, process, h.Log, "imports: chunk will be retried"), nil
 }

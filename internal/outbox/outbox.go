@@ -31,13 +31,8 @@ type Handler struct {
 // Handle delivers the queued issues of the batch in order, stopping at the
 // first failure.
 func (h *Handler) Handle(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	return handleInOrder(ctx, e, dynamostore.DecodeQueuedIssue, h.deliver), nil
-}
-
-func (h *Handler) deliver(ctx context.Context, issue dynamostore.QueuedIssue) error {
-	err := h.Deliverer.Deliver(ctx, issue.TenantID, issue.InvitationID, issue.SendSeq)
-	if err != nil {
-		h.Log.Warn("outbox: delivery will be retried", "invitation_id", issue.InvitationID, "send_seq", issue.SendSeq, "err", err)
+	deliver := func(ctx context.Context, i dynamostore.QueuedIssue) error {
+		return h.Deliverer.Deliver(ctx, i.TenantID, i.InvitationID, i.SendSeq)
 	}
-	return err
+	return handleInOrder(ctx, e, dynamostore.DecodeQueuedIssue, deliver, h.Log, "outbox: delivery will be retried"), nil
 }
