@@ -9,42 +9,20 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
+	"github.com/partnerinvites/partnerinvites/internal/dynamostore"
 )
 
 // consumer is one reader of the table's stream, and the items it acts on
-// (filter criteria: Lambda drops the rest before invoking).
+// (filter criteria: Lambda drops the rest before invoking). The filters are
+// the store's: it knows which writes queue work.
 type consumer struct {
 	function string
-	filter   map[string]interface{}
+	filters  []dynamostore.StreamFilter
 }
 
 var consumers = []consumer{
-	{apigw.SendInvitationEmailFunction, map[string]interface{}{
-		"eventName": awslambda.FilterRule_IsEqual(jsii.String("INSERT")),
-		"dynamodb": map[string]interface{}{"NewImage": map[string]interface{}{
-			"type": map[string]interface{}{"S": awslambda.FilterRule_IsEqual(jsii.String("invitation"))},
-		}},
-	}},
-	{apigw.SendInvitationEmailFunction, map[string]interface{}{
-		"eventName": awslambda.FilterRule_IsEqual(jsii.String("MODIFY")),
-		"dynamodb": map[string]interface{}{"NewImage": map[string]interface{}{
-			"type":            map[string]interface{}{"S": awslambda.FilterRule_IsEqual(jsii.String("invitation"))},
-			"delivery_status": map[string]interface{}{"S": awslambda.FilterRule_IsEqual(jsii.String("queued"))},
-		}},
-	}},
-	{apigw.ProcessImportFunction, map[string]interface{}{
-		"eventName": awslambda.FilterRule_IsEqual(jsii.String("INSERT")),
-		"dynamodb": map[string]interface{}{"NewImage": map[string]interface{}{
-			"type": map[string]interface{}{"S": awslambda.FilterRule_IsEqual(jsii.String("import_chunk"))},
-		}},
-	}},
-	{apigw.ProcessImportFunction, map[string]interface{}{ // a chunk put back in the queue, waiting for its job
-		"eventName": awslambda.FilterRule_IsEqual(jsii.String("MODIFY")),
-		"dynamodb": map[string]interface{}{"NewImage": map[string]interface{}{
-			"type": map[string]interface{}{"S": awslambda.FilterRule_IsEqual(jsii.String("import_chunk"))},
-			"done": map[string]interface{}{"BOOL": awslambda.FilterRule_IsEqual(jsii.Bool(false))},
-		}},
-	}},
+	{apigw.SendInvitationEmailFunction, dynamostore.QueuedIssueFilters()},
+	{apigw.ProcessImportFunction, dynamostore.QueuedChunkFilters()},
 }
 
 // addStreamConsumers connects each consumer to the stream: in order per
@@ -53,20 +31,16 @@ var consumers = []consumer{
 // one-hour window and records it failed), then the failed batch's
 // description goes to a queue, watched by an alarm.
 func (s *Stack) addStreamConsumers(stack awscdk.Stack) {
-	filters := map[string][]*map[string]interface{}{}
-	var order []string
 	for _, c := range consumers {
-		if _, ok := filters[c.function]; !ok {
-			order = append(order, c.function)
-		}
-		filters[c.function] = append(filters[c.function], awslambda.FilterCriteria_Filter(&c.filter))
-	}
-	for _, name := range order {
-		id := logicalName(name)
+		name, id := c.function, logicalName(c.function)
 		dlq := awssqs.NewQueue(stack, jsii.String(id+"Failures"), &awssqs.QueueProps{
 			RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), Encryption: awssqs.QueueEncryption_SQS_MANAGED,
 		})
-		fs := filters[name]
+		var fs []*map[string]interface{}
+		for _, f := range c.filters {
+			pattern := f.Pattern()
+			fs = append(fs, awslambda.FilterCriteria_Filter(&pattern))
+		}
 		s.Functions[name].AddEventSource(awslambdaeventsources.NewDynamoEventSource(s.Table, &awslambdaeventsources.DynamoEventSourceProps{
 			StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
 			BatchSize:               jsii.Number(25),

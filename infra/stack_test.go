@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
+	"github.com/partnerinvites/partnerinvites/internal/dynamostore"
 	"github.com/partnerinvites/partnerinvites/internal/grants"
 )
 
@@ -274,6 +276,39 @@ func TestStreamConsumersReportFailuresAndKeepWhatTheyGiveUpOn(t *testing.T) {
 	}
 	if n := len(resources(t, "AWS::CloudWatch::Alarm")); n < 2 {
 		t.Errorf("%d alarms, want one per failure queue at least", n)
+	}
+}
+
+// Each consumer's event source mapping carries the store's filters for it,
+// as Lambda stores them (a pattern is JSON text, its keys sorted).
+func TestStreamConsumersFilterWhatTheStoreQueues(t *testing.T) {
+	esms := resources(t, "AWS::Lambda::EventSourceMapping")
+	for fn, filters := range map[string][]dynamostore.StreamFilter{
+		apigw.SendInvitationEmailFunction: dynamostore.QueuedIssueFilters(),
+		apigw.ProcessImportFunction:       dynamostore.QueuedChunkFilters(),
+	} {
+		var want []any
+		for _, f := range filters {
+			b, err := json.Marshal(f.Pattern())
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, map[string]any{"Pattern": string(b)})
+		}
+		found := 0
+		for id, r := range esms {
+			if !strings.HasPrefix(id, logicalName(fn)+"DynamoDBEventSource") {
+				continue
+			}
+			found++
+			got := r["Properties"].(map[string]any)["FilterCriteria"].(map[string]any)["Filters"]
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: filters (-want +got):\n%s", id, diff)
+			}
+		}
+		if found != 1 {
+			t.Errorf("%s: %d event source mappings, want 1", fn, found)
+		}
 	}
 }
 

@@ -52,7 +52,7 @@ type idempotencyRecord struct {
 
 func newIdempotencyRecord(r idempotency.Record) idempotencyRecord {
 	return idempotencyRecord{
-		keys: keys{PK: tenantPK(r.TenantID), SK: idempotencySK(r.Key)}, Type: "idempotency",
+		keys: keys{PK: tenantPK(r.TenantID), SK: idempotencySK(r.Key)}, Type: TypeIdempotency,
 		Fingerprint: r.Fingerprint, Completed: r.Completed, Compressed: r.Compressed,
 		Status: r.Response.Status, Headers: r.Response.Headers, Body: r.Response.Body,
 		CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, TTL: r.ExpiresAt.Unix(),
@@ -107,7 +107,7 @@ func (s *Store) Complete(ctx context.Context, rec idempotency.Record) error {
 		for n := 0; len(r.Body) > 0; n++ {
 			size := min(maxInlineBody, len(r.Body))
 			part := idempotencyPart{
-				keys: keys{PK: tenantPK(rec.TenantID), SK: idempotencyPartSK(rec.Key, n)}, Type: "idempotency_part",
+				keys: keys{PK: tenantPK(rec.TenantID), SK: idempotencyPartSK(rec.Key, n)}, Type: TypeIdempotencyPart,
 				Body: r.Body[:size], TTL: r.TTL,
 			}
 			item, err := attributevalue.MarshalMap(part)

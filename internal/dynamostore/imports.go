@@ -83,7 +83,7 @@ type chunkRecord struct {
 
 func newChunkRecord(c partners.ImportChunk) (chunkRecord, error) {
 	r := chunkRecord{
-		keys: keys{PK: tenantPK(c.TenantID), SK: importChunkSK(c.ImportID, c.Index)}, Type: "import_chunk",
+		keys: keys{PK: tenantPK(c.TenantID), SK: importChunkSK(c.ImportID, c.Index)}, Type: TypeImportChunk,
 		TenantID: c.TenantID, ImportID: c.ImportID, Index: c.Index, Done: c.Done, Results: c.Results,
 	}
 	if len(c.Entries) > 0 {
@@ -119,7 +119,7 @@ func (r chunkRecord) domain() (partners.ImportChunk, error) {
 // the worker waits for the job before it invites anyone.
 func (s *Store) CreateImport(ctx context.Context, imp partners.Import, chunks []partners.ImportChunk) error {
 	job := importRecord{
-		keys: keys{PK: tenantPK(imp.TenantID), SK: importSK(imp.ID)}, Type: "import",
+		keys: keys{PK: tenantPK(imp.TenantID), SK: importSK(imp.ID)}, Type: TypeImport,
 		ID: imp.ID, TenantID: imp.TenantID, PartnerID: imp.PartnerID, Status: string(imp.Status),
 		InvitedBy: imp.InvitedBy, Role: string(imp.Role), DefaultRole: imp.Options.Role, SendEmail: imp.Options.SendEmail,
 		EmailVerified: imp.Options.EmailVerified, ExpiresInHours: imp.Options.ExpiresInHours, RedirectURL: imp.Options.RedirectURL, InviterName: imp.Options.InviterName,

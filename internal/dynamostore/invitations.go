@@ -76,7 +76,7 @@ func newInvitationRecord(inv partners.Invitation) invitationRecord {
 			PK: tenantPK(inv.TenantID), SK: invitationSK(inv.ID),
 			GSI1PK: invitationsGSI1PK(inv.TenantID), GSI1SK: inv.ID,
 		},
-		Type: "invitation", ID: inv.ID, TenantID: inv.TenantID, PartnerID: inv.PartnerID, UserID: inv.UserID,
+		Type: TypeInvitation, ID: inv.ID, TenantID: inv.TenantID, PartnerID: inv.PartnerID, UserID: inv.UserID,
 		Email: inv.Email, EmailNorm: partners.NormalizeEmail(inv.Email), Role: inv.Role, Status: string(inv.Status),
 		TokenHash: inv.TokenHash, ExpiresAt: inv.ExpiresAt, ExpiresMS: inv.ExpiresAt.UnixMilli(),
 		InvitedBy: inv.InvitedBy, InviterName: inv.InviterName, RedirectURL: inv.RedirectURL,

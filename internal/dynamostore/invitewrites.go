@@ -53,7 +53,7 @@ func (s *Store) invitationTxn(n partners.NewInvitation) (txn, error) {
 	}
 	if c := n.Claim; c != nil {
 		claim := claimRecord{
-			keys: keys{PK: tenantPK(c.TenantID), SK: claimSK(c.Email)}, Type: "email_claim",
+			keys: keys{PK: tenantPK(c.TenantID), SK: claimSK(c.Email)}, Type: TypeEmailClaim,
 			Email: c.Email, PartnerID: c.PartnerID, UserID: c.UserID,
 		}
 		if err := s.putNewIn(&t, claim, partners.ConflictEmailClaimed, c.Email); err != nil {

@@ -47,7 +47,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv partners.Invitation, u
 		return err
 	}
 	membership := membershipRecord{
-		keys: keys{PK: subPK(m.Sub), SK: membershipSK(m.TenantID, m.PartnerID)}, Type: "membership",
+		keys: keys{PK: subPK(m.Sub), SK: membershipSK(m.TenantID, m.PartnerID)}, Type: TypeMembership,
 		Sub: m.Sub, TenantID: m.TenantID, PartnerID: m.PartnerID, UserID: m.UserID, Email: m.Email, Role: m.Role, CreatedAt: m.CreatedAt,
 	}
 	if err := s.putIn(&t, membership, "", nil, "", ""); err != nil {

@@ -47,7 +47,7 @@ func newPartnerRecord(p partners.Partner) partnerRecord {
 			PK: tenantPK(p.TenantID), SK: partnerSK(p.ID),
 			GSI1PK: partnersGSI1PK(p.TenantID), GSI1SK: p.ID,
 		},
-		Type: "partner", ID: p.ID, TenantID: p.TenantID, Name: p.Name,
+		Type: TypePartner, ID: p.ID, TenantID: p.TenantID, Name: p.Name,
 		Status: string(p.Status), OnboardingStatus: string(p.OnboardingStatus),
 		Programs: p.Programs, Country: p.Country, City: p.City, LogoURL: p.LogoURL,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version,

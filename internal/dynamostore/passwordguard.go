@@ -70,7 +70,7 @@ func (s *Store) AddPasswordFailure(ctx context.Context, tenantID, sub string, no
 		// No window, or an old one: start a new one, unless a concurrent
 		// request just did (then add to it on the next go).
 		item, err := attributevalue.MarshalMap(passwordGuardRecord{
-			keys: keys{PK: tenantPK(tenantID), SK: passwordGuardSK(sub)}, Type: "password_failures",
+			keys: keys{PK: tenantPK(tenantID), SK: passwordGuardSK(sub)}, Type: TypePasswordFailures,
 			Count: 1, WindowStart: now.UnixMilli(), TTL: now.Add(2 * window).Unix(),
 		})
 		if err != nil {

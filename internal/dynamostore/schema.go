@@ -1,6 +1,10 @@
 // Package dynamostore is the DynamoDB adapter: it implements the domain's
 // stores on one table, and owns that table's schema, which the CDK stack and
-// the local bootstrap both build from.
+// the local bootstrap both build from. It owns the contract of the table's
+// stream too: the item types, the decoders of the records that queue work,
+// and the filter patterns of the consumers' event source mappings, so that
+// the store, the consumers (outbox) and the stack (infra) cannot drift
+// apart.
 package dynamostore
 
 import (

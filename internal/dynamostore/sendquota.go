@@ -33,7 +33,7 @@ func (s *Store) reserve(ctx context.Context, tenantID, sk string, n, limit int, 
 			"#type": "type", "#ttl": Table.TTLAttribute,
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":n": num(n), ":room": num(limit - n), ":type": str("send_count"), ":ttl": num64(expires.Unix()),
+			":n": num(n), ":room": num(limit - n), ":type": str(TypeSendCount), ":ttl": num64(expires.Unix()),
 		},
 	})
 	if isConditionFailed(err) {

@@ -57,7 +57,7 @@ func (r settingsRecord) domain() partners.Settings {
 // PutSettings replaces a tenant's settings.
 func (s *Store) PutSettings(ctx context.Context, tenantID string, st partners.Settings) error {
 	item, err := attributevalue.MarshalMap(settingsRecord{
-		keys: keys{PK: tenantPK(tenantID), SK: settingsSK}, Type: "settings",
+		keys: keys{PK: tenantPK(tenantID), SK: settingsSK}, Type: TypeSettings,
 		InviteTTLHours: st.InviteTTLHours, Roles: st.Roles,
 		LogoURL: st.Branding.LogoURL, AccentColor: st.Branding.AccentColor,
 		EmailSubject: st.Email.Subject, EmailHTML: st.Email.HTML, EmailText: st.Email.Text,

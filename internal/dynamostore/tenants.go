@@ -40,7 +40,7 @@ type apiKeyRecord struct {
 
 func apiKeyRecords(k partners.APIKey) (byHash, byTenant apiKeyRecord) {
 	r := apiKeyRecord{
-		Type: "api_key", ID: k.ID, TenantID: k.TenantID, Name: k.Name, Role: string(k.Role),
+		Type: TypeAPIKey, ID: k.ID, TenantID: k.TenantID, Name: k.Name, Role: string(k.Role),
 		Hash: k.Hash, CreatedAt: k.CreatedAt,
 	}
 	if k.Revoked() {
@@ -83,7 +83,7 @@ func (s *Store) transactNew(ctx context.Context, what string, records ...any) er
 // CreateTenant stores a tenant and its first key in one transaction.
 func (s *Store) CreateTenant(ctx context.Context, t partners.Tenant, first partners.APIKey) error {
 	tr := tenantRecord{
-		keys: keys{PK: tenantPK(t.ID), SK: tenantSK}, Type: "tenant",
+		keys: keys{PK: tenantPK(t.ID), SK: tenantSK}, Type: TypeTenant,
 		ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt,
 		PoolID: t.Pool.ID, PoolClientID: t.Pool.ClientID, PoolIssuer: t.Pool.Issuer,
 	}

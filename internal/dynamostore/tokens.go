@@ -27,7 +27,7 @@ type tokenRecord struct {
 
 func newTokenRecord(t partners.Token) tokenRecord {
 	return tokenRecord{
-		keys: keys{PK: tokenPK(t.Hash), SK: tokenSK}, Type: "token",
+		keys: keys{PK: tokenPK(t.Hash), SK: tokenSK}, Type: TypeToken,
 		TenantID: t.TenantID, InvitationID: t.InvitationID, ExpiresAt: t.ExpiresAt,
 		TTL: t.ExpiresAt.Add(tokenRetention).Unix(),
 	}

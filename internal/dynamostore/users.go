@@ -34,7 +34,7 @@ type userRecord struct {
 
 func newUserRecord(u partners.PartnerUser) userRecord {
 	return userRecord{
-		keys: keys{PK: tenantPK(u.TenantID), SK: userSK(u.PartnerID, u.ID)}, Type: "partner_user",
+		keys: keys{PK: tenantPK(u.TenantID), SK: userSK(u.PartnerID, u.ID)}, Type: TypePartnerUser,
 		ID: u.ID, TenantID: u.TenantID, PartnerID: u.PartnerID, FirstName: u.FirstName, LastName: u.LastName,
 		Email: u.Email, JobTitle: u.JobTitle, Phone: u.Phone, Role: u.Role, Status: string(u.Status),
 		InvitationID: u.InvitationID, Sub: u.Sub, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,

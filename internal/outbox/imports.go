@@ -3,9 +3,10 @@ package outbox
 import (
 	"context"
 	"log/slog"
-	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/partnerinvites/partnerinvites/internal/dynamostore"
 )
 
 // ChunkProcessor invites the rows of one import chunk.
@@ -24,30 +25,8 @@ type Imports struct {
 // Handle processes the queued chunks of the batch in order, stopping at the
 // first failure as Handler does.
 func (h *Imports) Handle(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	var resp events.DynamoDBEventResponse
-	for _, rec := range e.Records {
-		img := rec.Change.NewImage
-		if attr(img, "type") != "import_chunk" {
-			continue
-		}
-		// A new chunk, or one put back in the queue (its waits changed).
-		requeued := rec.EventName == string(events.DynamoDBOperationTypeModify) && rec.Change.OldImage != nil &&
-			attr(rec.Change.OldImage, "waits") != attr(img, "waits")
-		if rec.EventName != string(events.DynamoDBOperationTypeInsert) && !requeued {
-			continue
-		}
-		if done, ok := img["done"]; ok && done.DataType() == events.DataTypeBoolean && done.Boolean() {
-			continue
-		}
-		index, err := strconv.Atoi(attr(img, "chunk"))
-		if err != nil {
-			continue
-		}
-		if err := h.Processor.ProcessImportChunk(ctx, attr(img, "tenant_id"), attr(img, "import_id"), index); err != nil {
-			h.Log.Warn("imports: chunk will be retried", "import_id", attr(img, "import_id"), "chunk", index, "err", err)
-			resp.BatchItemFailures = []events.DynamoDBBatchItemFailure{{ItemIdentifier: rec.Change.SequenceNumber}}
-			return resp, nil
-		}
+	process := func(ctx context.Context, c dynamostore.QueuedChunk) error {
+		return h.Processor.ProcessImportChunk(ctx, c.TenantID, c.ImportID, c.Index)
 	}
-	return resp, nil
+	return handleInOrder(ctx, e, dynamostore.DecodeQueuedChunk, process, h.Log, "imports: chunk will be retried"), nil
 }

@@ -32,9 +32,10 @@ func (d *recordingDeliverer) Deliver(_ context.Context, tenantID, invitationID s
 	return nil
 }
 
-func sample(t *testing.T) events.DynamoDBEvent {
+// event reads a sample event of events/.
+func event(t *testing.T, file string) events.DynamoDBEvent {
 	t.Helper()
-	b, err := os.ReadFile("../../events/send-invitation-email.json")
+	b, err := os.ReadFile("../../events/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +44,11 @@ func sample(t *testing.T) events.DynamoDBEvent {
 		t.Fatal(err)
 	}
 	return e
+}
+
+func sample(t *testing.T) events.DynamoDBEvent {
+	t.Helper()
+	return event(t, "send-invitation-email.json")
 }
 
 func TestHandleDeliversOnlyNewQueuedIssues(t *testing.T) {
@@ -96,14 +102,7 @@ func (p *recordingProcessor) ProcessImportChunk(_ context.Context, tenantID, imp
 }
 
 func TestImportsProcessOnlyQueuedChunks(t *testing.T) {
-	b, err := os.ReadFile("../../events/process-import.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e events.DynamoDBEvent
-	if err := json.Unmarshal(b, &e); err != nil {
-		t.Fatal(err)
-	}
+	e := event(t, "process-import.json")
 	p := &recordingProcessor{}
 	h := &Imports{Processor: p, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if resp, err := h.Handle(context.Background(), e); err != nil || len(resp.BatchItemFailures) != 0 {
