@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
 
 // handleInOrder hands each record of the batch that decode accepts to
@@ -20,7 +21,8 @@ func handleInOrder[T slog.LogValuer](ctx context.Context, e events.DynamoDBEvent
 		if !ok {
 			continue
 		}
-		if err := handle(ctx, item); err != nil {
+		// What the domain logs while handling it names the item too.
+		if err := handle(partners.WithLog(ctx, log.With(slog.Any("", item))), item); err != nil {
 			// The item's attributes (an attribute without a key is
 			// inlined) name it, then the error.
 			log.Warn(retrying, slog.Any("", item), "err", err)

@@ -26,9 +26,22 @@ var files embed.FS
 // page is parsed on first use, not at init: most functions that link this
 // package (every API route does) never render a page, and a cold start
 // should not pay for it.
-var page = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("page.html.tmpl").ParseFS(files, "templates/page.html.tmpl"))
-})
+//
+// Not sync.OnceValue: its generic wrapper puts *template.Template in an
+// interface, which makes the linker keep the template's Execute — and the
+// reflection that then keeps every exported SDK method — in every function
+// that links this package, rendering or not.
+var (
+	pageOnce sync.Once
+	pageTmpl *template.Template
+)
+
+func page() *template.Template {
+	pageOnce.Do(func() {
+		pageTmpl = template.Must(template.New("page.html.tmpl").ParseFS(files, "templates/page.html.tmpl"))
+	})
+	return pageTmpl
+}
 
 // Page is a rendered page with the headers it must be sent with.
 type Page struct {
