@@ -14,8 +14,8 @@ import (
 //
 // It does not use config.LoadDefaultConfig: that links and runs the shared
 // config files, SSO, SSO-OIDC, STS and sign-in credential chains, which a
-// Lambda never uses and which cost every cold start (../PERFORMANCE figures
-// in docs/benchmarks.md). The emulators' endpoints are read per client by
+// Lambda never uses and which cost every cold start (figures in
+// docs/benchmarks.md). The emulators' endpoints are read per client by
 // Endpoint, from the SDK's own variable names.
 func AWSConfig(getenv func(string) string) aws.Config {
 	region := getenv("AWS_REGION")
