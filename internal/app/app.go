@@ -64,20 +64,22 @@ type App struct {
 
 // New builds the App from the environment, read only through getenv.
 func New(ctx context.Context, getenv func(string) string, opts Options) (*App, error) {
-	b, err := base.New(ctx, getenv, opts.base())
-	if err != nil {
-		return nil, err
-	}
 	// The whole-product App serves tools (partnerctl, the local gateway's
-	// stream readers, the tests' own clients), which build more clients from
-	// AWS than a function does — DynamoDB Streams among them — so it keeps
-	// the SDK's full configuration, which resolves every service's endpoint
-	// variable. The functions' groups use base.AWSConfig alone.
+	// stream readers, the tests' own clients), which may run with a profile
+	// or SSO and build more clients than a function does — DynamoDB Streams
+	// among them — so it takes the SDK's full configuration, which resolves
+	// every service's endpoint variable. The functions' groups use
+	// base.AWSConfig alone.
 	sdk, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
-	b.AWS = sdk
+	bopts := opts.base()
+	bopts.AWS = &sdk
+	b, err := base.New(ctx, getenv, bopts)
+	if err != nil {
+		return nil, err
+	}
 	b.Service.Phones = phones.Normalize
 	cognito := loginapp.Cognito(b, opts.CognitoOptions...)
 	b.Service.Logins = &cognitoid.Logins{Client: cognito}

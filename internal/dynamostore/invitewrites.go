@@ -71,6 +71,14 @@ func (s *Store) invitationTxn(n partners.NewInvitation) (txn, error) {
 		if err != nil {
 			return txn{}, err
 		}
+		// The invitation being replaced must not have been reissued since it
+		// was read: a resend of it racing this re-invite would leave two
+		// live links for one person.
+		t.add(types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: aws.String(s.table), Key: keyOf(tenantPK(inv.TenantID), invitationSK(n.PreviousInvitationID)),
+			ConditionExpression:       aws.String("send_seq = :seq"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":seq": num(n.PreviousSendSeq)},
+		}}, partners.ConflictInvitationChanged, n.PreviousInvitationID)
 	}
 	if err := s.putNewIn(&t, newInvitationRecord(inv), partners.ConflictItemExists, inv.ID); err != nil {
 		return txn{}, err

@@ -33,8 +33,9 @@ func (t *txn) addAll(other txn) {
 
 // transact runs t. A cancelled transaction is a *partners.ConflictError: the
 // reason of the first action whose condition failed, or
-// ConflictConcurrentWrite when none did (another transaction held the items,
-// or DynamoDB refused for capacity).
+// ConflictConcurrentWrite when none did and another transaction held the
+// items or DynamoDB refused for capacity; any other cancellation is
+// returned as it is.
 func (s *Store) transact(ctx context.Context, t txn) error {
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: t.actions})
 	return decodeCancellation(err, t.onFail)
@@ -46,14 +47,25 @@ func decodeCancellation(err error, onFail []partners.ConflictError) error {
 	if !errors.As(err, &tce) {
 		return err
 	}
+	retryable := false
 	for i, r := range tce.CancellationReasons {
-		if aws.ToString(r.Code) == "ConditionalCheckFailed" && i < len(onFail) {
-			c := onFail[i]
-			c.Cause = err
-			return &c
+		switch aws.ToString(r.Code) {
+		case "ConditionalCheckFailed":
+			if i < len(onFail) {
+				c := onFail[i]
+				c.Cause = err
+				return &c
+			}
+		case "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded":
+			retryable = true
 		}
 	}
-	return &partners.ConflictError{Reason: partners.ConflictConcurrentWrite, Cause: err}
+	if retryable {
+		return &partners.ConflictError{Reason: partners.ConflictConcurrentWrite, Cause: err}
+	}
+	// Anything else (a validation error, an item collection too large) no
+	// retry can fix: it stays an error of ours, logged and answered 500.
+	return err
 }
 
 // conditionFailed turns the failed condition of a single-item write into a

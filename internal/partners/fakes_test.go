@@ -319,6 +319,9 @@ func (m *memStore) refuseNew(n NewInvitation) error {
 		!n.NewUser && (!exists || stored.InvitationID != n.PreviousInvitationID || stored.Status != UserInvited) {
 		return &ConflictError{Reason: ConflictUserChanged, Key: n.User.ID}
 	}
+	if prev, ok := m.invitations[tenantKey{inv.TenantID, n.PreviousInvitationID}]; !n.NewUser && (!ok || prev.SendSeq != n.PreviousSendSeq) {
+		return &ConflictError{Reason: ConflictInvitationChanged, Key: n.PreviousInvitationID}
+	}
 	if _, ok := m.invitations[tenantKey{inv.TenantID, inv.ID}]; ok {
 		return &ConflictError{Reason: ConflictItemExists, Key: inv.ID}
 	}

@@ -88,8 +88,12 @@ type NewInvitation struct {
 	// PreviousInvitationID is the existing user's invitation being replaced by
 	// a new one; the write fails (Conflict) if the user has moved on.
 	PreviousInvitationID string
-	Invitation           Invitation
-	Token                Token
+	// PreviousSendSeq is that invitation's issue when it was read: the write
+	// fails if it was reissued since (a resend or renewal of it racing this
+	// re-invite), so that one person never holds two live links.
+	PreviousSendSeq int
+	Invitation      Invitation
+	Token           Token
 	// CheckPartner makes the write fail with NotFound unless the partner
 	// exists, for callers that did not read it.
 	CheckPartner bool
@@ -131,8 +135,9 @@ type InvitationStore interface {
 	// *ConflictError: ConflictPartnerMissing (only when CheckPartner),
 	// ConflictEmailClaimed (the claim exists), ConflictUserChanged (the
 	// existing user is no longer invited on PreviousInvitationID),
-	// ConflictItemExists, or ConflictConcurrentWrite. When several fail, the
-	// first in that order is reported.
+	// ConflictInvitationChanged (that invitation is no longer at
+	// PreviousSendSeq), ConflictItemExists, or ConflictConcurrentWrite. When
+	// several fail, the first in that order is reported.
 	CreateInvitation(ctx context.Context, n NewInvitation) error
 	// CreatePartnerWithInvitation writes a partner and the invitation of its
 	// primary contact atomically, or nothing and a *ConflictError:

@@ -162,7 +162,7 @@ func (s *Service) inviteOnce(ctx context.Context, ic inviteContext, in InviteInp
 	case err != nil:
 		return InviteResult{}, err
 	case !found:
-		return s.createInvitation(ctx, ic, in, nil, dryRun)
+		return s.createInvitation(ctx, ic, in, nil, nil, dryRun)
 	case claim.PartnerID != ic.partner.ID:
 		if !ic.partnerRead { // an unknown partner is a 404, not a conflict
 			if _, err := s.GetPartner(ctx, ic.partner.ID); err != nil {
@@ -190,7 +190,7 @@ func (s *Service) inviteOnce(ctx context.Context, ic inviteContext, in InviteInp
 	if prev.StatusAt(ic.now) == InvitationPending {
 		return s.reissue(ctx, ic, prev, &user, in, dryRun)
 	}
-	return s.createInvitation(ctx, ic, in, &user, dryRun)
+	return s.createInvitation(ctx, ic, in, &user, &prev, dryRun)
 }
 
 func (s *Service) claimedElsewhere(ctx context.Context, ic inviteContext, email string, claim EmailClaim) error {

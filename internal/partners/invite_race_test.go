@@ -204,3 +204,34 @@ func TestAnInviteThatKeepsLosingGivesUp(t *testing.T) {
 		})
 	}
 }
+
+// One person, one live link: a re-invite that read a lapsed invitation and
+// is about to replace it loses to a resend of that invitation, and then
+// reissues it instead of adding a second live one.
+func TestAReinviteThatLosesToAResendOfTheLapsedInvitationReissuesIt(t *testing.T) {
+	w := newInviteWorld(t)
+	first := w.invite(w.acme, "ada@example.com")
+	w.clock.advance(49 * time.Hour)
+	var resent InviteResult
+	// The prefetched mode reads the claim, the user and the lapsed
+	// invitation, so its first write is the one that replaces it.
+	w.store.raceOnce("CreateInvitation", func() {
+		var err error
+		if resent, err = resendOf(w, first); err != nil {
+			t.Errorf("the resend: %v", err)
+		}
+	})
+	report, err := w.svc.InviteMany(w.manager, w.acme.ID, []BulkEntry{{Input: "ada@example.com", Email: "ada@example.com", Role: "member"}}, BulkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := report.Results[0]; r.Status != BulkResent || r.Result.Invitation.ID != first.Invitation.ID {
+		t.Fatalf("entry %s of %s (%v); want the lapsed invitation %s resent", r.Status, r.Result.Invitation.ID, r.Err, first.Invitation.ID)
+	}
+	if got := w.store.contents(); len(got.invitations) != 1 {
+		t.Errorf("%d invitations for one person, want 1", len(got.invitations))
+	}
+	if s := w.linkState(linkToken(t, resent)); s != "replaced" {
+		t.Errorf("the resend's link is %s, want replaced by the re-invite's reissue", s)
+	}
+}

@@ -48,8 +48,11 @@ func (s *Service) result(outcome InviteOutcome, inv Invitation, user PartnerUser
 
 // createInvitation makes a new invitation, for a new user (user nil) or for an
 // existing one whose last invitation is no longer pending.
-func (s *Service) createInvitation(ctx context.Context, ic inviteContext, in InviteInput, user *PartnerUser, dryRun bool) (InviteResult, error) {
+func (s *Service) createInvitation(ctx context.Context, ic inviteContext, in InviteInput, user *PartnerUser, prev *Invitation, dryRun bool) (InviteResult, error) {
 	n := s.newInvitation(ic, in, user)
+	if prev != nil {
+		n.PreviousSendSeq = prev.SendSeq
+	}
 	n.CheckPartner = !ic.partnerRead && user == nil
 	if dryRun {
 		return InviteResult{Outcome: OutcomeCreated, Invitation: n.Invitation, User: n.User}, nil

@@ -31,6 +31,9 @@ type Options struct {
 	LogOutput io.Writer
 	// DynamoDBOptions adjust the DynamoDB client (tests inject faults with them).
 	DynamoDBOptions []func(*dynamodb.Options)
+	// AWS replaces the configuration from the environment (AWSConfig): the
+	// tools pass the SDK's full chain (profiles, SSO, config files).
+	AWS *aws.Config
 }
 
 // App holds what the functions share, built once per cold start.
@@ -62,6 +65,9 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	}
 	log := slog.New(slog.NewJSONHandler(opts.LogOutput, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	awsCfg := AWSConfig(getenv)
+	if opts.AWS != nil {
+		awsCfg = *opts.AWS
+	}
 	db := NewDynamoDB(awsCfg, getenv, opts.DynamoDBOptions...)
 	store := dynamostore.New(db, cfg.TableName)
 	cursors, err := partners.NewCursors(cfg.SecretKey, cfg.PreviousSecretKeys...)
