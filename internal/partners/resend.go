@@ -41,12 +41,18 @@ func (s *Service) ResendInvitation(ctx context.Context, id string, in ResendInpu
 			return InviteResult{}, &Error{Kind: Conflict, Message: fmt.Sprintf("The invitation is %s; only a pending or expired invitation can be resent.", st),
 				Details: map[string]any{"code": "invitation_" + string(st)}}
 		}
-		if replaced, err := s.replacedForUser(ctx, inv); err != nil {
+		switch user, found, err := s.ownerOf(ctx, inv); {
+		case err != nil:
 			return InviteResult{}, err
-		} else if replaced {
+		case found && user.InvitationID != inv.ID:
 			return InviteResult{}, &Error{Kind: Conflict,
 				Message: "A newer invitation replaced this one for the same person; resend or revoke that one.",
 				Details: map[string]any{"code": "invitation_replaced"}}
+		case found && user.Status != UserInvited:
+			// Cannot be retried into success: say so rather than race.
+			return InviteResult{}, &Error{Kind: Conflict,
+				Message: fmt.Sprintf("%s is %s; there is nothing to resend.", inv.Email, user.Status),
+				Details: map[string]any{"code": "user_" + string(user.Status), "user_id": user.ID}}
 		}
 		invite := InviteInput{Email: inv.Email, Role: inv.Role, SendEmail: in.SendEmail, EmailVerified: in.EmailVerified, ExpiresInHours: in.ExpiresInHours}
 		var fe fieldErrors
@@ -69,12 +75,18 @@ func (s *Service) ResendInvitation(ctx context.Context, id string, in ResendInpu
 // an invitation is history: resending or renewing it would give one person
 // two live links.
 func (s *Service) replacedForUser(ctx context.Context, inv Invitation) (bool, error) {
+	user, found, err := s.ownerOf(ctx, inv)
+	return found && user.InvitationID != inv.ID, err
+}
+
+// ownerOf returns the user an invitation invites, if it still exists.
+func (s *Service) ownerOf(ctx context.Context, inv Invitation) (PartnerUser, bool, error) {
 	user, err := s.Invitations.GetUser(ctx, inv.TenantID, inv.PartnerID, inv.UserID)
 	switch {
 	case IsKind(err, NotFound):
-		return false, nil
+		return PartnerUser{}, false, nil
 	case err != nil:
-		return false, fmt.Errorf("get user of invitation %s: %w", inv.ID, err)
+		return PartnerUser{}, false, fmt.Errorf("get user of invitation %s: %w", inv.ID, err)
 	}
-	return user.InvitationID != inv.ID, nil
+	return user, true, nil
 }

@@ -180,3 +180,23 @@ func TestAnInvitationReplacedForItsUserStaysDead(t *testing.T) {
 		t.Errorf("the new invitation's link says %q, want live", state)
 	}
 }
+
+// A pending invitation whose person is active already (left so by an older
+// version's race) is refused at once with what is wrong, not retried as a
+// race and answered "changed by another request".
+func TestAResendForAnActiveUserSaysSo(t *testing.T) {
+	w := newInviteWorld(t)
+	res := w.invite(w.acme, "ada@example.com")
+	w.store.mu.Lock()
+	u := w.store.users[keyOfUser(res.User)]
+	u.Status = UserActive
+	w.store.users[keyOfUser(res.User)] = u
+	w.store.mu.Unlock()
+	_, err := w.svc.ResendInvitation(w.manager, res.Invitation.ID, ResendInput{})
+	if code := conflictCode(t, err); code != "user_active" {
+		t.Errorf("code %q, want user_active", code)
+	}
+	if n := w.store.callsOf("ReissueInvitation"); n != 0 {
+		t.Errorf("%d reissue attempts, want none", n)
+	}
+}
