@@ -203,6 +203,16 @@ func TestAReplacedInvitationCannotBeResent(t *testing.T) {
 	if got := goneReason(t, api, strings.TrimPrefix(oldPath, "/activate/")); got != "replaced" {
 		t.Errorf("the old link is %s, want replaced", got)
 	}
+	// Whoever holds the old link (or a mail scanner opening it) gets a dead
+	// page with no renewal button, and opening it changes nothing.
+	page := api.Do(t, "GET", oldPath, "", nil)
+	wantStatus(t, page, http.StatusGone)
+	if strings.Contains(string(page.Body), "/renew") {
+		t.Errorf("the replaced link's page offers a renewal:\n%s", page.Body)
+	}
+	if inv := api.Do(t, "GET", "/v1/invitations/"+oldID, key, nil).JSON(t); inv["status"] != "expired" || inv["renewal_requested_at"] != nil {
+		t.Errorf("the replaced invitation after its page was opened: %v", inv)
+	}
 	if got := goneReason(t, api, strings.TrimPrefix(newPath, "/activate/")); got != "live" {
 		t.Errorf("the new link is %s, want live", got)
 	}
