@@ -11,6 +11,7 @@ import (
 	"os"
 	"sync"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -116,7 +117,10 @@ func (a *App) Outbox() *outbox.Handler { return a.outbox() }
 // gateway and `partnerctl invoke` call.
 func (a *App) Handlers() map[string]any {
 	h := a.App.Handlers()
-	h[apigw.SendInvitationEmailFunction] = a.Outbox().Handle
+	// Built on the first batch, not here: tools list every handler.
+	h[apigw.SendInvitationEmailFunction] = func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		return a.Outbox().Handle(ctx, e)
+	}
 	return h
 }
 
@@ -126,7 +130,7 @@ func (a *App) Handlers() map[string]any {
 func FunctionHandler(ctx context.Context, function string, getenv func(string) string, opts Options) (any, error) {
 	switch g := base.GroupOf(function); g {
 	case base.GroupBase:
-		return base.Handler(ctx, function, g, func() (map[string]any, error) {
+		return base.Handler(function, g, func() (map[string]any, error) {
 			b, err := base.New(ctx, getenv, opts.base())
 			if err != nil {
 				return nil, err

@@ -79,13 +79,19 @@ func checkInvite(fe *fieldErrors, prefix string, in *InviteInput, ic inviteConte
 	case !ic.settings.HasRole(in.Role):
 		fe.add(prefix+"role", "unknown_role", fmt.Sprintf("%srole must be one of your roles: %s.", prefix, strings.Join(ic.settings.Roles, ", ")))
 	}
-	if in.ExpiresInHours != 0 && (in.ExpiresInHours < MinInviteTTLHours || in.ExpiresInHours > MaxInviteTTLHours) {
-		fe.add(prefix+"expires_in_hours", "out_of_range", fmt.Sprintf("expires_in_hours must be between %d and %d.", MinInviteTTLHours, MaxInviteTTLHours))
-	}
+	checkExpiresIn(fe, prefix, in.ExpiresInHours)
 	in.RedirectURL = strings.TrimSpace(in.RedirectURL)
 	checkHTTPSURLOrLocal(fe, prefix+"redirect_url", in.RedirectURL)
 	in.InviterName = strings.TrimSpace(in.InviterName)
 	checkText(fe, prefix+"inviter_name", in.InviterName, false, maxShortText)
+}
+
+// checkExpiresIn adds a problem unless a link's lifetime override is 0 (the
+// tenant's setting) or within MinInviteTTLHours–MaxInviteTTLHours.
+func checkExpiresIn(fe *fieldErrors, prefix string, hours int) {
+	if hours != 0 && (hours < MinInviteTTLHours || hours > MaxInviteTTLHours) {
+		fe.add(prefix+"expires_in_hours", "out_of_range", fmt.Sprintf("expires_in_hours must be between %d and %d.", MinInviteTTLHours, MaxInviteTTLHours))
+	}
 }
 
 // InviteUser adds one person to a partner and invites them

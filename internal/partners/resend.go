@@ -56,9 +56,7 @@ func (s *Service) ResendInvitation(ctx context.Context, id string, in ResendInpu
 		}
 		invite := InviteInput{Email: inv.Email, Role: inv.Role, SendEmail: in.SendEmail, EmailVerified: in.EmailVerified, ExpiresInHours: in.ExpiresInHours}
 		var fe fieldErrors
-		if in.ExpiresInHours != 0 && (in.ExpiresInHours < MinInviteTTLHours || in.ExpiresInHours > MaxInviteTTLHours) {
-			fe.add("expires_in_hours", "out_of_range", fmt.Sprintf("expires_in_hours must be between %d and %d.", MinInviteTTLHours, MaxInviteTTLHours))
-		}
+		checkExpiresIn(&fe, "", in.ExpiresInHours)
 		if err := fe.err(); err != nil {
 			return InviteResult{}, err
 		}

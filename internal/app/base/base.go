@@ -140,9 +140,9 @@ func (a *App) Handlers() map[string]any {
 // Handler returns one function's handler from a group's builder: a
 // function of another group, or a builder that fails (bad configuration),
 // is an error.
-func Handler(ctx context.Context, function string, group Group, build func() (map[string]any, error)) (any, error) {
-	if g := GroupOf(function); g != group {
-		return nil, fmt.Errorf("function %s belongs to the %s group, not %s", function, g, group)
+func Handler(function string, group Group, build func() (map[string]any, error)) (any, error) {
+	if err := checkGroup(function, group); err != nil {
+		return nil, err
 	}
 	handlers, err := build()
 	if err != nil {
@@ -184,8 +184,8 @@ func Main(function string, pick func(*App) any) any {
 // Build builds a function of a group with its builder and picks its
 // handler; a function of another group is an error.
 func Build(function string, group Group, pick func(*App) any, build func() (*App, error)) (any, error) {
-	if g := GroupOf(function); g != group {
-		return nil, fmt.Errorf("function %s belongs to the %s group, not %s", function, g, group)
+	if err := checkGroup(function, group); err != nil {
+		return nil, err
 	}
 	a, err := build()
 	if err != nil {

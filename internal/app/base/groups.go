@@ -1,5 +1,7 @@
 package base
 
+import "fmt"
+
 // Group names the wiring a function is built with, which decides what it
 // links: each group is a package of its own.
 type Group string
@@ -37,4 +39,12 @@ func GroupOf(function string) Group {
 		return g
 	}
 	return GroupBase
+}
+
+// checkGroup refuses to build a function with another group's wiring.
+func checkGroup(function string, group Group) error {
+	if g := GroupOf(function); g != group {
+		return fmt.Errorf("function %s belongs to the %s group, not %s", function, g, group)
+	}
+	return nil
 }

@@ -34,7 +34,7 @@ func New(ctx context.Context, getenv func(string) string, opts base.Options, cog
 
 // Handler returns one of the group's functions' handler.
 func Handler(ctx context.Context, function string, getenv func(string) string, opts base.Options, cognitoOpts ...func(*cip.Options)) (any, error) {
-	return base.Handler(ctx, function, base.GroupLogins, func() (map[string]any, error) {
+	return base.Handler(function, base.GroupLogins, func() (map[string]any, error) {
 		a, err := New(ctx, getenv, opts, cognitoOpts...)
 		if err != nil {
 			return nil, err

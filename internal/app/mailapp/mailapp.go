@@ -36,7 +36,7 @@ func Outbox(a *base.App, sesOpts ...func(*sesv2.Options)) *outbox.Handler {
 
 // Handler returns one of the group's functions' handler.
 func Handler(ctx context.Context, function string, getenv func(string) string, opts base.Options, sesOpts ...func(*sesv2.Options)) (any, error) {
-	return base.Handler(ctx, function, base.GroupMail, func() (map[string]any, error) {
+	return base.Handler(function, base.GroupMail, func() (map[string]any, error) {
 		a, err := base.New(ctx, getenv, opts)
 		if err != nil {
 			return nil, err

@@ -23,7 +23,7 @@ func New(ctx context.Context, getenv func(string) string, opts base.Options) (*b
 
 // Handler returns one of the group's functions' handler.
 func Handler(ctx context.Context, function string, getenv func(string) string, opts base.Options) (any, error) {
-	return base.Handler(ctx, function, base.GroupPhones, func() (map[string]any, error) {
+	return base.Handler(function, base.GroupPhones, func() (map[string]any, error) {
 		a, err := New(ctx, getenv, opts)
 		if err != nil {
 			return nil, err
