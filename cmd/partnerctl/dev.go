@@ -51,7 +51,7 @@ func dev(ctx context.Context, env environ, args []string, stdout, stderr io.Writ
 	// mapping per function.
 	pollCtx, stopPolling := context.WithCancel(ctx)
 	defer stopPolling()
-	for _, fn := range []string{apigw.SendInvitationEmailFunction, apigw.ProcessImportFunction} {
+	for _, fn := range []string{apigw.SendInvitationEmailFunction, apigw.ProcessImportFunction, apigw.PublishEventsFunction} {
 		poller := &localgw.StreamPoller{
 			DB: a.DynamoDB, Streams: dynamodbstreams.NewFromConfig(a.AWS), Table: a.Config.TableName, Region: a.AWS.Region,
 			Handler: a.Handlers()[fn], Function: fn, Timeout: timeoutOf(fn), Log: a.Log,

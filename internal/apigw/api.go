@@ -35,6 +35,7 @@ type API struct {
 	Partners    PartnerService
 	Invitations InvitationService
 	Activations ActivationService
+	Events      EventService
 	// CSRF signs the activation form's CSRF tokens.
 	CSRF        *seal.MAC
 	Idempotency *idempotency.Guard

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/partnerinvites/partnerinvites/internal/partners"
+	"github.com/partnerinvites/partnerinvites/internal/resources"
 )
 
 // InvitationService is what the invitation endpoints need from the domain.
@@ -26,87 +27,16 @@ type InvitationService interface {
 	UpdateSettings(ctx context.Context, s partners.Settings) (partners.Settings, error)
 }
 
-type deliveryJSON struct {
-	Status        string     `json:"status"`
-	MessageID     *string    `json:"message_id"`
-	Attempts      int        `json:"attempts"`
-	LastError     *string    `json:"last_error"`
-	FailureReason *string    `json:"failure_reason"`
-	NextAttemptAt *time.Time `json:"next_attempt_at"`
-	QueuedAt      *time.Time `json:"queued_at"`
-	SentAt        *time.Time `json:"sent_at"`
-}
+type invitationJSON = resources.Invitation
+type userJSON = resources.PartnerUser
 
-type invitationJSON struct {
-	Object      string       `json:"object"`
-	ID          string       `json:"id"`
-	PartnerID   string       `json:"partner_id"`
-	UserID      string       `json:"user_id"`
-	Email       string       `json:"email"`
-	Role        string       `json:"role"`
-	Status      string       `json:"status"`
-	ExpiresAt   time.Time    `json:"expires_at"`
-	SendCount   int          `json:"send_count"`
-	InviterName *string      `json:"inviter_name"`
-	RedirectURL *string      `json:"redirect_url"`
-	Delivery    deliveryJSON `json:"delivery"`
-	CreatedAt   time.Time    `json:"created_at"`
-	UpdatedAt   time.Time    `json:"updated_at"`
-	AcceptedAt  *time.Time   `json:"accepted_at"`
-	RevokedAt   *time.Time   `json:"revoked_at"`
-	// RenewalRequestedAt is when the invitee asked for a new link from the
-	// page of the expired one.
-	RenewalRequestedAt *time.Time `json:"renewal_requested_at"`
-	ActivationURL      *string    `json:"activation_url,omitempty"`
-}
-
-func timeOrNull(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
+func timeOrNull(t time.Time) *time.Time { return resources.TimeOrNull(t) }
 
 func (a *API) invitationOut(inv partners.Invitation, link string) invitationJSON {
-	d := inv.Delivery
-	return invitationJSON{
-		Object: "invitation", ID: inv.ID, PartnerID: inv.PartnerID, UserID: inv.UserID, Email: inv.Email, Role: inv.Role,
-		Status: string(inv.StatusAt(a.Clock.Now())), ExpiresAt: inv.ExpiresAt, SendCount: inv.SendSeq,
-		InviterName: nullable(inv.InviterName), RedirectURL: nullable(inv.RedirectURL),
-		Delivery: deliveryJSON{
-			Status: string(d.Status), MessageID: nullable(d.MessageID), Attempts: d.Attempts,
-			LastError: nullable(d.LastError), QueuedAt: timeOrNull(d.QueuedAt), SentAt: timeOrNull(d.SentAt),
-			FailureReason: nullable(string(d.FailureReason)), NextAttemptAt: timeOrNull(d.NextAttemptAt),
-		},
-		CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt,
-		AcceptedAt: timeOrNull(inv.AcceptedAt), RevokedAt: timeOrNull(inv.RevokedAt), ActivationURL: nullable(link),
-		RenewalRequestedAt: timeOrNull(inv.RenewalRequestedAt),
-	}
+	return resources.InvitationOf(inv, a.Clock.Now(), link)
 }
 
-type userJSON struct {
-	Object       string    `json:"object"`
-	ID           string    `json:"id"`
-	PartnerID    string    `json:"partner_id"`
-	Email        string    `json:"email"`
-	FirstName    *string   `json:"first_name"`
-	LastName     *string   `json:"last_name"`
-	JobTitle     *string   `json:"job_title"`
-	Phone        *string   `json:"phone"`
-	Role         string    `json:"role"`
-	Status       string    `json:"status"`
-	InvitationID string    `json:"invitation_id"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
-}
-
-func userOut(u partners.PartnerUser) userJSON {
-	return userJSON{
-		Object: "partner_user", ID: u.ID, PartnerID: u.PartnerID, Email: u.Email,
-		FirstName: nullable(u.FirstName), LastName: nullable(u.LastName), JobTitle: nullable(u.JobTitle), Phone: nullable(u.Phone),
-		Role: u.Role, Status: string(u.Status), InvitationID: u.InvitationID, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
-	}
-}
+func userOut(u partners.PartnerUser) userJSON { return resources.PartnerUserOf(u) }
 
 // inviteResultJSON answers an invite of one person.
 type inviteResultJSON struct {

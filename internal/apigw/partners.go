@@ -6,69 +6,27 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/partnerinvites/partnerinvites/internal/partners"
+	"github.com/partnerinvites/partnerinvites/internal/resources"
 )
 
 // contactJSON is a contact as the API reads and writes it.
-type contactJSON struct {
-	FirstName *string `json:"first_name"`
-	LastName  *string `json:"last_name"`
-	Email     string  `json:"email"`
-	JobTitle  *string `json:"job_title"`
-	Phone     *string `json:"phone"`
-}
+type contactJSON = resources.Contact
 
-func (c *contactJSON) domain() *partners.Contact {
+type partnerJSON = resources.Partner
+
+func partnerOut(p partners.Partner) partnerJSON { return resources.PartnerOf(p) }
+
+func contactIn(c *contactJSON) *partners.Contact {
 	if c == nil {
 		return nil
 	}
 	return &partners.Contact{
 		FirstName: deref(c.FirstName), LastName: deref(c.LastName), Email: c.Email,
 		JobTitle: deref(c.JobTitle), Phone: deref(c.Phone),
-	}
-}
-
-func contactOut(c *partners.Contact) *contactJSON {
-	if c == nil {
-		return nil
-	}
-	return &contactJSON{
-		FirstName: nullable(c.FirstName), LastName: nullable(c.LastName), Email: c.Email,
-		JobTitle: nullable(c.JobTitle), Phone: nullable(c.Phone),
-	}
-}
-
-// partnerJSON is a partner as the API returns it. Absent optional values are
-// null, as in Stripe's API, so that every field is always present.
-type partnerJSON struct {
-	Object           string       `json:"object"`
-	ID               string       `json:"id"`
-	Name             string       `json:"name"`
-	Status           string       `json:"status"`
-	OnboardingStatus string       `json:"onboarding_status"`
-	Programs         []string     `json:"programs"`
-	Country          *string      `json:"country"`
-	City             *string      `json:"city"`
-	LogoURL          *string      `json:"logo_url"`
-	PrimaryContact   *contactJSON `json:"primary_contact"`
-	CreatedAt        time.Time    `json:"created_at"`
-	UpdatedAt        time.Time    `json:"updated_at"`
-}
-
-func partnerOut(p partners.Partner) partnerJSON {
-	programs := p.Programs
-	if programs == nil {
-		programs = []string{}
-	}
-	return partnerJSON{
-		Object: "partner", ID: p.ID, Name: p.Name, Status: string(p.Status),
-		OnboardingStatus: string(p.OnboardingStatus), Programs: programs,
-		Country: nullable(p.Country), City: nullable(p.City), LogoURL: nullable(p.LogoURL),
-		PrimaryContact: contactOut(p.PrimaryContact), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 }
 
@@ -118,7 +76,7 @@ func (a *API) CreatePartner(ctx context.Context, e events.APIGatewayV2HTTPReques
 		p, err := a.Partners.CreatePartner(ctx, partners.PartnerInput{
 			Name: in.Name, Status: partners.PartnerStatus(in.Status), Onboarding: partners.Onboarding(in.Onboarding),
 			Programs: in.Programs, Country: deref(in.Country), City: deref(in.City), LogoURL: deref(in.LogoURL),
-			PrimaryContact: in.PrimaryContact.domain(), SendEmail: sendEmail(in.SendEmail),
+			PrimaryContact: contactIn(in.PrimaryContact), SendEmail: sendEmail(in.SendEmail),
 		})
 		if err != nil {
 			return 0, nil, err
@@ -246,7 +204,7 @@ func decodePartnerPatch(fields map[string]json.RawMessage) (partners.PartnerPatc
 					continue
 				}
 			}
-			contact := c.domain()
+			contact := contactIn(c)
 			patch.PrimaryContact = &contact
 		case "onboarding":
 			bad(field, "read_only", "onboarding is set when the partner is created.")

@@ -64,6 +64,7 @@ var Routes = []Route{
 	{Method: "POST", Path: "/activate/{token}/renew", Function: "renew-activation", Auth: AuthNone, Summary: "An expired link's \"send me a new link\" (rate-limited)."},
 	{Method: "POST", Path: "/v1/activations", Function: "create-activation", Auth: AuthNone, Summary: "Accept as JSON, for tenants who host their own page; the token is the credential."},
 	{Method: "GET", Path: "/v1/memberships/{sub}", Function: "list-memberships", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "What a login may reach in this tenant, and how it signs in."},
+	{Method: "GET", Path: "/v1/events", Function: "list-events", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "The audit trail: the tenant's events, newest first; filter by type, partner, subject, time."},
 	{Method: "GET", Path: "/v1/identity", Function: "get-identity", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "The tenant's own login pool: pool and client ids, issuer, JWKS URL."},
 }
 
@@ -94,11 +95,16 @@ const SendInvitationEmailFunction = "send-invitation-email"
 // each queued import chunk.
 const ProcessImportFunction = "process-import"
 
+// PublishEventsFunction consumes the table's stream: it turns each committed
+// change into its events.
+const PublishEventsFunction = "publish-events"
+
 // Triggers are the functions invoked by something other than a route.
 var Triggers = []Trigger{
 	{Function: AuthorizerFunction, Source: "API Gateway Lambda authorizer", Summary: "Turns an API key into the tenant and role of the request."},
 	{Function: SendInvitationEmailFunction, Source: "DynamoDB stream of the table", Summary: "Sends the email of each newly queued invitation through SES, with retries."},
 	{Function: ProcessImportFunction, Source: "DynamoDB stream of the table", Summary: "Invites the rows of each queued chunk of a CSV import job."},
+	{Function: PublishEventsFunction, Source: "DynamoDB stream of the table", Summary: "Turns each change of a partner, partner user or invitation into its events: the audit trail, the bus, the webhooks."},
 }
 
 // Functions returns the names of every function: routes' and triggers'.

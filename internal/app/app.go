@@ -20,6 +20,7 @@ import (
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
 	"github.com/partnerinvites/partnerinvites/internal/app/base"
+	"github.com/partnerinvites/partnerinvites/internal/app/eventsapp"
 	"github.com/partnerinvites/partnerinvites/internal/app/loginapp"
 	"github.com/partnerinvites/partnerinvites/internal/app/mailapp"
 	"github.com/partnerinvites/partnerinvites/internal/app/phoneapp"
@@ -61,6 +62,8 @@ type App struct {
 	Tenants *partners.Tenants
 	// outbox is built on first use: only the email sender needs an SES client.
 	outbox func() *outbox.Handler
+	// events is built on first use, likewise (the bus's client).
+	events func() *outbox.Events
 }
 
 // New builds the App from the environment, read only through getenv.
@@ -89,6 +92,7 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 		Tenants: &partners.Tenants{Store: b.Store, Pools: &lazyPools{client: cognito, prefix: b.Config.PoolNamePrefix}, Clock: b.Clock},
 	}
 	a.outbox = sync.OnceValue(func() *outbox.Handler { return mailapp.Outbox(b, opts.SESOptions...) })
+	a.events = sync.OnceValue(func() *outbox.Events { return eventsapp.Publisher(b) })
 	return a, nil
 }
 
@@ -121,6 +125,9 @@ func (a *App) Handlers() map[string]any {
 	h[apigw.SendInvitationEmailFunction] = func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		return a.Outbox().Handle(ctx, e)
 	}
+	h[apigw.PublishEventsFunction] = func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		return a.events().Handle(ctx, e)
+	}
 	return h
 }
 
@@ -143,6 +150,8 @@ func FunctionHandler(ctx context.Context, function string, getenv func(string) s
 		return loginapp.Handler(ctx, function, getenv, opts.base(), opts.CognitoOptions...)
 	case base.GroupMail:
 		return mailapp.Handler(ctx, function, getenv, opts.base(), opts.SESOptions...)
+	case base.GroupEvents:
+		return eventsapp.Handler(ctx, function, getenv, opts.base())
 	default:
 		return nil, fmt.Errorf("function %s: unknown group %s", function, g)
 	}

@@ -42,6 +42,7 @@ var pickedMethod = regexp.MustCompile(`return a\.[A-Za-z().]*\.([A-Z][A-Za-z]*) 
 // groupPackage is the package under internal/app that wires each group.
 var groupPackage = map[base.Group]string{
 	base.GroupBase: "base", base.GroupPhones: "phoneapp", base.GroupLogins: "loginapp", base.GroupMail: "mailapp",
+	base.GroupEvents: "eventsapp",
 }
 
 func TestEveryFunctionHasAMainAndAHandler(t *testing.T) {
@@ -80,7 +81,7 @@ func TestEveryFunctionHasAMainAndAHandler(t *testing.T) {
 			if !strings.HasSuffix(got, "."+m[1]+"-fm") {
 				t.Errorf("functions/%s/main.go starts %s; the tests run %s", d.Name(), m[1], got)
 			}
-		} else if base.GroupOf(d.Name()) != base.GroupMail {
+		} else if g := base.GroupOf(d.Name()); g != base.GroupMail && g != base.GroupEvents {
 			t.Errorf("functions/%s/main.go picks no handler method", d.Name())
 		}
 	}

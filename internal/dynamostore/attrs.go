@@ -5,7 +5,30 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
+
+// actorRecord is who made an item's latest change, for its events.
+type actorRecord struct {
+	Kind string `dynamodbav:"kind"`
+	ID   string `dynamodbav:"id,omitempty"`
+	Name string `dynamodbav:"name,omitempty"`
+}
+
+func newActorRecord(a partners.Actor) *actorRecord {
+	if a.Kind == "" {
+		return nil
+	}
+	return &actorRecord{Kind: string(a.Kind), ID: a.ID, Name: a.Name}
+}
+
+func (r *actorRecord) domain() partners.Actor {
+	if r == nil {
+		return partners.Actor{}
+	}
+	return partners.Actor{Kind: partners.ActorKind(r.Kind), ID: r.ID, Name: r.Name}
+}
 
 func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {

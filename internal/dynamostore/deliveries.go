@@ -25,6 +25,7 @@ type deliveryRecord struct {
 	Requeues          int        `dynamodbav:"delivery_requeues,omitempty"`
 	QueuedAt          *time.Time `dynamodbav:"queued_at,omitempty"`
 	SentAt            *time.Time `dynamodbav:"sent_at,omitempty"`
+	DeliveryUpdatedAt *time.Time `dynamodbav:"delivery_updated_at,omitempty"`
 }
 
 func newDeliveryRecord(d partners.Delivery) deliveryRecord {
@@ -32,6 +33,7 @@ func newDeliveryRecord(d partners.Delivery) deliveryRecord {
 		DeliveryStatus: string(d.Status), MessageID: d.MessageID, DeliveryAttempts: d.Attempts,
 		DeliveryLastError: d.LastError, QueuedAt: timePtr(d.QueuedAt), SentAt: timePtr(d.SentAt),
 		FailureReason: string(d.FailureReason), NextAttemptAt: timePtr(d.NextAttemptAt), Requeues: d.Requeues,
+		DeliveryUpdatedAt: timePtr(d.UpdatedAt),
 	}
 }
 
@@ -43,7 +45,7 @@ func (s *Store) RecordDelivery(ctx context.Context, tenantID, invitationID strin
 	}
 	var set, remove []string
 	values := map[string]types.AttributeValue{":seq": num(sendSeq)}
-	for _, name := range []string{"delivery_status", "message_id", "delivery_attempts", "delivery_last_error", "delivery_failure_reason", "next_attempt_at", "delivery_requeues", "queued_at", "sent_at"} {
+	for _, name := range []string{"delivery_status", "message_id", "delivery_attempts", "delivery_last_error", "delivery_failure_reason", "next_attempt_at", "delivery_requeues", "queued_at", "sent_at", "delivery_updated_at"} {
 		if v, ok := rec[name]; ok {
 			set = append(set, name+" = :"+name)
 			values[":"+name] = v

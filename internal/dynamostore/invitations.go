@@ -41,32 +41,33 @@ func shardOf(id string) int {
 
 type invitationRecord struct {
 	keys
-	GSI2PK      string      `dynamodbav:"GSI2PK,omitempty"`
-	GSI2SK      string      `dynamodbav:"GSI2SK,omitempty"`
-	Type        string      `dynamodbav:"type"`
-	ID          string      `dynamodbav:"id"`
-	TenantID    string      `dynamodbav:"tenant_id"`
-	PartnerID   string      `dynamodbav:"partner_id"`
-	UserID      string      `dynamodbav:"user_id"`
-	Email       string      `dynamodbav:"email"`
-	EmailNorm   string      `dynamodbav:"email_normalized"`
-	Role        string      `dynamodbav:"role"`
-	Status      string      `dynamodbav:"status"`
-	TokenHash   string      `dynamodbav:"token_hash"`
-	ExpiresAt   time.Time   `dynamodbav:"expires_at"`
-	ExpiresMS   int64       `dynamodbav:"expires_ms"`
-	InvitedBy   string      `dynamodbav:"invited_by,omitempty"`
-	InviterName string      `dynamodbav:"inviter_name,omitempty"`
-	RedirectURL string      `dynamodbav:"redirect_url,omitempty"`
-	SendSeq     int         `dynamodbav:"send_seq"`
-	Vouched     bool        `dynamodbav:"tenant_verified_email,omitempty"`
-	SealedToken string      `dynamodbav:"sealed_token,omitempty"`
-	ResentAt    []time.Time `dynamodbav:"resent_at,omitempty"`
-	CreatedAt   time.Time   `dynamodbav:"created_at"`
-	UpdatedAt   time.Time   `dynamodbav:"updated_at"`
-	AcceptedAt  *time.Time  `dynamodbav:"accepted_at,omitempty"`
-	RevokedAt   *time.Time  `dynamodbav:"revoked_at,omitempty"`
-	RenewalAt   *time.Time  `dynamodbav:"renewal_requested_at,omitempty"`
+	GSI2PK      string       `dynamodbav:"GSI2PK,omitempty"`
+	GSI2SK      string       `dynamodbav:"GSI2SK,omitempty"`
+	Type        string       `dynamodbav:"type"`
+	ID          string       `dynamodbav:"id"`
+	TenantID    string       `dynamodbav:"tenant_id"`
+	PartnerID   string       `dynamodbav:"partner_id"`
+	UserID      string       `dynamodbav:"user_id"`
+	Email       string       `dynamodbav:"email"`
+	EmailNorm   string       `dynamodbav:"email_normalized"`
+	Role        string       `dynamodbav:"role"`
+	Status      string       `dynamodbav:"status"`
+	TokenHash   string       `dynamodbav:"token_hash"`
+	ExpiresAt   time.Time    `dynamodbav:"expires_at"`
+	ExpiresMS   int64        `dynamodbav:"expires_ms"`
+	InvitedBy   string       `dynamodbav:"invited_by,omitempty"`
+	InviterName string       `dynamodbav:"inviter_name,omitempty"`
+	RedirectURL string       `dynamodbav:"redirect_url,omitempty"`
+	SendSeq     int          `dynamodbav:"send_seq"`
+	Vouched     bool         `dynamodbav:"tenant_verified_email,omitempty"`
+	SealedToken string       `dynamodbav:"sealed_token,omitempty"`
+	ResentAt    []time.Time  `dynamodbav:"resent_at,omitempty"`
+	CreatedAt   time.Time    `dynamodbav:"created_at"`
+	UpdatedAt   time.Time    `dynamodbav:"updated_at"`
+	AcceptedAt  *time.Time   `dynamodbav:"accepted_at,omitempty"`
+	RevokedAt   *time.Time   `dynamodbav:"revoked_at,omitempty"`
+	RenewalAt   *time.Time   `dynamodbav:"renewal_requested_at,omitempty"`
+	ChangedBy   *actorRecord `dynamodbav:"changed_by,omitempty"`
 	deliveryRecord
 }
 
@@ -83,6 +84,7 @@ func newInvitationRecord(inv partners.Invitation) invitationRecord {
 		SendSeq: inv.SendSeq, SealedToken: inv.SealedToken, ResentAt: inv.ResentAt, Vouched: inv.TenantVerifiedEmail,
 		CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt,
 		AcceptedAt: timePtr(inv.AcceptedAt), RevokedAt: timePtr(inv.RevokedAt), RenewalAt: timePtr(inv.RenewalRequestedAt),
+		ChangedBy:      newActorRecord(inv.ChangedBy),
 		deliveryRecord: newDeliveryRecord(inv.Delivery),
 	}
 	if inv.Status == partners.InvitationPending {
@@ -98,11 +100,12 @@ func (r invitationRecord) domain() partners.Invitation {
 		InvitedBy: r.InvitedBy, InviterName: r.InviterName, RedirectURL: r.RedirectURL,
 		SendSeq: r.SendSeq, SealedToken: r.SealedToken, ResentAt: r.ResentAt, TenantVerifiedEmail: r.Vouched,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, AcceptedAt: timeOf(r.AcceptedAt), RevokedAt: timeOf(r.RevokedAt),
-		RenewalRequestedAt: timeOf(r.RenewalAt),
+		RenewalRequestedAt: timeOf(r.RenewalAt), ChangedBy: r.ChangedBy.domain(),
 		Delivery: partners.Delivery{
 			Status: partners.DeliveryStatus(r.DeliveryStatus), MessageID: r.MessageID, Attempts: r.DeliveryAttempts,
 			LastError: r.DeliveryLastError, QueuedAt: timeOf(r.QueuedAt), SentAt: timeOf(r.SentAt),
 			FailureReason: partners.DeliveryReason(r.FailureReason), NextAttemptAt: timeOf(r.NextAttemptAt), Requeues: r.Requeues,
+			UpdatedAt: timeOf(r.DeliveryUpdatedAt),
 		},
 	}
 }
@@ -128,14 +131,18 @@ func (s *Store) RevokeInvitation(ctx context.Context, inv partners.Invitation) e
 	if err != nil {
 		return err
 	}
+	actor, err := attributevalue.Marshal(newActorRecord(inv.ChangedBy))
+	if err != nil {
+		return err
+	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.table),
 		Key:                      keyOf(tenantPK(inv.TenantID), invitationSK(inv.ID)),
-		UpdateExpression:         aws.String("SET #status = :revoked, revoked_at = :at, updated_at = :updated REMOVE sealed_token, GSI2PK, GSI2SK"),
+		UpdateExpression:         aws.String("SET #status = :revoked, revoked_at = :at, updated_at = :updated, changed_by = :actor REMOVE sealed_token, GSI2PK, GSI2SK"),
 		ConditionExpression:      aws.String("send_seq = :seq AND #status IN (:pending, :expired)"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":revoked": str(string(partners.InvitationRevoked)), ":at": revokedAt, ":updated": updatedAt,
+			":revoked": str(string(partners.InvitationRevoked)), ":at": revokedAt, ":updated": updatedAt, ":actor": actor,
 			":seq": num(inv.SendSeq), ":pending": str(string(partners.InvitationPending)),
 			":expired": str(string(partners.InvitationExpired)),
 		},

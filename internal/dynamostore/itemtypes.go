@@ -21,4 +21,5 @@ const (
 	TypeIdempotencyPart  = "idempotency_part"
 	TypePasswordFailures = "password_failures"
 	TypeSendCount        = "send_count"
+	TypeEvent            = "event"
 )

@@ -39,6 +39,7 @@ type partnerRecord struct {
 	CreatedAt        time.Time      `dynamodbav:"created_at"`
 	UpdatedAt        time.Time      `dynamodbav:"updated_at"`
 	Version          int            `dynamodbav:"version"`
+	ChangedBy        *actorRecord   `dynamodbav:"changed_by,omitempty"`
 }
 
 func newPartnerRecord(p partners.Partner) partnerRecord {
@@ -50,7 +51,7 @@ func newPartnerRecord(p partners.Partner) partnerRecord {
 		Type: TypePartner, ID: p.ID, TenantID: p.TenantID, Name: p.Name,
 		Status: string(p.Status), OnboardingStatus: string(p.OnboardingStatus),
 		Programs: p.Programs, Country: p.Country, City: p.City, LogoURL: p.LogoURL,
-		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version,
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version, ChangedBy: newActorRecord(p.ChangedBy),
 	}
 	if c := p.PrimaryContact; c != nil {
 		r.PrimaryContact = &contactRecord{
@@ -65,7 +66,7 @@ func (r partnerRecord) domain() partners.Partner {
 		ID: r.ID, TenantID: r.TenantID, Name: r.Name,
 		Status: partners.PartnerStatus(r.Status), OnboardingStatus: partners.OnboardingStatus(r.OnboardingStatus),
 		Programs: r.Programs, Country: r.Country, City: r.City, LogoURL: r.LogoURL,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version, ChangedBy: r.ChangedBy.domain(),
 	}
 	if p.Programs == nil {
 		p.Programs = []string{}

@@ -21,6 +21,8 @@ type StreamFilter struct {
 	EventName events.DynamoDBOperationType
 	Strings   map[string]string // string (S) attributes
 	Bools     map[string]bool   // boolean (BOOL) attributes
+	// OneOf are string attributes that may have any of the values.
+	OneOf map[string][]string
 }
 
 // Pattern is the filter in Lambda's pattern syntax, as the JSON object
@@ -29,6 +31,13 @@ func (f StreamFilter) Pattern() map[string]any {
 	img := map[string]any{}
 	for name, v := range f.Strings {
 		img[name] = map[string]any{"S": []any{v}}
+	}
+	for name, vs := range f.OneOf {
+		values := make([]any, len(vs))
+		for i, v := range vs {
+			values[i] = v
+		}
+		img[name] = map[string]any{"S": values}
 	}
 	for name, v := range f.Bools {
 		img[name] = map[string]any{"BOOL": []any{v}}

@@ -15,21 +15,22 @@ func userSK(partnerID, userID string) string { return "P#" + partnerID + "#U#" +
 
 type userRecord struct {
 	keys
-	Type         string    `dynamodbav:"type"`
-	ID           string    `dynamodbav:"id"`
-	TenantID     string    `dynamodbav:"tenant_id"`
-	PartnerID    string    `dynamodbav:"partner_id"`
-	FirstName    string    `dynamodbav:"first_name,omitempty"`
-	LastName     string    `dynamodbav:"last_name,omitempty"`
-	Email        string    `dynamodbav:"email"`
-	JobTitle     string    `dynamodbav:"job_title,omitempty"`
-	Phone        string    `dynamodbav:"phone,omitempty"`
-	Role         string    `dynamodbav:"role"`
-	Status       string    `dynamodbav:"status"`
-	InvitationID string    `dynamodbav:"invitation_id"`
-	Sub          string    `dynamodbav:"cognito_sub,omitempty"`
-	CreatedAt    time.Time `dynamodbav:"created_at"`
-	UpdatedAt    time.Time `dynamodbav:"updated_at"`
+	Type         string       `dynamodbav:"type"`
+	ID           string       `dynamodbav:"id"`
+	TenantID     string       `dynamodbav:"tenant_id"`
+	PartnerID    string       `dynamodbav:"partner_id"`
+	FirstName    string       `dynamodbav:"first_name,omitempty"`
+	LastName     string       `dynamodbav:"last_name,omitempty"`
+	Email        string       `dynamodbav:"email"`
+	JobTitle     string       `dynamodbav:"job_title,omitempty"`
+	Phone        string       `dynamodbav:"phone,omitempty"`
+	Role         string       `dynamodbav:"role"`
+	Status       string       `dynamodbav:"status"`
+	InvitationID string       `dynamodbav:"invitation_id"`
+	Sub          string       `dynamodbav:"cognito_sub,omitempty"`
+	CreatedAt    time.Time    `dynamodbav:"created_at"`
+	UpdatedAt    time.Time    `dynamodbav:"updated_at"`
+	ChangedBy    *actorRecord `dynamodbav:"changed_by,omitempty"`
 }
 
 func newUserRecord(u partners.PartnerUser) userRecord {
@@ -38,6 +39,7 @@ func newUserRecord(u partners.PartnerUser) userRecord {
 		ID: u.ID, TenantID: u.TenantID, PartnerID: u.PartnerID, FirstName: u.FirstName, LastName: u.LastName,
 		Email: u.Email, JobTitle: u.JobTitle, Phone: u.Phone, Role: u.Role, Status: string(u.Status),
 		InvitationID: u.InvitationID, Sub: u.Sub, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+		ChangedBy: newActorRecord(u.ChangedBy),
 	}
 }
 
@@ -46,6 +48,7 @@ func (r userRecord) domain() partners.PartnerUser {
 		ID: r.ID, TenantID: r.TenantID, PartnerID: r.PartnerID, FirstName: r.FirstName, LastName: r.LastName,
 		Email: r.Email, JobTitle: r.JobTitle, Phone: r.Phone, Role: r.Role, Status: partners.UserStatus(r.Status),
 		InvitationID: r.InvitationID, Sub: r.Sub, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		ChangedBy: r.ChangedBy.domain(),
 	}
 }
 

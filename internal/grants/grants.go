@@ -18,6 +18,7 @@ type Need struct {
 	DynamoDB []string // actions on the table and its indexes
 	Cognito  []string // actions on the tenants' user pools (userpool/* of this account and region)
 	SES      bool     // ses:SendEmail with the configuration set
+	Events   bool     // events:PutEvents on the stack's bus
 	Heavy    bool     // imports: more memory and time
 }
 
@@ -63,6 +64,9 @@ func (n Need) Actions() []string {
 	actions := join(n.DynamoDB, n.Cognito)
 	if n.SES {
 		actions = append(actions, "ses:SendEmail")
+	}
+	if n.Events {
+		actions = append(actions, "events:PutEvents")
 	}
 	sort.Strings(actions)
 	return actions
@@ -126,6 +130,8 @@ var needs = map[string]Need{
 	"create-activation":      {Summary: "POST /v1/activations", Env: base, DynamoDB: join(read, passwordGuard, []string{"dynamodb:TransactWriteItems"}), Cognito: acceptCognito},
 	"list-memberships":       {Summary: "GET /v1/memberships/{sub}", Env: base, DynamoDB: join(read, query)},
 	"get-identity":           {Summary: "GET /v1/identity", Env: base, DynamoDB: read},
+	"list-events":            {Summary: "GET /v1/events", Env: sealing, DynamoDB: query},
+	"publish-events":         {Summary: "Event publisher (stream)", Env: append(append([]string{}, base...), "EVENT_BUS_NAME"), DynamoDB: []string{"dynamodb:PutItem"}, Events: true},
 }
 
 var acceptCognito = []string{

@@ -114,6 +114,8 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 	accepted := inv
 	accepted.Status, accepted.AcceptedAt, accepted.UpdatedAt, accepted.SealedToken = InvitationAccepted, now, now, ""
 	user.Status, user.Sub, user.UpdatedAt = UserActive, sub, now
+	user.ChangedBy = userActor(user)
+	accepted.ChangedBy = user.ChangedBy
 	if in.FirstName != "" {
 		user.FirstName = in.FirstName
 	}

@@ -19,6 +19,10 @@ const (
 	DeliverySent    DeliveryStatus = "sent"     // SES accepted it
 	DeliveryFailed  DeliveryStatus = "failed"   // SES kept failing; resend to try again
 	DeliveryNotSent DeliveryStatus = "not_sent" // send_email was false: the tenant took the link
+	// SES's reports after it accepted the message (record-email-event).
+	DeliveryDelivered  DeliveryStatus = "delivered"  // the recipient's server took it
+	DeliveryBounced    DeliveryStatus = "bounced"    // it came back
+	DeliveryComplained DeliveryStatus = "complained" // the recipient marked it as spam
 )
 
 // DeliveryReason says why a delivery failed for good.
@@ -53,6 +57,8 @@ type Delivery struct {
 	Requeues int
 	QueuedAt time.Time
 	SentAt   time.Time
+	// UpdatedAt is when the delivery last changed: the time of its events.
+	UpdatedAt time.Time
 }
 
 // OutgoingEmail is one email to send.
@@ -237,6 +243,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 func (d *Deliverer) record(ctx context.Context, inv Invitation, del Delivery) error {
 	clear := del.Status != DeliveryQueued
+	del.UpdatedAt = timestamp(d.Clock)
 	err := d.Store.RecordDelivery(ctx, inv.TenantID, inv.ID, inv.SendSeq, del, clear)
 	if isConflict(err, ConflictInvitationChanged) {
 		return nil // a newer issue took over; its own record will be delivered

@@ -16,11 +16,13 @@ const (
 	InvitationAccepted InvitationStatus = "accepted"
 	InvitationExpired  InvitationStatus = "expired"
 	InvitationRevoked  InvitationStatus = "revoked"
+	// InvitationDeclined: the invitee said "this isn't for me".
+	InvitationDeclined InvitationStatus = "declined"
 )
 
 func (s InvitationStatus) valid() bool {
 	switch s {
-	case InvitationPending, InvitationAccepted, InvitationExpired, InvitationRevoked:
+	case InvitationPending, InvitationAccepted, InvitationExpired, InvitationRevoked, InvitationDeclined:
 		return true
 	}
 	return false
@@ -51,9 +53,11 @@ type Invitation struct {
 	// queued; it is removed once the email is sent.
 	SealedToken string
 	// ResentAt holds the reissue times within the last hour, for the throttle.
-	ResentAt   []time.Time
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	ResentAt  []time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// ChangedBy is who made the latest change (not the delivery's).
+	ChangedBy  Actor
 	AcceptedAt time.Time
 	RevokedAt  time.Time
 	// RenewalRequestedAt is when the invitee last asked for a new link from
@@ -188,7 +192,7 @@ func (s *Service) ListInvitations(ctx context.Context, f InvitationFilter, limit
 	}
 	var fe fieldErrors
 	if f.Status != "" && !f.Status.valid() {
-		fe.add("status", "invalid_choice", "status must be one of pending, accepted, expired, revoked.")
+		fe.add("status", "invalid_choice", "status must be one of pending, accepted, expired, revoked, declined.")
 	}
 	if f.PartnerID != "" && !validID(partnerIDPrefix, f.PartnerID) {
 		fe.add("partner_id", "invalid_id", "partner_id is not a partner id.")

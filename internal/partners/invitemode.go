@@ -23,6 +23,17 @@ type inviteContext struct {
 	// claims is where the first look at an email's claim comes from. After a
 	// lost race an invite always reads the claim again.
 	claims claimSource
+	// onBehalf is who acts when it is not the caller's key (a renewal asked
+	// for by the invitee); the zero Actor means the key.
+	onBehalf Actor
+}
+
+// actor is who the invite's writes are recorded as made by.
+func (ic inviteContext) actor() Actor {
+	if ic.onBehalf.Kind != "" {
+		return ic.onBehalf
+	}
+	return keyActor(ic.caller)
 }
 
 // claimSource answers an invite's first question: who holds this email?
@@ -138,6 +149,7 @@ func renewalInvite(inv Invitation, st Settings, now time.Time) inviteContext {
 		caller:   Principal{TenantID: inv.TenantID, KeyID: inv.InvitedBy, Role: RoleManager},
 		partner:  Partner{ID: inv.PartnerID, TenantID: inv.TenantID},
 		settings: st, now: now, claims: readEachClaim{},
+		onBehalf: Actor{Kind: ActorPartnerUser, ID: inv.UserID, Name: inv.Email},
 	}
 }
 

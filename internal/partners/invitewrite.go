@@ -27,7 +27,7 @@ func (s *Service) issue(inv *Invitation, ic inviteContext, in InviteInput) (stri
 	inv.ExpiresAt = ic.now.Add(lifetime(ic, in))
 	inv.Status = InvitationPending
 	inv.SendSeq++
-	inv.UpdatedAt = ic.now
+	inv.UpdatedAt, inv.ChangedBy = ic.now, ic.actor()
 	inv.SealedToken = ""
 	inv.Delivery = Delivery{Status: DeliveryNotSent}
 	inv.TenantVerifiedEmail = in.EmailVerified && !in.SendEmail
@@ -95,6 +95,7 @@ func (s *Service) newInvitation(ic inviteContext, in InviteInput, user *PartnerU
 		n.PreviousInvitationID = user.InvitationID
 	}
 	applyInviteToUser(&n.User, in, ic.now)
+	n.User.ChangedBy = ic.actor()
 	inv := Invitation{
 		ID: newID(invitationIDPrefix, ic.now), TenantID: ic.caller.TenantID, PartnerID: ic.partner.ID,
 		UserID: n.User.ID, Email: in.Email, Role: in.Role, InvitedBy: ic.caller.KeyID,
@@ -142,6 +143,7 @@ func (s *Service) reissue(ctx context.Context, ic inviteContext, prev Invitation
 	if user != nil {
 		u := *user
 		applyInviteToUser(&u, in, ic.now)
+		u.ChangedBy = ic.actor()
 		updatedUser = &u
 	}
 	if dryRun {

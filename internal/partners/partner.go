@@ -67,6 +67,8 @@ type Partner struct {
 	PrimaryContact   *Contact
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	// ChangedBy is who made the latest change.
+	ChangedBy Actor
 	// Version increases with every change; updates are conditional on it.
 	Version int
 }

@@ -55,7 +55,7 @@ func (s *Service) CreatePartner(ctx context.Context, in PartnerInput) (CreatedPa
 		ID: newID(partnerIDPrefix, now), TenantID: caller.TenantID,
 		Name: in.Name, Status: in.Status, OnboardingStatus: onboarding,
 		Programs: in.Programs, Country: in.Country, City: in.City, LogoURL: in.LogoURL,
-		PrimaryContact: in.PrimaryContact, CreatedAt: now, UpdatedAt: now, Version: 1,
+		PrimaryContact: in.PrimaryContact, CreatedAt: now, UpdatedAt: now, Version: 1, ChangedBy: keyActor(caller),
 	}
 	checkProfile(&fe, &p, s.Phones)
 	if err := fe.err(); err != nil {
@@ -126,7 +126,8 @@ const maxUpdateAttempts = 3
 
 // UpdatePartner applies a patch to one of the caller's partners.
 func (s *Service) UpdatePartner(ctx context.Context, partnerID string, patch PartnerPatch) (Partner, error) {
-	if _, err := authorize(ctx, PermWritePartners); err != nil {
+	caller, err := authorize(ctx, PermWritePartners)
+	if err != nil {
 		return Partner{}, err
 	}
 	for attempt := 1; ; attempt++ {
@@ -138,7 +139,7 @@ func (s *Service) UpdatePartner(ctx context.Context, partnerID string, patch Par
 		if err := normalizeProfile(&next, s.Phones); err != nil {
 			return Partner{}, err
 		}
-		next.UpdatedAt = timestamp(s.Clock)
+		next.UpdatedAt, next.ChangedBy = timestamp(s.Clock), keyActor(caller)
 		next.Version = current.Version + 1
 		err = s.Partners.UpdatePartner(ctx, next, current.Version)
 		if err == nil {

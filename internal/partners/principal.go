@@ -53,6 +53,7 @@ func (r Role) Can(p Permission) bool {
 type Principal struct {
 	TenantID string
 	KeyID    string
+	KeyName  string
 	Role     Role
 }
 

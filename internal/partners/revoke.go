@@ -7,7 +7,8 @@ import (
 
 // RevokeInvitation kills a pending (or expired) invitation's link.
 func (s *Service) RevokeInvitation(ctx context.Context, id string) (Invitation, error) {
-	if _, err := authorize(ctx, PermInvite); err != nil {
+	caller, err := authorize(ctx, PermInvite)
+	if err != nil {
 		return Invitation{}, err
 	}
 	for attempt := 1; ; attempt++ {
@@ -25,6 +26,7 @@ func (s *Service) RevokeInvitation(ctx context.Context, id string) (Invitation, 
 		}
 		next := inv
 		next.Status, next.RevokedAt, next.UpdatedAt, next.SealedToken = InvitationRevoked, now, now, ""
+		next.ChangedBy = keyActor(caller)
 		err = s.Invitations.RevokeInvitation(ctx, next)
 		if isConflict(err, ConflictInvitationChanged) {
 			if attempt < maxInviteAttempts {

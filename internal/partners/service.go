@@ -35,6 +35,8 @@ type Service struct {
 	Imports     *ImportJobs
 	Memberships MembershipStore
 	Counter     UserCounter
+	// Events is the audit trail.
+	Events EventStore
 	// Logins are the partner logins, each tenant's in its own pool.
 	Logins Logins
 	// SendQuota counts the emails sent, for the send limits.

@@ -191,5 +191,5 @@ func (a *Authenticator) Authenticate(ctx context.Context, secret string) (Princi
 	case k.Revoked():
 		return Principal{}, Errorf(Unauthenticated, "The API key has been revoked.")
 	}
-	return Principal{TenantID: k.TenantID, KeyID: k.ID, Role: k.Role}, nil
+	return Principal{TenantID: k.TenantID, KeyID: k.ID, KeyName: k.Name, Role: k.Role}, nil
 }

@@ -35,6 +35,8 @@ type PartnerUser struct {
 	Sub       string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// ChangedBy is who made the latest change.
+	ChangedBy Actor
 }
 
 // UserFilter narrows a partner user listing.

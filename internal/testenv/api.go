@@ -71,7 +71,7 @@ func NewAPIWithOptions(t testing.TB, opts app.Options, env ...string) *API {
 	return newAPI(t, opts, allConsumers, env...)
 }
 
-var allConsumers = []string{apigw.SendInvitationEmailFunction, apigw.ProcessImportFunction}
+var allConsumers = []string{apigw.SendInvitationEmailFunction, apigw.ProcessImportFunction, apigw.PublishEventsFunction}
 
 // NewAPIWithConsumers is NewAPI with only the given stream consumers
 // running: benchmarks of the request path leave out the email sender, whose

@@ -92,12 +92,12 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	}
 	svc := &partners.Service{
 		Partners: store, Invitations: store, Settings: store, Imports: imports, Tenants: store, Cursors: cursors, Tokens: tokens,
-		Memberships: store, Counter: store, PasswordGuard: store, SendQuota: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
+		Memberships: store, Counter: store, PasswordGuard: store, Events: store, SendQuota: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
 	}
 	return &App{
 		Config: cfg, AWS: awsCfg, Getenv: getenv, DynamoDB: db, Store: store, Service: svc, Log: log, Clock: opts.Clock, Tokens: tokens,
 		API: &apigw.API{
-			Partners: svc, Invitations: svc, Activations: svc, CSRF: csrf, Clock: opts.Clock, Log: log,
+			Partners: svc, Invitations: svc, Activations: svc, Events: svc, CSRF: csrf, Clock: opts.Clock, Log: log,
 			Rate: store, RateLimit: cfg.TenantRateLimit,
 			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock, Box: responses},
 		},
@@ -134,6 +134,7 @@ func (a *App) Handlers() map[string]any {
 		"revoke-invitation":         a.API.RevokeInvitation,
 		"get-settings":              a.API.GetSettings,
 		"update-settings":           a.API.UpdateSettings,
+		"list-events":               a.API.ListEvents,
 	}
 }
 

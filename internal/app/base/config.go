@@ -38,6 +38,9 @@ type Config struct {
 	// TenantRateLimit is each tenant's requests per second
 	// (TENANT_RATE_LIMIT, default apigw.DefaultRateLimit).
 	TenantRateLimit int
+	// EventBusName is the EventBridge bus the events go to (EVENT_BUS_NAME);
+	// unset in the local stack, whose bus is a log.
+	EventBusName string
 }
 
 // LoadConfig reads the configuration, naming every missing or bad variable.
@@ -77,6 +80,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		c.PoolNamePrefix = "partner-invites-"
 	}
 	c.SESConfigurationSet = getenv("SES_CONFIGURATION_SET")
+	c.EventBusName = getenv("EVENT_BUS_NAME")
 	c.DeliveryRetryWindow = time.Hour
 	if w := getenv("DELIVERY_RETRY_WINDOW"); w != "" {
 		d, err := time.ParseDuration(w)

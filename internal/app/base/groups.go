@@ -18,6 +18,9 @@ const (
 	GroupLogins Group = "logins"
 	// GroupMail: base and SES (internal/app/mailapp): the email sender.
 	GroupMail Group = "mail"
+	// GroupEvents: base and EventBridge (internal/app/eventsapp): the event
+	// publisher.
+	GroupEvents Group = "events"
 )
 
 // groups are the functions outside the base group.
@@ -31,6 +34,7 @@ var groups = map[string]Group{
 	"accept-activation":     GroupLogins,
 	"create-activation":     GroupLogins,
 	"send-invitation-email": GroupMail,
+	"publish-events":        GroupEvents,
 }
 
 // GroupOf returns the group a function is built with.

@@ -1,0 +1,146 @@
+package partners
+
+// Change is one committed change of a partner, partner user or invitation,
+// as the store's change stream reports it: the item before and after.
+// Exactly one of each pair is set, or none when the item did not exist on
+// that side (a creation has no Old; a deletion has no New).
+type Change struct {
+	// Source identifies the change itself, stably across redeliveries (the
+	// stream record's sequence number and the item's key).
+	Source string
+	// Purged marks a deletion by the table's TTL rather than by a caller:
+	// it is housekeeping, never an event.
+	Purged bool
+
+	OldInvitation, NewInvitation *Invitation
+	OldUser, NewUser             *PartnerUser
+	OldPartner, NewPartner       *Partner
+}
+
+// EventsOf are the events of a change, in the order they happened: a
+// status change before the delivery change it came with. A change that
+// means nothing to a tenant (a delivery attempt, a requeue, a counter, a
+// deletion) has none. This is the one place that decides what is an event.
+func EventsOf(c Change) []Event {
+	if c.Purged {
+		return nil
+	}
+	var out []Event
+	emit := func(t EventType, subject subjectOf) {
+		e := subject.event()
+		e.Type, e.ID = t, eventID(c.Source, t, e.At)
+		out = append(out, e)
+	}
+	switch {
+	case c.NewInvitation != nil:
+		inv := *c.NewInvitation
+		for _, t := range invitationEvents(c.OldInvitation, inv) {
+			emit(t, invitationSubject{inv, t})
+		}
+	case c.NewUser != nil:
+		u := *c.NewUser
+		switch old := c.OldUser; {
+		case old == nil && u.Status == UserInvited:
+			emit(EventPartnerUserInvited, userSubject{u})
+		case old != nil && old.Status == UserInvited && u.Status == UserActive:
+			emit(EventPartnerUserActivated, userSubject{u})
+		}
+	case c.NewPartner != nil:
+		p := *c.NewPartner
+		switch old := c.OldPartner; {
+		case old == nil:
+			emit(EventPartnerCreated, partnerSubject{p})
+		case p.Version > old.Version:
+			emit(EventPartnerUpdated, partnerSubject{p})
+		}
+	}
+	return out
+}
+
+// invitationEvents are the event types of one change of an invitation.
+func invitationEvents(old *Invitation, inv Invitation) []EventType {
+	if old == nil {
+		return []EventType{EventInvitationCreated}
+	}
+	var out []EventType
+	if inv.Status != old.Status {
+		if t, ok := statusEvents[inv.Status]; ok {
+			out = append(out, t)
+		}
+	}
+	if inv.SendSeq > old.SendSeq {
+		// A reissue: its delivery starts again, so no delivery event with it.
+		return append(out, EventInvitationResent)
+	}
+	if inv.Delivery.Status != old.Delivery.Status {
+		if t, ok := deliveryEvents[inv.Delivery.Status]; ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+var statusEvents = map[InvitationStatus]EventType{
+	InvitationAccepted: EventInvitationAccepted,
+	InvitationExpired:  EventInvitationExpired,
+	InvitationRevoked:  EventInvitationRevoked,
+	InvitationDeclined: EventInvitationDeclined,
+}
+
+var deliveryEvents = map[DeliveryStatus]EventType{
+	DeliverySent:       EventInvitationSent,
+	DeliveryFailed:     EventInvitationDeliveryFailed,
+	DeliveryBounced:    EventInvitationBounced,
+	DeliveryComplained: EventInvitationComplained,
+}
+
+// subjectOf is what an event is about: it fills the event's subject, time,
+// actor and object.
+type subjectOf interface{ event() Event }
+
+type invitationSubject struct {
+	inv Invitation
+	t   EventType
+}
+
+func (s invitationSubject) event() Event {
+	inv := s.inv
+	at, actor := inv.UpdatedAt, inv.ChangedBy
+	if deliveryEventTypes[s.t] {
+		// A delivery change is the sender's (or SES's), made at its own time.
+		actor = SystemActor
+		if !inv.Delivery.UpdatedAt.IsZero() { // unset on items older than events
+			at = inv.Delivery.UpdatedAt
+		}
+	}
+	inv.TokenHash, inv.SealedToken = "", ""
+	return Event{
+		TenantID: inv.TenantID, At: at, SubjectID: inv.ID, PartnerID: inv.PartnerID, UserID: inv.UserID,
+		InvitationID: inv.ID, Actor: actor, Object: inv,
+	}
+}
+
+var deliveryEventTypes = func() map[EventType]bool {
+	m := map[EventType]bool{}
+	for _, t := range deliveryEvents {
+		m[t] = true
+	}
+	return m
+}()
+
+type userSubject struct{ u PartnerUser }
+
+func (s userSubject) event() Event {
+	u := s.u
+	return Event{
+		TenantID: u.TenantID, At: u.UpdatedAt, SubjectID: u.ID, PartnerID: u.PartnerID, UserID: u.ID,
+		InvitationID: u.InvitationID, Actor: u.ChangedBy, Object: u,
+	}
+}
+
+type partnerSubject struct{ p Partner }
+
+func (s partnerSubject) event() Event {
+	p := s.p
+	return Event{TenantID: p.TenantID, At: p.UpdatedAt, SubjectID: p.ID, PartnerID: p.ID, Actor: p.ChangedBy, Object: p}
+}

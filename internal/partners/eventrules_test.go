@@ -1,0 +1,93 @@
+package partners
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestEventsOfEachChange(t *testing.T) {
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	key := Actor{Kind: ActorAPIKey, ID: "key_1", Name: "default"}
+	pending := Invitation{ID: "inv_1", TenantID: "ten_1", PartnerID: "ptr_1", UserID: "usr_1", Status: InvitationPending, SendSeq: 1,
+		TokenHash: "secret-hash", SealedToken: "sealed", UpdatedAt: at, ChangedBy: key, Delivery: Delivery{Status: DeliveryQueued}}
+	with := func(f func(*Invitation)) *Invitation { i := pending; f(&i); return &i }
+	invited := PartnerUser{ID: "usr_1", TenantID: "ten_1", PartnerID: "ptr_1", Status: UserInvited, UpdatedAt: at, ChangedBy: key}
+	active := invited
+	active.Status = UserActive
+	partner := Partner{ID: "ptr_1", TenantID: "ten_1", Version: 1, UpdatedAt: at, ChangedBy: key}
+	renamed := partner
+	renamed.Version, renamed.Name = 2, "Renamed"
+
+	for _, tt := range []struct {
+		name string
+		c    Change
+		want []EventType
+	}{
+		{"new invitation", Change{NewInvitation: &pending}, []EventType{EventInvitationCreated}},
+		{"email sent", Change{OldInvitation: &pending, NewInvitation: with(func(i *Invitation) { i.Delivery.Status = DeliverySent })}, []EventType{EventInvitationSent}},
+		{"a send attempt that failed and was requeued", Change{OldInvitation: &pending, NewInvitation: with(func(i *Invitation) { i.Delivery.Attempts = 2; i.Delivery.Requeues = 1 })}, nil},
+		{"delivery failed", Change{OldInvitation: &pending, NewInvitation: with(func(i *Invitation) { i.Delivery.Status = DeliveryFailed })}, []EventType{EventInvitationDeliveryFailed}},
+		{"bounced", Change{OldInvitation: &pending, NewInvitation: with(func(i *Invitation) { i.Delivery.Status = DeliveryBounced })}, []EventType{EventInvitationBounced}},
+		{"complaint", Change{OldInvitation: &pending, NewInvitation: with(func(i *Invitation) { i.Delivery.Status = DeliveryComplained })}, []EventType{EventInvitationComplained}},
+		{"delivered is no event", Change{OldInvitation: &pending, NewInvitation: with(func(i *Invitation) { i.Delivery.Status = DeliveryDelivered })}, nil},
+		{"resent", Change{OldInvitation: &pending, NewInvitation: with(func(i *Invitation) { i.SendSeq = 2 })}, []EventType{EventInvitationResent}},
+		{"accepted", Change{OldInvitation: &pending, NewInvitation: with(func(i *Invitation) { i.Status = InvitationAccepted })}, []EventType{EventInvitationAccepted}},
+		{"expired", Change{OldInvitation: &pending, NewInvitation: with(func(i *Invitation) { i.Status = InvitationExpired })}, []EventType{EventInvitationExpired}},
+		{"revoked", Change{OldInvitation: &pending, NewInvitation: with(func(i *Invitation) { i.Status = InvitationRevoked })}, []EventType{EventInvitationRevoked}},
+		{"declined", Change{OldInvitation: &pending, NewInvitation: with(func(i *Invitation) { i.Status = InvitationDeclined })}, []EventType{EventInvitationDeclined}},
+		{"an expired one resent", Change{OldInvitation: with(func(i *Invitation) { i.Status = InvitationExpired }), NewInvitation: with(func(i *Invitation) { i.SendSeq = 2 })}, []EventType{EventInvitationResent}},
+		{"revoked before its email went", Change{OldInvitation: &pending, NewInvitation: with(func(i *Invitation) { i.Status = InvitationRevoked; i.Delivery.Status = DeliveryNotSent })}, []EventType{EventInvitationRevoked}},
+		{"invitation deleted by a caller", Change{OldInvitation: &pending}, nil},
+		{"invitation purged by TTL", Change{OldInvitation: &pending, Purged: true}, nil},
+		{"new user", Change{NewUser: &invited}, []EventType{EventPartnerUserInvited}},
+		{"user activated", Change{OldUser: &invited, NewUser: &active}, []EventType{EventPartnerUserActivated}},
+		{"user re-invited", Change{OldUser: &invited, NewUser: &invited}, nil},
+		{"new partner", Change{NewPartner: &partner}, []EventType{EventPartnerCreated}},
+		{"partner changed", Change{OldPartner: &partner, NewPartner: &renamed}, []EventType{EventPartnerUpdated}},
+		{"partner rewritten unchanged", Change{OldPartner: &partner, NewPartner: &partner}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.c.Source = "seq-1#" + tt.name
+			var got []EventType
+			for _, e := range EventsOf(tt.c) {
+				got = append(got, e.Type)
+				if inv, ok := e.Object.(Invitation); ok && (inv.TokenHash != "" || inv.SealedToken != "") {
+					t.Errorf("%s carries the token hash or the sealed token", e.Type)
+				}
+				if e.ID == "" || e.TenantID != "ten_1" || e.SubjectID == "" || e.Actor.Kind == "" {
+					t.Errorf("%s lacks its id, tenant, subject or actor: %+v", e.Type, e)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("events = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEventIDsAreStableAndSortByTime(t *testing.T) {
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	a := eventID("seq-1#I#inv_1", EventInvitationCreated, at)
+	if again := eventID("seq-1#I#inv_1", EventInvitationCreated, at); again != a {
+		t.Errorf("the same change gave %s, then %s", a, again)
+	}
+	if other := eventID("seq-1#I#inv_1", EventInvitationSent, at); other == a {
+		t.Error("two types of one change share an id")
+	}
+	if later := eventID("seq-0#I#inv_1", EventInvitationCreated, at.Add(time.Millisecond)); later <= a {
+		t.Errorf("a later event's id %s sorts before %s", later, a)
+	}
+}
+
+func TestDeliveryEventsAreTheSystems(t *testing.T) {
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	old := Invitation{ID: "inv_1", TenantID: "ten_1", Status: InvitationPending, SendSeq: 1, UpdatedAt: at,
+		ChangedBy: Actor{Kind: ActorAPIKey, ID: "key_1"}, Delivery: Delivery{Status: DeliveryQueued}}
+	sent := old
+	sent.Delivery = Delivery{Status: DeliverySent, UpdatedAt: at.Add(time.Second)}
+	evs := EventsOf(Change{Source: "s", OldInvitation: &old, NewInvitation: &sent})
+	if len(evs) != 1 || evs[0].Actor != SystemActor || !evs[0].At.Equal(at.Add(time.Second)) {
+		t.Errorf("sent event = %+v, want the system's at the delivery's time", evs)
+	}
+}

@@ -1,0 +1,99 @@
+package partners
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// EventSink is told of each event once it is stored: the event bus, the
+// webhook endpoints. A sink may be told of an event again (the change was
+// redelivered after a failure), so it must act once per event id.
+type EventSink interface {
+	Publish(ctx context.Context, e Event) error
+}
+
+// EventPublisher turns committed changes into events: the consumer of the
+// table's change stream. It stores each event for the audit trail, then
+// tells the sinks.
+type EventPublisher struct {
+	Store EventStore
+	// Render is the event's object as the API shows it.
+	Render func(Event) (json.RawMessage, error)
+	Sinks  []EventSink
+}
+
+// Publish stores and sends the events of one change. An error means the
+// change should be handed over again: nothing it has done is lost or done
+// twice by that.
+func (p *EventPublisher) Publish(ctx context.Context, c Change) error {
+	for _, e := range EventsOf(c) {
+		data, err := p.Render(e)
+		if err != nil {
+			return fmt.Errorf("render %s %s: %w", e.Type, e.ID, err)
+		}
+		e.Data, e.Object = data, nil
+		created, err := p.Store.PutEvent(ctx, e, e.At.Add(EventRetention))
+		if err != nil {
+			return fmt.Errorf("store %s %s: %w", e.Type, e.ID, err)
+		}
+		logFrom(ctx).Info("event", "event_id", e.ID, "event_type", string(e.Type), "tenant_id", e.TenantID, "subject_id", e.SubjectID, "new", created)
+		for _, s := range p.Sinks {
+			if err := s.Publish(ctx, e); err != nil {
+				return fmt.Errorf("publish %s %s: %w", e.Type, e.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// ListEvents returns a page of the caller's events, newest first: the audit
+// trail.
+func (s *Service) ListEvents(ctx context.Context, f EventFilter, limit int, cursor string) (Page[Event], error) {
+	caller, err := authorize(ctx, PermRead)
+	if err != nil {
+		return Page[Event]{}, err
+	}
+	var fe fieldErrors
+	if f.Type != "" && !f.Type.Valid() {
+		fe.add("type", "invalid_choice", "type is not an event type; see the list in the docs.")
+	}
+	if f.PartnerID != "" && !validID(partnerIDPrefix, f.PartnerID) {
+		fe.add("partner_id", "invalid_id", "partner_id is not a partner id.")
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		fe.add("to", "out_of_range", "to must be after from.")
+	}
+	limit = checkLimit(&fe, limit)
+	if err := fe.err(); err != nil {
+		return Page[Event]{}, err
+	}
+	query := "events?" + url.Values{
+		"type": {string(f.Type)}, "partner_id": {f.PartnerID}, "subject_id": {f.SubjectID},
+		"from": {timeParam(f.From)}, "to": {timeParam(f.To)},
+	}.Encode()
+	position := ""
+	if cursor != "" {
+		if position, err = s.Cursors.Open(caller.TenantID, query, cursor); err != nil {
+			return Page[Event]{}, err
+		}
+	}
+	items, next, err := s.Events.ListEvents(ctx, caller.TenantID, f, position, limit)
+	if err != nil {
+		return Page[Event]{}, fmt.Errorf("list events: %w", err)
+	}
+	page := Page[Event]{Items: items}
+	if next != "" {
+		page.NextCursor = s.Cursors.Seal(caller.TenantID, query, next)
+	}
+	return page, nil
+}
+
+func timeParam(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}

@@ -1,0 +1,220 @@
+// Package resources is the JSON form of the API's objects — partners,
+// partner users, invitations — in one place, so that a response, a webhook
+// and an audit-trail event show an object alike.
+package resources
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/partnerinvites/partnerinvites/internal/partners"
+)
+
+// Nullable is null for "": absent optional values are null, as in Stripe's
+// API, so that every field is always present.
+func Nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// TimeOrNull is null for the zero time.
+func TimeOrNull(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// Delivery is an invitation's email delivery.
+type Delivery struct {
+	Status        string     `json:"status"`
+	MessageID     *string    `json:"message_id"`
+	Attempts      int        `json:"attempts"`
+	LastError     *string    `json:"last_error"`
+	FailureReason *string    `json:"failure_reason"`
+	NextAttemptAt *time.Time `json:"next_attempt_at"`
+	QueuedAt      *time.Time `json:"queued_at"`
+	SentAt        *time.Time `json:"sent_at"`
+}
+
+// Invitation is an invitation as the API returns it.
+type Invitation struct {
+	Object      string     `json:"object"`
+	ID          string     `json:"id"`
+	PartnerID   string     `json:"partner_id"`
+	UserID      string     `json:"user_id"`
+	Email       string     `json:"email"`
+	Role        string     `json:"role"`
+	Status      string     `json:"status"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	SendCount   int        `json:"send_count"`
+	InviterName *string    `json:"inviter_name"`
+	RedirectURL *string    `json:"redirect_url"`
+	Delivery    Delivery   `json:"delivery"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	AcceptedAt  *time.Time `json:"accepted_at"`
+	RevokedAt   *time.Time `json:"revoked_at"`
+	// RenewalRequestedAt is when the invitee asked for a new link from the
+	// page of the expired one.
+	RenewalRequestedAt *time.Time `json:"renewal_requested_at"`
+	ActivationURL      *string    `json:"activation_url,omitempty"`
+}
+
+// InvitationOf is an invitation as the API shows it at now (its status is
+// its StatusAt now), with its activation link when the caller may see it.
+func InvitationOf(inv partners.Invitation, now time.Time, link string) Invitation {
+	d := inv.Delivery
+	return Invitation{
+		Object: "invitation", ID: inv.ID, PartnerID: inv.PartnerID, UserID: inv.UserID, Email: inv.Email, Role: inv.Role,
+		Status: string(inv.StatusAt(now)), ExpiresAt: inv.ExpiresAt, SendCount: inv.SendSeq,
+		InviterName: Nullable(inv.InviterName), RedirectURL: Nullable(inv.RedirectURL),
+		Delivery: Delivery{
+			Status: string(d.Status), MessageID: Nullable(d.MessageID), Attempts: d.Attempts,
+			LastError: Nullable(d.LastError), QueuedAt: TimeOrNull(d.QueuedAt), SentAt: TimeOrNull(d.SentAt),
+			FailureReason: Nullable(string(d.FailureReason)), NextAttemptAt: TimeOrNull(d.NextAttemptAt),
+		},
+		CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt,
+		AcceptedAt: TimeOrNull(inv.AcceptedAt), RevokedAt: TimeOrNull(inv.RevokedAt), ActivationURL: Nullable(link),
+		RenewalRequestedAt: TimeOrNull(inv.RenewalRequestedAt),
+	}
+}
+
+// PartnerUser is a partner user as the API returns it.
+type PartnerUser struct {
+	Object       string    `json:"object"`
+	ID           string    `json:"id"`
+	PartnerID    string    `json:"partner_id"`
+	Email        string    `json:"email"`
+	FirstName    *string   `json:"first_name"`
+	LastName     *string   `json:"last_name"`
+	JobTitle     *string   `json:"job_title"`
+	Phone        *string   `json:"phone"`
+	Role         string    `json:"role"`
+	Status       string    `json:"status"`
+	InvitationID string    `json:"invitation_id"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// PartnerUserOf is a partner user as the API shows it.
+func PartnerUserOf(u partners.PartnerUser) PartnerUser {
+	return PartnerUser{
+		Object: "partner_user", ID: u.ID, PartnerID: u.PartnerID, Email: u.Email,
+		FirstName: Nullable(u.FirstName), LastName: Nullable(u.LastName), JobTitle: Nullable(u.JobTitle), Phone: Nullable(u.Phone),
+		Role: u.Role, Status: string(u.Status), InvitationID: u.InvitationID, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+	}
+}
+
+// Contact is a contact as the API reads and writes it.
+type Contact struct {
+	FirstName *string `json:"first_name"`
+	LastName  *string `json:"last_name"`
+	Email     string  `json:"email"`
+	JobTitle  *string `json:"job_title"`
+	Phone     *string `json:"phone"`
+}
+
+// ContactOf is a contact as the API shows it.
+func ContactOf(c *partners.Contact) *Contact {
+	if c == nil {
+		return nil
+	}
+	return &Contact{
+		FirstName: Nullable(c.FirstName), LastName: Nullable(c.LastName), Email: c.Email,
+		JobTitle: Nullable(c.JobTitle), Phone: Nullable(c.Phone),
+	}
+}
+
+// Partner is a partner as the API returns it. Absent optional values are
+// null, as in Stripe's API, so that every field is always present.
+type Partner struct {
+	Object           string    `json:"object"`
+	ID               string    `json:"id"`
+	Name             string    `json:"name"`
+	Status           string    `json:"status"`
+	OnboardingStatus string    `json:"onboarding_status"`
+	Programs         []string  `json:"programs"`
+	Country          *string   `json:"country"`
+	City             *string   `json:"city"`
+	LogoURL          *string   `json:"logo_url"`
+	PrimaryContact   *Contact  `json:"primary_contact"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
+}
+
+// PartnerOf is a partner as the API shows it.
+func PartnerOf(p partners.Partner) Partner {
+	programs := p.Programs
+	if programs == nil {
+		programs = []string{}
+	}
+	return Partner{
+		Object: "partner", ID: p.ID, Name: p.Name, Status: string(p.Status),
+		OnboardingStatus: string(p.OnboardingStatus), Programs: programs,
+		Country: Nullable(p.Country), City: Nullable(p.City), LogoURL: Nullable(p.LogoURL),
+		PrimaryContact: ContactOf(p.PrimaryContact), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+	}
+}
+
+// Event is an event as the API, the webhooks and the bus show it.
+type Event struct {
+	Object    string          `json:"object"`
+	ID        string          `json:"id"`
+	Type      string          `json:"type"`
+	CreatedAt time.Time       `json:"created_at"`
+	TenantID  string          `json:"tenant_id"`
+	Subject   EventSubject    `json:"subject"`
+	Actor     EventActor      `json:"actor"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// EventSubject names what an event is about, and what that belongs to.
+type EventSubject struct {
+	ID           string  `json:"id"`
+	PartnerID    *string `json:"partner_id"`
+	UserID       *string `json:"user_id"`
+	InvitationID *string `json:"invitation_id"`
+}
+
+// EventActor is who caused an event: an API key, the partner user, or the
+// system.
+type EventActor struct {
+	Type string  `json:"type"`
+	ID   *string `json:"id"`
+	Name *string `json:"name"`
+}
+
+// EventOf is a stored event as the API shows it.
+func EventOf(e partners.Event) Event {
+	data := e.Data
+	if len(data) == 0 {
+		data = json.RawMessage("null")
+	}
+	return Event{
+		Object: "event", ID: e.ID, Type: string(e.Type), CreatedAt: e.At, TenantID: e.TenantID,
+		Subject: EventSubject{ID: e.SubjectID, PartnerID: Nullable(e.PartnerID), UserID: Nullable(e.UserID), InvitationID: Nullable(e.InvitationID)},
+		Actor:   EventActor{Type: string(e.Actor.Kind), ID: Nullable(e.Actor.ID), Name: Nullable(e.Actor.Name)},
+		Data:    data,
+	}
+}
+
+// RenderObject is the JSON of an event's object (its Data), as the API
+// showed that object at the event's time. It is the EventPublisher's Render.
+func RenderObject(e partners.Event) (json.RawMessage, error) {
+	var v any
+	switch o := e.Object.(type) {
+	case partners.Invitation:
+		v = InvitationOf(o, e.At, "")
+	case partners.PartnerUser:
+		v = PartnerUserOf(o)
+	case partners.Partner:
+		v = PartnerOf(o)
+	default:
+		return nil, fmt.Errorf("no JSON form for a %T", e.Object)
+	}
+	return json.Marshal(v)
+}
