@@ -9,6 +9,7 @@ package apigw
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
@@ -99,11 +100,19 @@ const ProcessImportFunction = "process-import"
 // change into its events.
 const PublishEventsFunction = "publish-events"
 
+// ExpireInvitationsFunction runs on a schedule: it marks overdue
+// invitations expired.
+const ExpireInvitationsFunction = "expire-invitations"
+
+// ExpirySchedule is how often it runs.
+const ExpirySchedule = 15 * time.Minute
+
 // Triggers are the functions invoked by something other than a route.
 var Triggers = []Trigger{
 	{Function: AuthorizerFunction, Source: "API Gateway Lambda authorizer", Summary: "Turns an API key into the tenant and role of the request."},
 	{Function: SendInvitationEmailFunction, Source: "DynamoDB stream of the table", Summary: "Sends the email of each newly queued invitation through SES, with retries."},
 	{Function: ProcessImportFunction, Source: "DynamoDB stream of the table", Summary: "Invites the rows of each queued chunk of a CSV import job."},
+	{Function: ExpireInvitationsFunction, Source: "EventBridge Scheduler, every 15 minutes", Summary: "Marks pending invitations past their expiry expired (invitation.expired), to be purged after the tenant's retention."},
 	{Function: PublishEventsFunction, Source: "DynamoDB stream of the table", Summary: "Turns each change of a partner, partner user or invitation into its events: the audit trail, the bus, the webhooks."},
 }
 

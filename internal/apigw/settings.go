@@ -31,6 +31,7 @@ type settingsJSON struct {
 	PortalURL          *string       `json:"portal_url"`
 	SelfServiceRenewal bool          `json:"self_service_renewal"`
 	SendLimits         sendLimitsOut `json:"send_limits"`
+	RetentionDays      int           `json:"retention_days"`
 	UpdatedAt          *time.Time    `json:"updated_at"`
 }
 
@@ -50,7 +51,8 @@ func settingsOut(s partners.Settings) settingsJSON {
 		Branding:       brandingJSON{LogoURL: nullable(s.Branding.LogoURL), AccentColor: nullable(s.Branding.AccentColor)},
 		EmailTemplates: templatesJSON{Subject: nullable(s.Email.Subject), HTML: nullable(s.Email.HTML), Text: nullable(s.Email.Text)},
 		PortalURL:      nullable(s.PortalURL), SelfServiceRenewal: s.SelfServiceRenewal, UpdatedAt: timeOrNull(s.UpdatedAt),
-		SendLimits: sendLimitsOut{EmailsPerHour: s.SendLimits.EmailsPerHour, EmailsPerRecipientPerDay: s.SendLimits.EmailsPerRecipientPerDay},
+		SendLimits:    sendLimitsOut{EmailsPerHour: s.SendLimits.EmailsPerHour, EmailsPerRecipientPerDay: s.SendLimits.EmailsPerRecipientPerDay},
+		RetentionDays: s.RetentionDays,
 	}
 }
 
@@ -64,6 +66,7 @@ type putSettingsJSON struct {
 	PortalURL          *string        `json:"portal_url"`
 	SelfServiceRenewal *bool          `json:"self_service_renewal"`
 	SendLimits         *sendLimitsIn  `json:"send_limits"`
+	RetentionDays      *int           `json:"retention_days"`
 }
 
 // GetSettings handles GET /v1/settings.
@@ -99,6 +102,9 @@ func (a *API) UpdateSettings(ctx context.Context, e events.APIGatewayV2HTTPReque
 		}
 		s.PortalURL = deref(in.PortalURL)
 		s.SelfServiceRenewal = in.SelfServiceRenewal != nil && *in.SelfServiceRenewal
+		if in.RetentionDays != nil {
+			s.RetentionDays = *in.RetentionDays
+		}
 		if l := in.SendLimits; l != nil {
 			if l.EmailsPerHour != nil {
 				s.SendLimits.EmailsPerHour = *l.EmailsPerHour

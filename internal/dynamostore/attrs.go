@@ -44,6 +44,22 @@ func timeOf(t *time.Time) time.Time {
 	return *t
 }
 
+// unixOrZero is t as TTL seconds, or 0 (no TTL) for the zero time.
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// unixTime is a TTL's time, or the zero time for none.
+func unixTime(ttl int64) time.Time {
+	if ttl == 0 {
+		return time.Time{}
+	}
+	return time.Unix(ttl, 0).UTC()
+}
+
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
 func num(n int) types.AttributeValue    { return &types.AttributeValueMemberN{Value: strconv.Itoa(n)} }
 func num64(n int64) types.AttributeValue {

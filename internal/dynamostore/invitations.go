@@ -68,6 +68,7 @@ type invitationRecord struct {
 	RevokedAt   *time.Time   `dynamodbav:"revoked_at,omitempty"`
 	RenewalAt   *time.Time   `dynamodbav:"renewal_requested_at,omitempty"`
 	ChangedBy   *actorRecord `dynamodbav:"changed_by,omitempty"`
+	TTL         int64        `dynamodbav:"ttl,omitempty"`
 	deliveryRecord
 }
 
@@ -85,6 +86,7 @@ func newInvitationRecord(inv partners.Invitation) invitationRecord {
 		CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt,
 		AcceptedAt: timePtr(inv.AcceptedAt), RevokedAt: timePtr(inv.RevokedAt), RenewalAt: timePtr(inv.RenewalRequestedAt),
 		ChangedBy:      newActorRecord(inv.ChangedBy),
+		TTL:            unixOrZero(inv.PurgeAt),
 		deliveryRecord: newDeliveryRecord(inv.Delivery),
 	}
 	if inv.Status == partners.InvitationPending {
@@ -100,7 +102,7 @@ func (r invitationRecord) domain() partners.Invitation {
 		InvitedBy: r.InvitedBy, InviterName: r.InviterName, RedirectURL: r.RedirectURL,
 		SendSeq: r.SendSeq, SealedToken: r.SealedToken, ResentAt: r.ResentAt, TenantVerifiedEmail: r.Vouched,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, AcceptedAt: timeOf(r.AcceptedAt), RevokedAt: timeOf(r.RevokedAt),
-		RenewalRequestedAt: timeOf(r.RenewalAt), ChangedBy: r.ChangedBy.domain(),
+		RenewalRequestedAt: timeOf(r.RenewalAt), ChangedBy: r.ChangedBy.domain(), PurgeAt: unixTime(r.TTL),
 		Delivery: partners.Delivery{
 			Status: partners.DeliveryStatus(r.DeliveryStatus), MessageID: r.MessageID, Attempts: r.DeliveryAttempts,
 			LastError: r.DeliveryLastError, QueuedAt: timeOf(r.QueuedAt), SentAt: timeOf(r.SentAt),
@@ -138,11 +140,12 @@ func (s *Store) RevokeInvitation(ctx context.Context, inv partners.Invitation) e
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.table),
 		Key:                      keyOf(tenantPK(inv.TenantID), invitationSK(inv.ID)),
-		UpdateExpression:         aws.String("SET #status = :revoked, revoked_at = :at, updated_at = :updated, changed_by = :actor REMOVE sealed_token, GSI2PK, GSI2SK"),
+		UpdateExpression:         aws.String("SET #status = :revoked, revoked_at = :at, updated_at = :updated, changed_by = :actor, #ttl = :ttl REMOVE sealed_token, GSI2PK, GSI2SK"),
 		ConditionExpression:      aws.String("send_seq = :seq AND #status IN (:pending, :expired)"),
-		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeNames: map[string]string{"#status": "status", "#ttl": Table.TTLAttribute},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":revoked": str(string(partners.InvitationRevoked)), ":at": revokedAt, ":updated": updatedAt, ":actor": actor,
+			":ttl": num64(inv.PurgeAt.Unix()),
 			":seq": num(inv.SendSeq), ":pending": str(string(partners.InvitationPending)),
 			":expired": str(string(partners.InvitationExpired)),
 		},

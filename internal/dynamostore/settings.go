@@ -28,6 +28,7 @@ type settingsRecord struct {
 	SelfService    bool      `dynamodbav:"self_service_renewal"`
 	EmailsPerHour  int       `dynamodbav:"emails_per_hour,omitempty"`
 	EmailsPerDay   int       `dynamodbav:"emails_per_recipient_per_day,omitempty"`
+	RetentionDays  int       `dynamodbav:"retention_days,omitempty"`
 	UpdatedAt      time.Time `dynamodbav:"updated_at"`
 }
 
@@ -45,13 +46,18 @@ func (s *Store) GetSettings(ctx context.Context, tenantID string) (partners.Sett
 }
 
 func (r settingsRecord) domain() partners.Settings {
-	return partners.Settings{
+	st := partners.Settings{
 		InviteTTLHours: r.InviteTTLHours, Roles: r.Roles,
 		Branding:  partners.Branding{LogoURL: r.LogoURL, AccentColor: r.AccentColor},
 		Email:     emails.Templates{Subject: r.EmailSubject, HTML: r.EmailHTML, Text: r.EmailText},
 		PortalURL: r.PortalURL, SelfServiceRenewal: r.SelfService, UpdatedAt: r.UpdatedAt,
-		SendLimits: partners.SendLimits{EmailsPerHour: r.EmailsPerHour, EmailsPerRecipientPerDay: r.EmailsPerDay}.WithDefaults(),
+		SendLimits:    partners.SendLimits{EmailsPerHour: r.EmailsPerHour, EmailsPerRecipientPerDay: r.EmailsPerDay}.WithDefaults(),
+		RetentionDays: r.RetentionDays,
 	}
+	if st.RetentionDays == 0 {
+		st.RetentionDays = partners.DefaultRetentionDays // saved before retention was a setting
+	}
+	return st
 }
 
 // PutSettings replaces a tenant's settings.
@@ -63,6 +69,7 @@ func (s *Store) PutSettings(ctx context.Context, tenantID string, st partners.Se
 		EmailSubject: st.Email.Subject, EmailHTML: st.Email.HTML, EmailText: st.Email.Text,
 		PortalURL: st.PortalURL, SelfService: st.SelfServiceRenewal, UpdatedAt: st.UpdatedAt,
 		EmailsPerHour: st.SendLimits.EmailsPerHour, EmailsPerDay: st.SendLimits.EmailsPerRecipientPerDay,
+		RetentionDays: st.RetentionDays,
 	})
 	if err != nil {
 		return fmt.Errorf("encode settings: %w", err)

@@ -130,6 +130,7 @@ var needs = map[string]Need{
 	"create-activation":      {Summary: "POST /v1/activations", Env: base, DynamoDB: join(read, passwordGuard, []string{"dynamodb:TransactWriteItems"}), Cognito: acceptCognito},
 	"list-memberships":       {Summary: "GET /v1/memberships/{sub}", Env: base, DynamoDB: join(read, query)},
 	"get-identity":           {Summary: "GET /v1/identity", Env: base, DynamoDB: read},
+	"expire-invitations":     {Summary: "Expiry schedule", Env: base, DynamoDB: join(read, query, []string{"dynamodb:UpdateItem"})},
 	"list-events":            {Summary: "GET /v1/events", Env: sealing, DynamoDB: query},
 	"publish-events":         {Summary: "Event publisher (stream)", Env: append(append([]string{}, base...), "EVENT_BUS_NAME"), DynamoDB: []string{"dynamodb:PutItem"}, Events: true},
 }

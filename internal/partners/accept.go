@@ -112,10 +112,14 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 	}
 	now := timestamp(s.Clock)
 	accepted := inv
-	accepted.Status, accepted.AcceptedAt, accepted.UpdatedAt, accepted.SealedToken = InvitationAccepted, now, now, ""
 	user.Status, user.Sub, user.UpdatedAt = UserActive, sub, now
 	user.ChangedBy = userActor(user)
-	accepted.ChangedBy = user.ChangedBy
+	st, err := s.cachedSettings(ctx, inv.TenantID)
+	if err != nil {
+		return Acceptance{}, err
+	}
+	accepted.end(InvitationAccepted, now, user.ChangedBy, st.Retention())
+	accepted.AcceptedAt = now
 	if in.FirstName != "" {
 		user.FirstName = in.FirstName
 	}

@@ -371,6 +371,7 @@ func (m *memStore) RevokeInvitation(_ context.Context, inv Invitation) error {
 		}
 		// The real store updates these fields only, not the whole item.
 		stored.Status, stored.RevokedAt, stored.UpdatedAt, stored.SealedToken = InvitationRevoked, inv.RevokedAt, inv.UpdatedAt, ""
+		stored.ChangedBy, stored.PurgeAt = inv.ChangedBy, inv.PurgeAt
 		m.invitations[key] = stored
 		return nil
 	})

@@ -63,6 +63,16 @@ type Invitation struct {
 	// RenewalRequestedAt is when the invitee last asked for a new link from
 	// the page of an expired one.
 	RenewalRequestedAt time.Time
+	// PurgeAt is when the table deletes an ended invitation (its TTL): the
+	// end plus the tenant's retention. Zero while it is pending.
+	PurgeAt time.Time
+}
+
+// end marks inv as ending with status at now, by actor, to be purged after
+// the retention.
+func (inv *Invitation) end(status InvitationStatus, now time.Time, actor Actor, retention time.Duration) {
+	inv.Status, inv.UpdatedAt, inv.ChangedBy, inv.SealedToken = status, now, actor, ""
+	inv.PurgeAt = now.Add(retention)
 }
 
 // StatusAt is the invitation's status at a moment: a pending invitation whose

@@ -24,9 +24,13 @@ func (s *Service) RevokeInvitation(ctx context.Context, id string) (Invitation, 
 			return Invitation{}, &Error{Kind: Conflict, Message: fmt.Sprintf("The invitation is %s; only a pending or expired invitation can be revoked.", st),
 				Details: map[string]any{"code": "invitation_" + string(st)}}
 		}
+		st, err := s.cachedSettings(ctx, caller.TenantID)
+		if err != nil {
+			return Invitation{}, err
+		}
 		next := inv
-		next.Status, next.RevokedAt, next.UpdatedAt, next.SealedToken = InvitationRevoked, now, now, ""
-		next.ChangedBy = keyActor(caller)
+		next.end(InvitationRevoked, now, keyActor(caller), st.Retention())
+		next.RevokedAt = now
 		err = s.Invitations.RevokeInvitation(ctx, next)
 		if isConflict(err, ConflictInvitationChanged) {
 			if attempt < maxInviteAttempts {

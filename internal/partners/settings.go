@@ -30,7 +30,10 @@ type Settings struct {
 	SelfServiceRenewal bool
 	// SendLimits cap the emails sent; zero values mean the defaults.
 	SendLimits SendLimits
-	UpdatedAt  time.Time
+	// RetentionDays is how long an invitation is kept after it ends
+	// (accepted, expired, revoked, declined) before the table purges it.
+	RetentionDays int
+	UpdatedAt     time.Time
 }
 
 // Branding is how a tenant's emails and pages look.
@@ -45,11 +48,23 @@ const (
 	MinInviteTTLHours     = 1
 	MaxInviteTTLHours     = 720
 	maxRoles              = 20
+	DefaultRetentionDays  = 30
+	MinRetentionDays      = 1
+	MaxRetentionDays      = 365
 )
 
 // DefaultSettings are what a tenant has before it saves any.
 func DefaultSettings() Settings {
-	return Settings{InviteTTLHours: DefaultInviteTTLHours, Roles: []string{"admin", "member"}, SendLimits: DefaultSendLimits}
+	return Settings{InviteTTLHours: DefaultInviteTTLHours, Roles: []string{"admin", "member"}, SendLimits: DefaultSendLimits, RetentionDays: DefaultRetentionDays}
+}
+
+// Retention is how long an ended invitation is kept.
+func (s Settings) Retention() time.Duration {
+	days := s.RetentionDays
+	if days == 0 {
+		days = DefaultRetentionDays
+	}
+	return time.Duration(days) * 24 * time.Hour
 }
 
 // HasRole reports whether role is one of the tenant's roles.
@@ -109,6 +124,9 @@ func normalizeSettings(s *Settings) error {
 	}
 	s.PortalURL = strings.TrimSpace(s.PortalURL)
 	checkHTTPSURLOrLocal(&fe, "portal_url", s.PortalURL)
+	if s.RetentionDays < MinRetentionDays || s.RetentionDays > MaxRetentionDays {
+		fe.add("retention_days", "out_of_range", fmt.Sprintf("retention_days must be between %d and %d.", MinRetentionDays, MaxRetentionDays))
+	}
 	checkSendLimits(&fe, s.SendLimits)
 	s.SendLimits = s.SendLimits.WithDefaults()
 	for _, p := range emails.Check(s.Email) {

@@ -21,6 +21,7 @@ import (
 	"github.com/partnerinvites/partnerinvites/internal/outbox"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 	"github.com/partnerinvites/partnerinvites/internal/seal"
+	"github.com/partnerinvites/partnerinvites/internal/sweep"
 )
 
 // Options adjust New for tests and the local gateway.
@@ -110,31 +111,32 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 // after adding what they need.
 func (a *App) Handlers() map[string]any {
 	return map[string]any{
-		apigw.AuthorizerFunction:    a.Authorizer.Authorize,
-		apigw.ProcessImportFunction: a.Imports().Handle,
-		"get-import":                a.API.GetImport,
-		"activation-page":           a.API.ActivationPage,
-		"accept-activation":         a.API.AcceptActivation,
-		"renew-activation":          a.API.RenewActivation,
-		"create-activation":         a.API.CreateActivation,
-		"list-memberships":          a.API.ListMemberships,
-		"get-identity":              a.API.GetIdentity,
-		"create-partner":            a.API.CreatePartner,
-		"list-partners":             a.API.ListPartners,
-		"get-partner":               a.API.GetPartner,
-		"update-partner":            a.API.UpdatePartner,
-		"invite-partner-user":       a.API.InviteUser,
-		"list-partner-users":        a.API.ListPartnerUsers,
-		"invite-partner-users":      a.API.InviteMany,
-		"import-invitations":        a.API.ImportInvitations,
-		"get-invitations-sample":    a.API.InvitationsSampleCSV,
-		"list-invitations":          a.API.ListInvitations,
-		"get-invitation":            a.API.GetInvitation,
-		"resend-invitation":         a.API.ResendInvitation,
-		"revoke-invitation":         a.API.RevokeInvitation,
-		"get-settings":              a.API.GetSettings,
-		"update-settings":           a.API.UpdateSettings,
-		"list-events":               a.API.ListEvents,
+		apigw.AuthorizerFunction:        a.Authorizer.Authorize,
+		apigw.ProcessImportFunction:     a.Imports().Handle,
+		"get-import":                    a.API.GetImport,
+		"activation-page":               a.API.ActivationPage,
+		"accept-activation":             a.API.AcceptActivation,
+		"renew-activation":              a.API.RenewActivation,
+		"create-activation":             a.API.CreateActivation,
+		"list-memberships":              a.API.ListMemberships,
+		"get-identity":                  a.API.GetIdentity,
+		"create-partner":                a.API.CreatePartner,
+		"list-partners":                 a.API.ListPartners,
+		"get-partner":                   a.API.GetPartner,
+		"update-partner":                a.API.UpdatePartner,
+		"invite-partner-user":           a.API.InviteUser,
+		"list-partner-users":            a.API.ListPartnerUsers,
+		"invite-partner-users":          a.API.InviteMany,
+		"import-invitations":            a.API.ImportInvitations,
+		"get-invitations-sample":        a.API.InvitationsSampleCSV,
+		"list-invitations":              a.API.ListInvitations,
+		"get-invitation":                a.API.GetInvitation,
+		"resend-invitation":             a.API.ResendInvitation,
+		"revoke-invitation":             a.API.RevokeInvitation,
+		"get-settings":                  a.API.GetSettings,
+		"update-settings":               a.API.UpdateSettings,
+		"list-events":                   a.API.ListEvents,
+		apigw.ExpireInvitationsFunction: a.Expiry().Handle,
 	}
 }
 
@@ -193,6 +195,11 @@ func Build(function string, group Group, pick func(*App) any, build func() (*App
 		return nil, err
 	}
 	return pick(a), nil
+}
+
+// Expiry returns the expiry schedule's handler.
+func (a *App) Expiry() *sweep.Expiry {
+	return &sweep.Expiry{Expirer: &partners.Expirer{Store: a.Store, Clock: a.Clock}, Log: a.Log}
 }
 
 // Imports returns the import worker's stream handler.
