@@ -20,6 +20,7 @@ import (
 	sesv2types "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/partnerinvites/partnerinvites/internal/app"
+	"github.com/partnerinvites/partnerinvites/internal/localgw"
 	"github.com/partnerinvites/partnerinvites/internal/dynamostore"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
@@ -84,8 +85,19 @@ func newApp(ctx context.Context, env environ) (*app.App, error) {
 	if env.Getenv("ACTIVATION_BASE_URL") == "" {
 		env["ACTIVATION_BASE_URL"] = "http://127.0.0.1:" + env.Or("PORT", "8080")
 	}
-	return app.New(ctx, env.Getenv, app.Options{LogOutput: os.Stderr})
+	clock := &localgw.TestClock{}
+	a, err := app.New(ctx, env.Getenv, app.Options{LogOutput: os.Stderr, Clock: clock})
+	if err != nil {
+		return nil, err
+	}
+	// The local stack's clock, which `partnerctl clock` moves. A table that
+	// is not there yet (before bootstrap) leaves it at the real time.
+	_ = clock.Attach(ctx, a.DynamoDB, a.Config.TableName)
+	return a, nil
 }
+
+// testClock is the clock of an App made by newApp.
+func testClock(a *app.App) *localgw.TestClock { return a.Clock.(*localgw.TestClock) }
 
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

@@ -62,6 +62,17 @@ func dev(ctx context.Context, env environ, args []string, stdout, stderr io.Writ
 			}
 		}()
 	}
+	// The test clock follows `partnerctl clock`, and the scheduler runs
+	// expire-invitations on it, as EventBridge Scheduler does every 15
+	// minutes in AWS.
+	go testClock(a).Follow(pollCtx, time.Second)
+	expire := lambda.NewHandler(a.Handlers()[apigw.ExpireInvitationsFunction])
+	scheduler := &localgw.Scheduler{Clock: a.Clock, Every: apigw.ExpirySchedule, Run: func(ctx context.Context) {
+		if _, err := expire.Invoke(ctx, []byte("{}")); err != nil {
+			fmt.Fprintf(stderr, "partnerctl dev: expire-invitations: %v\n", err)
+		}
+	}}
+	go scheduler.Loop(pollCtx)
 	if *demo {
 		nt, err := a.Tenants.CreateTenant(ctx, "Demo SaaS")
 		if err != nil {
@@ -121,7 +132,12 @@ Invite someone to the demo partner (%[4]s):
     -d '{"email":"grace@partner.example","first_name":"Grace","role":"member"}'
 
 The invitation email lands in the SES emulator: open %[5]s in a browser
-(or curl %[5]s/store).
+(or curl %[5]s/store). What happened is in GET %[1]s/v1/events.
+
+Test clock (this local stack only): bin/partnerctl clock advance 49h moves
+the stack's time for every handler, stream reader and the expiry schedule
+(every 15 minutes of that clock), so the invitation above expires now;
+bin/partnerctl clock reset puts it back.
 
 Press Ctrl-C to stop.
 `, base, tenantID, key, partnerID, mailURL, poolID)
@@ -130,13 +146,17 @@ Press Ctrl-C to stop.
 // invoke runs one function on an event file, as the Lambda runtime would, and
 // prints the function's response.
 func invoke(ctx context.Context, env environ, args []string, stdout io.Writer) error {
-	if len(args) != 2 {
-		return usageError{"invoke needs FUNCTION and EVENT.json"}
+	if len(args) != 1 && len(args) != 2 {
+		return usageError{"invoke needs FUNCTION [EVENT.json]"}
 	}
-	function, file := args[0], args[1]
-	payload, err := os.ReadFile(file)
-	if err != nil {
-		return err
+	function, file := args[0], ""
+	payload := []byte("{}") // a scheduled function's event: its payload is ignored
+	if len(args) == 2 {
+		file = args[1]
+		var err error
+		if payload, err = os.ReadFile(file); err != nil {
+			return err
+		}
 	}
 	if !json.Valid(payload) {
 		return fmt.Errorf("%s is not JSON", file)

@@ -9,7 +9,8 @@
 //	partnerctl key list --tenant ID
 //	partnerctl key revoke --tenant ID --key-id ID
 //	partnerctl dev [--demo]
-//	partnerctl invoke FUNCTION EVENT.json
+//	partnerctl invoke FUNCTION [EVENT.json]
+//	partnerctl clock [advance DURATION | reset]
 //
 // It reads the AWS endpoints and the stack's settings from the environment;
 // variables not set there are read from local/.endpoints.env and
@@ -34,7 +35,11 @@ const usage = `usage:
   partnerctl key list --tenant ID
   partnerctl key revoke --tenant ID --key-id ID
   partnerctl dev [--demo]                   serve the API on 127.0.0.1:$PORT (8080)
-  partnerctl invoke FUNCTION EVENT.json     run one function on a sample event
+  partnerctl invoke FUNCTION [EVENT.json]   run one function on a sample event ({} if none: the schedule's)
+  partnerctl clock                          the local stack's test clock: its time and offset
+  partnerctl clock advance DURATION         move it forward (49h, 30m): every handler, stream reader and
+                                            the scheduler of partnerctl dev follow within a second
+  partnerctl clock reset                    back to the real time
 `
 
 func main() {
@@ -72,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return dev(ctx, env, rest, stdout, stderr)
 	case "invoke":
 		return invoke(ctx, env, rest, stdout)
+	case "clock":
+		return clockCmd(ctx, env, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -171,4 +171,26 @@ func TestDevPrintsCurlLinesThatWork(t *testing.T) {
 		t.Errorf("invite printed by dev: %s", invited)
 	}
 	testenv.WaitForMail(t, email, 1, 10*time.Second)
+
+	// The banner's test clock: 49 hours later the scheduler of dev marks
+	// the invitation expired, and its event is listed.
+	if !strings.Contains(stdout.String(), "partnerctl clock advance 49h") {
+		t.Errorf("the banner does not mention the test clock:\n%s", stdout.String())
+	}
+	if out := runOK(t, "clock", "advance", "49h"); !strings.Contains(out, `"offset": "49h0m0s"`) {
+		t.Errorf("clock advance printed %s", out)
+	}
+	defer runOK(t, "clock", "reset")
+	listEvents := strings.Replace(commands[1][1], "/v1/partners", "/v1/events?type=invitation.expired", 1)
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		out := shell(listEvents)
+		if strings.Contains(out, `"type":"invitation.expired"`) && strings.Contains(out, email) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no invitation.expired event 30 s after the clock moved 49h: %s\n%s", out, stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
