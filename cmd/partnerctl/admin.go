@@ -20,8 +20,8 @@ import (
 	sesv2types "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/partnerinvites/partnerinvites/internal/app"
-	"github.com/partnerinvites/partnerinvites/internal/localgw"
 	"github.com/partnerinvites/partnerinvites/internal/dynamostore"
+	"github.com/partnerinvites/partnerinvites/internal/localgw"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
 
