@@ -23,6 +23,7 @@ type consumer struct {
 var consumers = []consumer{
 	{apigw.SendInvitationEmailFunction, dynamostore.QueuedIssueFilters()},
 	{apigw.ProcessImportFunction, dynamostore.QueuedChunkFilters()},
+	{apigw.PublishEventsFunction, dynamostore.ChangeFilters()},
 }
 
 // addStreamConsumers connects each consumer to the stream: in order per

@@ -40,6 +40,9 @@ func (s *Stack) grant(fn awslambda.Function, n need) {
 			Sid: jsii.String("UserPools"), Actions: jsii.Strings(n.Cognito...), Resources: jsii.Strings(*pools),
 		}))
 	}
+	if n.Events {
+		s.grantEventsTo(fn)
+	}
 	if n.SES {
 		arn := func(resource string) string {
 			return *s.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ses"), Resource: jsii.String(resource)})

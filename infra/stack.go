@@ -10,8 +10,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -45,6 +47,8 @@ type Stack struct {
 	Functions   map[string]awslambda.Function
 	Logs        map[string]awslogs.LogGroup
 	API         awsapigatewayv2.HttpApi
+	Bus         awsevents.EventBus
+	Schedule    awsscheduler.Schedule
 	senderEmail string
 	mailSet     awsses.ConfigurationSet
 }
@@ -58,6 +62,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	s := &Stack{Stack: stack, Functions: map[string]awslambda.Function{}, Logs: map[string]awslogs.LogGroup{}, senderEmail: props.SenderEmail}
 	s.Table = newTable(stack)
+	s.Bus = newEventBus(stack, props.Stage)
 
 	secret := awscdk.NewCfnParameter(stack, jsii.String("SecretKey"), &awscdk.CfnParameterProps{
 		Type: jsii.String("String"), NoEcho: jsii.Bool(true), MinLength: jsii.Number(43),
@@ -83,6 +88,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	env := environment{
 		"TABLE_NAME": s.Table.TableName(), "SECRET_KEY": secret.ValueAsString(), "SECRET_KEY_PREVIOUS": previous.ValueAsString(), "ACTIVATION_BASE_URL": jsii.String(baseURL),
 		"SENDER_EMAIL": jsii.String(props.SenderEmail), "SES_CONFIGURATION_SET": mail.ConfigurationSetName(),
+		"EVENT_BUS_NAME": s.Bus.EventBusName(),
 	}
 	for _, name := range apigw.Functions() {
 		s.Functions[name] = s.newFunction(stack, name, props, env)
@@ -93,6 +99,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	}
 	s.addStage(stack, props.RateLimit, props.BurstLimit)
 	s.addStreamConsumers(stack)
+	s.addExpirySchedule(stack)
 	s.addAlarms(stack)
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: s.API.ApiEndpoint()})
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: s.Table.TableName()})

@@ -189,6 +189,10 @@ var wantActions = map[string]map[string][]string{
 		"UserPools": {"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUpdateUserAttributes"}},
 	"list-memberships": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"get-identity":     {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
+	"list-events":      {"Table": {"dynamodb:Query", "dynamodb:UpdateItem"}},
+	// The schedule's function, and the event publisher (the bus, nothing else).
+	"expire-invitations": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
+	"publish-events":     {"Table": {"dynamodb:PutItem"}, "EventBus": {"events:PutEvents"}, "": streamReader},
 }
 
 func TestPoliciesNameOnlyTheActionsEachFunctionUses(t *testing.T) {
@@ -264,8 +268,8 @@ func flatten(v any) []string {
 
 func TestStreamConsumersReportFailuresAndKeepWhatTheyGiveUpOn(t *testing.T) {
 	esms := resources(t, "AWS::Lambda::EventSourceMapping")
-	if len(esms) != 2 {
-		t.Fatalf("%d event source mappings, want 2 (email sender, import worker)", len(esms))
+	if len(esms) != 3 {
+		t.Fatalf("%d event source mappings, want 3 (email sender, import worker, event publisher)", len(esms))
 	}
 	for id, r := range esms {
 		p := r["Properties"].(map[string]any)
@@ -286,6 +290,7 @@ func TestStreamConsumersFilterWhatTheStoreQueues(t *testing.T) {
 	for fn, filters := range map[string][]dynamostore.StreamFilter{
 		apigw.SendInvitationEmailFunction: dynamostore.QueuedIssueFilters(),
 		apigw.ProcessImportFunction:       dynamostore.QueuedChunkFilters(),
+		apigw.PublishEventsFunction:       dynamostore.ChangeFilters(),
 	} {
 		var want []any
 		for _, f := range filters {
@@ -412,7 +417,7 @@ func TestAlarms(t *testing.T) {
 func TestOnlyTheFunctionsThatSealGetTheSecret(t *testing.T) {
 	want := []string{
 		"accept-activation", "activation-page", "create-partner", "get-import", "import-invitations",
-		"invite-partner-user", "invite-partner-users", "list-invitations", "list-partner-users", "list-partners",
+		"invite-partner-user", "invite-partner-users", "list-events", "list-invitations", "list-partner-users", "list-partners",
 		"process-import", "renew-activation", "resend-invitation", "revoke-invitation", "send-invitation-email",
 	}
 	var got []string
@@ -429,5 +434,55 @@ func TestOnlyTheFunctionsThatSealGetTheSecret(t *testing.T) {
 	sort.Strings(got)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("functions with SECRET_KEY (-want +got):\n%s", diff)
+	}
+}
+
+// The expiry schedule runs expire-invitations every 15 minutes through
+// EventBridge Scheduler, whose role may invoke that function alone; a
+// failed run alarms.
+func TestExpiryScheduleAndTheBus(t *testing.T) {
+	tmpl, stack := synth(t)
+	tmpl.HasResourceProperties(jsii.String("AWS::Scheduler::Schedule"), map[string]any{
+		"ScheduleExpression": "rate(15 minutes)",
+		"State":              "ENABLED",
+		"Target": map[string]any{
+			"Arn":         assertions.Match_AnyValue(),
+			"RetryPolicy": map[string]any{"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 600},
+		},
+	})
+	schedules := resources(t, "AWS::Scheduler::Schedule")
+	if len(schedules) != 1 {
+		t.Fatalf("%d schedules, want 1", len(schedules))
+	}
+	for _, sch := range schedules {
+		arn := flatten(sch["Properties"].(map[string]any)["Target"].(map[string]any)["Arn"])
+		if !strings.HasPrefix(strings.Join(arn, " "), logicalName(apigw.ExpireInvitationsFunction)) {
+			t.Errorf("the schedule targets %v, want %s", arn, apigw.ExpireInvitationsFunction)
+		}
+	}
+	// The scheduler's role invokes that one function.
+	found := false
+	for _, p := range resources(t, "AWS::IAM::Policy") {
+		doc := p["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)
+		for _, st := range doc["Statement"].([]any) {
+			s := st.(map[string]any)
+			if s["Action"] == "lambda:InvokeFunction" {
+				found = true
+				if res := strings.Join(flatten(s["Resource"]), " "); !strings.Contains(res, logicalName(apigw.ExpireInvitationsFunction)) {
+					t.Errorf("an invoke grant on %s", res)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Error("no role may invoke expire-invitations")
+	}
+	tmpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+		"MetricName": "Errors", "Namespace": "AWS/Lambda", "Threshold": 1, "EvaluationPeriods": 2,
+	})
+	// The bus, named for the stage, is the publisher's EVENT_BUS_NAME.
+	tmpl.HasResourceProperties(jsii.String("AWS::Events::EventBus"), map[string]any{"Name": "partner-invites-test"})
+	if stack.Bus == nil {
+		t.Error("the stack has no bus")
 	}
 }
