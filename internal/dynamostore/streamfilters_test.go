@@ -67,15 +67,17 @@ func TestStreamFiltersPassWhatTheStoreQueues(t *testing.T) {
 
 	// What each consumer makes of each record of an item, in stream order;
 	// "" where no consumer's filter passes it. The items not named here
-	// (users, tokens, the import job) pass no filter.
+	// (tokens, claims, the import job) pass no filter.
 	want := map[string][]string{
 		"I#inv_1": {
-			"email: handled", // queued
-			"email: skipped", // an attempt counted
-			"email: handled", // put back in the queue
-			"",               // sent
+			"email: handled, events: handled", // queued: invitation.created
+			"email: skipped, events: skipped", // an attempt counted
+			"email: handled, events: skipped", // put back in the queue
+			"events: handled",                 // sent: invitation.sent
 		},
-		"I#inv_2":              {"email: skipped"},                         // not to be sent
+		"I#inv_2":              {"email: skipped, events: handled"}, // not to be sent; created
+		"P#ptr_1#U#usr_inv_1":  {"events: handled"},                 // partner_user.invited
+		"P#ptr_1#U#usr_inv_2":  {"events: handled"},
 		"IMPORT#imp_1#C#00000": {"import: handled", "import: handled", ""}, // new, requeued, done
 		"IMPORT#imp_1#C#00001": {"import: skipped"},                        // done already
 	}
@@ -108,6 +110,10 @@ var consumers = []struct {
 }{
 	{"email", dynamostore.QueuedIssueFilters(), func(r events.DynamoDBEventRecord) bool { _, ok := dynamostore.DecodeQueuedIssue(r); return ok }},
 	{"import", dynamostore.QueuedChunkFilters(), func(r events.DynamoDBEventRecord) bool { _, ok := dynamostore.DecodeQueuedChunk(r); return ok }},
+	{"events", dynamostore.ChangeFilters(), func(r events.DynamoDBEventRecord) bool {
+		c, ok, err := dynamostore.DecodeChange(r)
+		return ok && err == nil && len(partners.EventsOf(c)) > 0
+	}},
 }
 
 // verdict returns a record's item's sort key and what the consumers make of
