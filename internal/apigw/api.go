@@ -283,7 +283,7 @@ func principalFrom(e events.APIGatewayV2HTTPRequest) (partners.Principal, error)
 	if reason := str(ctxAuthError); reason != "" {
 		return partners.Principal{}, partners.Errorf(partners.Unauthenticated, "%s", reason)
 	}
-	p := partners.Principal{TenantID: str(ctxTenantID), KeyID: str(ctxKeyID), Role: partners.Role(str(ctxRole))}
+	p := partners.Principal{TenantID: str(ctxTenantID), KeyID: str(ctxKeyID), KeyName: str(ctxKeyName), Role: partners.Role(str(ctxRole))}
 	if p.TenantID == "" || !p.Role.Valid() {
 		return partners.Principal{}, partners.Errorf(partners.Unauthenticated, "Send your API key as: Authorization: Bearer <key>.")
 	}

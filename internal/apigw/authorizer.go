@@ -16,6 +16,7 @@ import (
 const (
 	ctxTenantID  = "tenant_id"
 	ctxKeyID     = "key_id"
+	ctxKeyName   = "key_name"
 	ctxRole      = "role"
 	ctxAuthError = "auth_error"
 )
@@ -67,7 +68,7 @@ func (a *Authorizer) Authorize(ctx context.Context, e events.APIGatewayV2CustomA
 	log.Info("authorizer: key accepted", "tenant_id", p.TenantID, "key_id", p.KeyID, "role", p.Role)
 	return events.APIGatewayV2CustomAuthorizerSimpleResponse{
 		IsAuthorized: true,
-		Context:      map[string]any{ctxTenantID: p.TenantID, ctxKeyID: p.KeyID, ctxRole: string(p.Role)},
+		Context:      map[string]any{ctxTenantID: p.TenantID, ctxKeyID: p.KeyID, ctxKeyName: p.KeyName, ctxRole: string(p.Role)},
 	}, nil
 }
 

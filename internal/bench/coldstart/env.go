@@ -25,6 +25,7 @@ var values = map[string]string{
 	"ACTIVATION_BASE_URL":   "https://abcdef1234.execute-api." + region + ".amazonaws.com",
 	"SENDER_EMAIL":          "invites@example.com",
 	"SES_CONFIGURATION_SET": "partner-invites-bench-mail",
+	"EVENT_BUS_NAME":        "partner-invites-bench",
 }
 
 func sum(s string) []byte { b := sha256.Sum256([]byte(s)); return b[:] }

@@ -39,8 +39,11 @@ func firstEvent(function string) ([]byte, error) {
 			Headers:        map[string]string{"authorization": "Bearer not-a-key-of-ours", "user-agent": "cold-start-benchmark"},
 			RequestContext: httpContext("GET", "/v1/partners"),
 		})
-	case apigw.SendInvitationEmailFunction, apigw.ProcessImportFunction:
+	case apigw.SendInvitationEmailFunction, apigw.ProcessImportFunction, apigw.PublishEventsFunction:
 		return json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{}})
+	case apigw.ExpireInvitationsFunction:
+		// What EventBridge Scheduler sends; the sweep ignores it.
+		return []byte(`{"source":"aws.scheduler","detail-type":"Scheduled Event","detail":{}}`), nil
 	}
 	for _, r := range apigw.Routes {
 		if r.Function == function {
