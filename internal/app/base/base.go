@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -21,6 +22,7 @@ import (
 	"github.com/partnerinvites/partnerinvites/internal/outbox"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 	"github.com/partnerinvites/partnerinvites/internal/seal"
+	"github.com/partnerinvites/partnerinvites/internal/webhooks"
 )
 
 // Options adjust New for tests and the local gateway.
@@ -49,6 +51,9 @@ type App struct {
 	Log        *slog.Logger
 	Clock      partners.Clock
 	Tokens     *partners.TokenSealer
+	// Webhooks is the service of the tenants' webhook endpoints (its
+	// Waker is set by the groups that wake the sender).
+	Webhooks *partners.Webhooks
 }
 
 // New builds the App from the environment, read only through getenv.
@@ -90,14 +95,22 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	if err != nil {
 		return nil, err
 	}
+	hookSecrets, err := partners.NewWebhookSecrets(cfg.SecretKey, cfg.PreviousSecretKeys...)
+	if err != nil {
+		return nil, err
+	}
+	hooks := &partners.Webhooks{
+		Store: store, URLs: webhooks.Policy{AllowLoopback: cfg.WebhooksAllowLoopback}, Secrets: hookSecrets, Cursors: cursors, Clock: opts.Clock,
+	}
 	svc := &partners.Service{
 		Partners: store, Invitations: store, Settings: store, Imports: imports, Tenants: store, Cursors: cursors, Tokens: tokens,
 		Memberships: store, Counter: store, PasswordGuard: store, Events: store, SendQuota: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
 	}
 	return &App{
 		Config: cfg, AWS: awsCfg, Getenv: getenv, DynamoDB: db, Store: store, Service: svc, Log: log, Clock: opts.Clock, Tokens: tokens,
+		Webhooks: hooks,
 		API: &apigw.API{
-			Partners: svc, Invitations: svc, Activations: svc, Events: svc, CSRF: csrf, Clock: opts.Clock, Log: log,
+			Partners: svc, Invitations: svc, Activations: svc, Events: svc, Webhooks: hooks, CSRF: csrf, Clock: opts.Clock, Log: log,
 			Rate: store, RateLimit: cfg.TenantRateLimit,
 			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock, Box: responses},
 		},
@@ -110,31 +123,39 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 // after adding what they need.
 func (a *App) Handlers() map[string]any {
 	return map[string]any{
-		apigw.AuthorizerFunction:    a.Authorizer.Authorize,
-		apigw.ProcessImportFunction: a.Imports().Handle,
-		"get-import":                a.API.GetImport,
-		"activation-page":           a.API.ActivationPage,
-		"accept-activation":         a.API.AcceptActivation,
-		"renew-activation":          a.API.RenewActivation,
-		"create-activation":         a.API.CreateActivation,
-		"list-memberships":          a.API.ListMemberships,
-		"get-identity":              a.API.GetIdentity,
-		"create-partner":            a.API.CreatePartner,
-		"list-partners":             a.API.ListPartners,
-		"get-partner":               a.API.GetPartner,
-		"update-partner":            a.API.UpdatePartner,
-		"invite-partner-user":       a.API.InviteUser,
-		"list-partner-users":        a.API.ListPartnerUsers,
-		"invite-partner-users":      a.API.InviteMany,
-		"import-invitations":        a.API.ImportInvitations,
-		"get-invitations-sample":    a.API.InvitationsSampleCSV,
-		"list-invitations":          a.API.ListInvitations,
-		"get-invitation":            a.API.GetInvitation,
-		"resend-invitation":         a.API.ResendInvitation,
-		"revoke-invitation":         a.API.RevokeInvitation,
-		"get-settings":              a.API.GetSettings,
-		"update-settings":           a.API.UpdateSettings,
-		"list-events":               a.API.ListEvents,
+		apigw.AuthorizerFunction:      a.Authorizer.Authorize,
+		apigw.ProcessImportFunction:   a.Imports().Handle,
+		"get-import":                  a.API.GetImport,
+		"activation-page":             a.API.ActivationPage,
+		"accept-activation":           a.API.AcceptActivation,
+		"renew-activation":            a.API.RenewActivation,
+		"create-activation":           a.API.CreateActivation,
+		"list-memberships":            a.API.ListMemberships,
+		"get-identity":                a.API.GetIdentity,
+		"create-partner":              a.API.CreatePartner,
+		"list-partners":               a.API.ListPartners,
+		"get-partner":                 a.API.GetPartner,
+		"update-partner":              a.API.UpdatePartner,
+		"invite-partner-user":         a.API.InviteUser,
+		"list-partner-users":          a.API.ListPartnerUsers,
+		"invite-partner-users":        a.API.InviteMany,
+		"import-invitations":          a.API.ImportInvitations,
+		"get-invitations-sample":      a.API.InvitationsSampleCSV,
+		"list-invitations":            a.API.ListInvitations,
+		"get-invitation":              a.API.GetInvitation,
+		"resend-invitation":           a.API.ResendInvitation,
+		"revoke-invitation":           a.API.RevokeInvitation,
+		"get-settings":                a.API.GetSettings,
+		"update-settings":             a.API.UpdateSettings,
+		"list-events":                 a.API.ListEvents,
+		"create-webhook-endpoint":     a.API.CreateWebhookEndpoint,
+		"list-webhook-endpoints":      a.API.ListWebhookEndpoints,
+		"get-webhook-endpoint":        a.API.GetWebhookEndpoint,
+		"update-webhook-endpoint":     a.API.UpdateWebhookEndpoint,
+		"delete-webhook-endpoint":     a.API.DeleteWebhookEndpoint,
+		"rotate-webhook-secret":       a.API.RotateWebhookSecret,
+		"list-webhook-deliveries":     a.API.ListWebhookDeliveries,
+		apigw.DeliverWebhooksFunction: a.WebhookSender().Handle,
 	}
 }
 
@@ -193,6 +214,15 @@ func Build(function string, group Group, pick func(*App) any, build func() (*App
 		return nil, err
 	}
 	return pick(a), nil
+}
+
+// WebhookSender returns the webhook sender's handler: attempts over
+// HTTPS to public addresses only, each claimed with a lease.
+func (a *App) WebhookSender() *webhooks.Sender {
+	return &webhooks.Sender{Log: a.Log, Sender: &partners.WebhookSender{
+		Store: a.Store, Transport: webhooks.NewTransport(webhooks.Policy{AllowLoopback: a.Config.WebhooksAllowLoopback}),
+		Secrets: a.Webhooks.Secrets, Clock: a.Clock, Reserve: webhooks.Timeout + 2*time.Second,
+	}}
 }
 
 // Imports returns the import worker's stream handler.

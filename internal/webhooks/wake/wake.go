@@ -1,4 +1,7 @@
-package webhooks
+// Package wake wakes the webhook sender with an asynchronous Lambda
+// invocation: apart from internal/webhooks, so that only the functions that
+// wake it link the Lambda client.
+package wake
 
 import (
 	"context"
@@ -10,13 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/partnerinvites/partnerinvites/internal/partners"
+	"github.com/partnerinvites/partnerinvites/internal/webhooks"
 )
-
-// SenderEvent is what the deliver-webhooks function is invoked with: the
-// deliveries to attempt now (a wake), or none (the schedule: every due one).
-type SenderEvent struct {
-	Deliveries []partners.WebhookDeliveryRef `json:"deliveries,omitempty"`
-}
 
 // InvokeAPI is the part of the Lambda client the waker uses.
 type InvokeAPI interface {
@@ -34,7 +32,7 @@ type Waker struct {
 
 // Wake queues an invocation of the sender for refs.
 func (w *Waker) Wake(ctx context.Context, refs []partners.WebhookDeliveryRef) error {
-	payload, err := json.Marshal(SenderEvent{Deliveries: refs})
+	payload, err := json.Marshal(webhooks.SenderEvent{Deliveries: refs})
 	if err != nil {
 		return fmt.Errorf("encode wake: %w", err)
 	}
