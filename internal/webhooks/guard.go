@@ -92,25 +92,28 @@ func (p Policy) CheckURL(ctx context.Context, field, raw string) error {
 		return partners.InvalidField(field, "invalid_url", field+" must be an absolute https URL.")
 	}
 	host := u.Hostname()
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && p.AllowLoopback && (host == "localhost" || isLoopbackLiteral(host)):
+	default:
+		return partners.InvalidField(field, "https_required", field+" must use https.")
+	}
 	addrs, err := p.resolve(ctx, host)
 	if err != nil {
 		return partners.InvalidField(field, "unresolvable_host", fmt.Sprintf("%s's host %s does not resolve.", field, host))
 	}
-	loopbackOnly := true
 	for _, a := range addrs {
-		if !p.Allowed(a) {
+		if !p.Allowed(a) || (u.Scheme == "http" && !a.Unmap().IsLoopback()) {
 			return partners.InvalidField(field, "forbidden_address",
 				fmt.Sprintf("%s's host %s resolves to %s, which is not a public address.", field, host, a.Unmap()))
 		}
-		loopbackOnly = loopbackOnly && a.Unmap().IsLoopback()
-	}
-	switch {
-	case u.Scheme == "https":
-	case u.Scheme == "http" && p.AllowLoopback && loopbackOnly:
-	default:
-		return partners.InvalidField(field, "https_required", field+" must use https.")
 	}
 	return nil
+}
+
+func isLoopbackLiteral(host string) bool {
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 func (p Policy) resolve(ctx context.Context, host string) ([]netip.Addr, error) {

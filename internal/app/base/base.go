@@ -155,6 +155,7 @@ func (a *App) Handlers() map[string]any {
 		"delete-webhook-endpoint":     a.API.DeleteWebhookEndpoint,
 		"rotate-webhook-secret":       a.API.RotateWebhookSecret,
 		"list-webhook-deliveries":     a.API.ListWebhookDeliveries,
+		"retry-webhook-delivery":      a.API.RetryWebhookDelivery,
 		apigw.DeliverWebhooksFunction: a.WebhookSender().Handle,
 	}
 }
