@@ -288,3 +288,224 @@ func TestWebhookEndpointsRefuseBadInput(t *testing.T) {
 		t.Errorf("url became %v", got)
 	}
 }
+
+// settle advances the clock in steps and, after each, waits for the
+// sender's schedule to have taken every due delivery of the endpoint (none
+// is pending with its next attempt at or before the clock), until done
+// holds of the deliveries.
+func settle(t *testing.T, api *testenv.API, clock *testenv.Clock, key, endpointID string, step time.Duration, maxSteps int, done func([]map[string]any) bool) []map[string]any {
+	t.Helper()
+	for i := 0; ; i++ {
+		var ds []map[string]any
+		waitUntil(t, "the due deliveries to be attempted", func() bool {
+			ds = deliveries(t, api, key, endpointID)
+			for _, d := range ds {
+				if d["status"] != "pending" {
+					continue
+				}
+				next, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(d["next_attempt_at"]))
+				if !next.After(clock.Now()) {
+					return false
+				}
+			}
+			return len(ds) > 0
+		})
+		if done(ds) {
+			return ds
+		}
+		if i == maxSteps {
+			t.Fatalf("after %d steps of %s: %v", maxSteps, step, ds)
+		}
+		clock.Advance(step)
+	}
+}
+
+func TestWebhooksSurviveAnOutage(t *testing.T) {
+	clock := testenv.NewClock(time.Now())
+	api := testenv.NewAPIWithClock(t, clock)
+	_, key := api.Tenant(t, "Acme SaaS")
+	rcv := testenv.NewReceiver(t)
+	rcv.Answer(http.StatusInternalServerError)
+	endpointID, secret := newEndpoint(t, api, key, rcv.URL, "partner.created", "partner.updated")
+	pid := newPartner(t, api, key, "Globex")
+	wantStatus(t, api.Do(t, "PATCH", "/v1/partners/"+pid, key, map[string]any{"city": "Berlin"}), http.StatusOK)
+
+	// Down: three attempts of each, minutes apart, all answered 500.
+	settle(t, api, clock, key, endpointID, 10*time.Minute, 50, func(ds []map[string]any) bool {
+		for _, d := range ds {
+			if d["attempts"].(float64) < 3 {
+				return false
+			}
+		}
+		return len(ds) == 2
+	})
+	// Back: everything arrives at its next attempt.
+	rcv.Answer(http.StatusOK)
+	ds := settle(t, api, clock, key, endpointID, time.Hour, 20, func(ds []map[string]any) bool {
+		for _, d := range ds {
+			if d["status"] != "succeeded" {
+				return false
+			}
+		}
+		return true
+	})
+	for _, d := range ds {
+		history := d["attempt_history"].([]any)
+		if len(history) < 4 {
+			t.Fatalf("history %v", history)
+		}
+		for i, a := range history {
+			want := float64(500)
+			if i == len(history)-1 {
+				want = 200
+			}
+			if a.(map[string]any)["response_code"] != want {
+				t.Errorf("attempt %d of %s: %v", i, d["event_type"], a)
+			}
+		}
+	}
+	// Every attempt of one event carried its id, and each was signed at its
+	// own time (the webhook-timestamp of the attempt).
+	byID := map[string][]string{}
+	for _, g := range rcv.Got() {
+		verify(t, g, secret)
+		byID[g.Header.Get("webhook-id")] = append(byID[g.Header.Get("webhook-id")], g.Header.Get("webhook-timestamp"))
+	}
+	if len(byID) != 2 {
+		t.Errorf("%d event ids, want 2", len(byID))
+	}
+	for id, stamps := range byID {
+		if !slices.IsSorted(stamps) || stamps[0] == stamps[len(stamps)-1] {
+			t.Errorf("timestamps of %s: %v", id, stamps)
+		}
+	}
+}
+
+func TestWebhooksGiveUpAfterThreeDaysAndAnEndpointFailingFiveIsDisabled(t *testing.T) {
+	clock := testenv.NewClock(time.Now())
+	api := testenv.NewAPIWithClock(t, clock)
+	_, key := api.Tenant(t, "Acme SaaS")
+	down := testenv.NewReceiver(t)
+	down.Answer(http.StatusServiceUnavailable)
+	watcher := testenv.NewReceiver(t)
+	downID, _ := newEndpoint(t, api, key, down.URL, "partner.created", "partner.updated")
+	_, watcherSecret := newEndpoint(t, api, key, watcher.URL, "webhook_endpoint.disabled")
+	start := clock.Now()
+	pid := newPartner(t, api, key, "Globex")
+
+	// The first event is retried for three days, then failed.
+	ds := settle(t, api, clock, key, downID, 3*time.Hour, 40, func(ds []map[string]any) bool { return ds[0]["status"] == "failed" })
+	if d := ds[0]; d["next_attempt_at"] != nil || d["attempts"].(float64) < 10 {
+		t.Errorf("failed delivery %v", d)
+	}
+	if last := clock.Now(); last.Sub(start) < 69*time.Hour || last.Sub(start) > 75*time.Hour {
+		t.Errorf("failed after %s, want about 72h", last.Sub(start))
+	}
+	ep := api.Do(t, "GET", "/v1/webhook-endpoints/"+downID, key, nil).JSON(t)
+	if ep["disabled"] != false || ep["failing_since"] == nil {
+		t.Fatalf("after 3 days: %v", ep)
+	}
+	// A second event keeps it failing past five days: it is disabled, and
+	// says so as an event of the tenant, delivered to its other endpoint.
+	wantStatus(t, api.Do(t, "PATCH", "/v1/partners/"+pid, key, map[string]any{"city": "Berlin"}), http.StatusOK)
+	settle(t, api, clock, key, downID, 3*time.Hour, 40, func([]map[string]any) bool {
+		return api.Do(t, "GET", "/v1/webhook-endpoints/"+downID, key, nil).JSON(t)["disabled"] == true
+	})
+	if since := clock.Now().Sub(start); since < 5*24*time.Hour {
+		t.Errorf("disabled after %s", since)
+	}
+	ep = api.Do(t, "GET", "/v1/webhook-endpoints/"+downID, key, nil).JSON(t)
+	if ep["disabled_reason"] != "failing" {
+		t.Errorf("endpoint %v", ep)
+	}
+	got := watcher.WaitFor(t, "webhook_endpoint.disabled", func(got []testenv.Received, _ int) bool { return len(got) > 0 })
+	e := verify(t, got[0], watcherSecret)
+	if e["type"] != "webhook_endpoint.disabled" || e["subject"].(map[string]any)["id"] != downID || e["actor"].(map[string]any)["type"] != "system" {
+		t.Errorf("event %v", e)
+	}
+	if data := e["data"].(map[string]any); data["disabled"] != true || strings.Contains(string(got[0].Body), "sealed") {
+		t.Errorf("data %v", data)
+	}
+	trail := api.Do(t, "GET", "/v1/events?type=webhook_endpoint.disabled", key, nil).JSON(t)["data"].([]any)
+	if len(trail) != 1 || trail[0].(map[string]any)["id"] != e["id"] {
+		t.Errorf("audit trail %v", trail)
+	}
+
+	// Re-enabled and answering, a failed delivery retried on demand arrives.
+	down.Answer(http.StatusOK)
+	wantStatus(t, api.Do(t, "PATCH", "/v1/webhook-endpoints/"+downID, key, map[string]any{"disabled": false}), http.StatusOK)
+	var failed string
+	for _, d := range deliveries(t, api, key, downID) {
+		if d["status"] == "failed" {
+			failed = d["id"].(string)
+		}
+	}
+	retry := api.Do(t, "POST", "/v1/webhook-endpoints/"+downID+"/deliveries/"+failed+"/retry", key, nil)
+	wantStatus(t, retry, http.StatusAccepted)
+	waitUntil(t, "the retried delivery", func() bool {
+		for _, d := range deliveries(t, api, key, downID) {
+			if d["id"] == failed {
+				return d["status"] == "succeeded"
+			}
+		}
+		return false
+	})
+}
+
+func TestRotatedSecretsOverlapForADay(t *testing.T) {
+	clock := testenv.NewClock(time.Now())
+	api := testenv.NewAPIWithClock(t, clock)
+	_, key := api.Tenant(t, "Acme SaaS")
+	rcv := testenv.NewReceiver(t)
+	id, old := newEndpoint(t, api, key, rcv.URL, "partner.created")
+	rotated := api.Do(t, "POST", "/v1/webhook-endpoints/"+id+"/rotate-secret", key, nil)
+	wantStatus(t, rotated, http.StatusOK)
+	current := rotated.JSON(t)["secret"].(string)
+	if current == old || rotated.JSON(t)["previous_secret_expires_at"] == nil {
+		t.Fatalf("rotation: %s", rotated.Body)
+	}
+	signedBy := func(g testenv.Received) (byOld, byNew bool) { return verifiedBySpec(g, old), verifiedBySpec(g, current) }
+
+	newPartner(t, api, key, "Within the day")
+	got := rcv.WaitFor(t, "the first event", func(got []testenv.Received, _ int) bool { return len(got) == 1 })
+	if byOld, byNew := signedBy(got[0]); !byOld || !byNew {
+		t.Errorf("within the day: by the old secret %v, by the new %v; %s", byOld, byNew, got[0].Header.Get("webhook-signature"))
+	}
+	verify(t, got[0], current)
+	if n := len(strings.Fields(got[0].Header.Get("webhook-signature"))); n != 2 {
+		t.Errorf("%d signatures, want 2", n)
+	}
+
+	clock.Advance(24*time.Hour + time.Minute)
+	newPartner(t, api, key, "A day later")
+	got = rcv.WaitFor(t, "the second event", func(got []testenv.Received, _ int) bool { return len(got) == 2 })
+	if byOld, byNew := signedBy(got[1]); byOld || !byNew {
+		t.Errorf("after the day: by the old secret %v, by the new %v", byOld, byNew)
+	}
+	if ep := api.Do(t, "GET", "/v1/webhook-endpoints/"+id, key, nil).JSON(t); ep["previous_secret_expires_at"] != nil {
+		t.Errorf("endpoint %v", ep)
+	}
+}
+
+func TestASlowEndpointHoldsNoOtherTenant(t *testing.T) {
+	api := testenv.NewAPI(t)
+	_, keyA := api.Tenant(t, "Tenant A")
+	_, keyB := api.Tenant(t, "Tenant B")
+	slow := testenv.NewReceiver(t)
+	slow.Hang()
+	fast := testenv.NewReceiver(t)
+	newEndpoint(t, api, keyA, slow.URL, "partner.created")
+	newEndpoint(t, api, keyB, fast.URL, "partner.created")
+
+	// A's event first: its attempt is in flight, held by the receiver...
+	newPartner(t, api, keyA, "A's partner")
+	slow.WaitFor(t, "A's attempt to be held", func(_ []testenv.Received, held int) bool { return held == 1 })
+	// ...while B's event, after it, arrives.
+	newPartner(t, api, keyB, "B's partner")
+	fast.WaitFor(t, "B's delivery", func(got []testenv.Received, _ int) bool { return len(got) == 1 })
+	if held := slow.Held(); held != 1 {
+		t.Errorf("A's attempt ended (%d held) before B's arrived", held)
+	}
+	slow.Release()
+	slow.WaitFor(t, "A's delivery", func(got []testenv.Received, _ int) bool { return len(got) == 1 })
+}
