@@ -464,7 +464,9 @@ func TestRotatedSecretsOverlapForADay(t *testing.T) {
 	if current == old || rotated.JSON(t)["previous_secret_expires_at"] == nil {
 		t.Fatalf("rotation: %s", rotated.Body)
 	}
-	signedBy := func(g testenv.Received) (byOld, byNew bool) { return verifiedBySpec(g, old), verifiedBySpec(g, current) }
+	signedBy := func(g testenv.Received) (byOld, byNew bool) {
+		return verifiedBySpec(g, old), verifiedBySpec(g, current)
+	}
 
 	newPartner(t, api, key, "Within the day")
 	got := rcv.WaitFor(t, "the first event", func(got []testenv.Received, _ int) bool { return len(got) == 1 })
