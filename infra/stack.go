@@ -100,6 +100,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	s.addStage(stack, props.RateLimit, props.BurstLimit)
 	s.addStreamConsumers(stack)
 	s.addExpirySchedule(stack)
+	s.addWebhooks(stack)
 	s.addAlarms(stack)
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: s.API.ApiEndpoint()})
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: s.Table.TableName()})
@@ -165,7 +166,9 @@ func (s *Stack) newFunction(stack awscdk.Stack, name string, props *StackProps, 
 	need := need{g}
 	vars := map[string]*string{}
 	for _, v := range need.Env {
-		vars[v] = env[v]
+		if env[v] != nil { // the others are added with what they name (addWebhooks)
+			vars[v] = env[v]
+		}
 	}
 	logs := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		Retention: awslogs.RetentionDays_ONE_MONTH, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,

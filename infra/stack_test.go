@@ -187,12 +187,22 @@ var wantActions = map[string]map[string][]string{
 	"renew-activation": {"Table": {"dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
 	"create-activation": {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"},
 		"UserPools": {"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUpdateUserAttributes"}},
-	"list-memberships": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
-	"get-identity":     {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
+	"list-memberships":        {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
+	"get-identity":            {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
+	"create-webhook-endpoint": {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
+	"list-webhook-endpoints":  {"Table": {"dynamodb:Query", "dynamodb:UpdateItem"}},
+	"get-webhook-endpoint":    {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
+	"update-webhook-endpoint": {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
+	"delete-webhook-endpoint": {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"}},
+	"rotate-webhook-secret":   {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
+	"list-webhook-deliveries": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
+	"retry-webhook-delivery": {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+		"WakeSender": {"lambda:InvokeFunction"}},
+	"deliver-webhooks": {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"list-events":      {"Table": {"dynamodb:Query", "dynamodb:UpdateItem"}},
-	// The schedule's function, and the event publisher (the bus, nothing else).
+	// The schedule's function, and the event publisher (the bus, the webhooks' deliveries and their sender's wake).
 	"expire-invitations": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
-	"publish-events":     {"Table": {"dynamodb:PutItem"}, "EventBus": {"events:PutEvents"}, "": streamReader},
+	"publish-events":     {"Table": {"dynamodb:PutItem", "dynamodb:Query"}, "EventBus": {"events:PutEvents"}, "WakeSender": {"lambda:InvokeFunction"}, "": streamReader},
 }
 
 func TestPoliciesNameOnlyTheActionsEachFunctionUses(t *testing.T) {
@@ -416,9 +426,9 @@ func TestAlarms(t *testing.T) {
 // list is written out here again, so that a change to either is seen.
 func TestOnlyTheFunctionsThatSealGetTheSecret(t *testing.T) {
 	want := []string{
-		"accept-activation", "activation-page", "create-partner", "get-import", "import-invitations",
-		"invite-partner-user", "invite-partner-users", "list-events", "list-invitations", "list-partner-users", "list-partners",
-		"process-import", "renew-activation", "resend-invitation", "revoke-invitation", "send-invitation-email",
+		"accept-activation", "activation-page", "create-partner", "create-webhook-endpoint", "deliver-webhooks", "get-import", "import-invitations",
+		"invite-partner-user", "invite-partner-users", "list-events", "list-invitations", "list-partner-users", "list-partners", "list-webhook-deliveries",
+		"process-import", "renew-activation", "resend-invitation", "revoke-invitation", "rotate-webhook-secret", "send-invitation-email",
 	}
 	var got []string
 	for id, fn := range resources(t, "AWS::Lambda::Function") {
@@ -450,26 +460,36 @@ func TestExpiryScheduleAndTheBus(t *testing.T) {
 			"RetryPolicy": map[string]any{"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 600},
 		},
 	})
-	schedules := resources(t, "AWS::Scheduler::Schedule")
-	if len(schedules) != 1 {
-		t.Fatalf("%d schedules, want 1", len(schedules))
-	}
-	for _, sch := range schedules {
-		arn := flatten(sch["Properties"].(map[string]any)["Target"].(map[string]any)["Arn"])
+	expiry := 0
+	for _, sch := range resources(t, "AWS::Scheduler::Schedule") {
+		props := sch["Properties"].(map[string]any)
+		if props["ScheduleExpression"] != "rate(15 minutes)" {
+			continue
+		}
+		expiry++
+		arn := flatten(props["Target"].(map[string]any)["Arn"])
 		if !strings.HasPrefix(strings.Join(arn, " "), logicalName(apigw.ExpireInvitationsFunction)) {
-			t.Errorf("the schedule targets %v, want %s", arn, apigw.ExpireInvitationsFunction)
+			t.Errorf("the expiry schedule targets %v, want %s", arn, apigw.ExpireInvitationsFunction)
 		}
 	}
-	// The scheduler's role invokes that one function.
+	if expiry != 1 {
+		t.Errorf("%d expiry schedules, want 1", expiry)
+	}
+	// Only the scheduler's role may invoke expire-invitations: no
+	// function's role.
 	found := false
-	for _, p := range resources(t, "AWS::IAM::Policy") {
+	for id, p := range resources(t, "AWS::IAM::Policy") {
 		doc := p["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)
 		for _, st := range doc["Statement"].([]any) {
 			s := st.(map[string]any)
-			if s["Action"] == "lambda:InvokeFunction" {
-				found = true
-				if res := strings.Join(flatten(s["Resource"]), " "); !strings.Contains(res, logicalName(apigw.ExpireInvitationsFunction)) {
-					t.Errorf("an invoke grant on %s", res)
+			res := strings.Join(flatten(s["Resource"]), " ")
+			if s["Action"] != "lambda:InvokeFunction" || !strings.Contains(res, logicalName(apigw.ExpireInvitationsFunction)) {
+				continue
+			}
+			found = true
+			for _, fn := range apigw.Functions() {
+				if strings.HasPrefix(id, logicalName(fn)+"ServiceRole") {
+					t.Errorf("%s may invoke expire-invitations", fn)
 				}
 			}
 		}
@@ -485,4 +505,78 @@ func TestExpiryScheduleAndTheBus(t *testing.T) {
 	if stack.Bus == nil {
 		t.Error("the stack has no bus")
 	}
+}
+
+// The sender runs every minute through a role that may invoke it and
+// nothing else; only the functions that wake it may invoke it, and none
+// other; no function gets the local stack's loopback switch; failed
+// deliveries raise an alarm.
+func TestWebhookSender(t *testing.T) {
+	tmpl, _ := synth(t)
+	senderID := logicalName(apigw.DeliverWebhooksFunction)
+	senderArn := map[string]any{"Fn::GetAtt": []any{findID(t, "AWS::Lambda::Function", senderID), "Arn"}}
+	tmpl.HasResourceProperties(jsii.String("AWS::Scheduler::Schedule"), map[string]any{
+		"ScheduleExpression": "rate(1 minute)", "State": assertions.Match_Absent(),
+		"Target": map[string]any{"Arn": senderArn, "Input": "{}"},
+	})
+	var scheduleRole map[string]any
+	for id, r := range resources(t, "AWS::IAM::Policy") {
+		if strings.HasPrefix(id, "WebhookScheduleRole") {
+			scheduleRole = r
+		}
+	}
+	if scheduleRole == nil {
+		t.Fatal("no policy of the schedule's role")
+	}
+	statements := scheduleRole["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any)
+	if want := []any{map[string]any{"Sid": "RunSender", "Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": senderArn}}; !cmp.Equal(want, statements) {
+		t.Errorf("schedule role: %v", statements)
+	}
+	var wakers []string
+	for id, p := range resources(t, "AWS::IAM::Policy") {
+		for _, st := range p["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			s := st.(map[string]any)
+			if s["Sid"] == "WakeSender" {
+				if !cmp.Equal(s["Resource"], senderArn) {
+					t.Errorf("%s may wake %v", id, s["Resource"])
+				}
+				wakers = append(wakers, strings.TrimSuffix(id[:strings.Index(id, "ServiceRole")], ""))
+			}
+		}
+	}
+	sort.Strings(wakers)
+	if want := []string{"PublishEvents", "RetryWebhookDelivery"}; !cmp.Equal(want, wakers) {
+		t.Errorf("functions that may wake the sender: %v, want %v", wakers, want)
+	}
+	for id, fn := range resources(t, "AWS::Lambda::Function") {
+		vars, _ := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
+		if _, ok := vars["WEBHOOKS_ALLOW_LOOPBACK"]; ok {
+			t.Errorf("%s may send webhooks to loopback", id)
+		}
+		if v, ok := vars["WEBHOOK_SENDER_FUNCTION"]; ok && !cmp.Equal(v, map[string]any{"Ref": findID(t, "AWS::Lambda::Function", senderID)}) {
+			t.Errorf("%s wakes %v", id, v)
+		}
+	}
+	tmpl.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
+		"FilterPattern": `{ $.msg = "webhooks: delivery failed" }`,
+		"MetricTransformations": []any{map[string]any{
+			"MetricNamespace": "PartnerInvites", "MetricName": "WebhookDeliveriesFailed", "MetricValue": "1", "DefaultValue": 0,
+		}},
+	})
+	tmpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+		"MetricName": "WebhookDeliveriesFailed", "Namespace": "PartnerInvites",
+	})
+}
+
+// findID is the logical id of the one resource of a type whose id starts
+// with prefix and is the construct's own (not its log group or role).
+func findID(t *testing.T, typ, prefix string) string {
+	t.Helper()
+	for id := range resources(t, typ) {
+		if strings.HasPrefix(id, prefix) && len(id) <= len(prefix)+8 {
+			return id
+		}
+	}
+	t.Fatalf("no %s %s", typ, prefix)
+	return ""
 }

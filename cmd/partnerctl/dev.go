@@ -39,6 +39,14 @@ func dev(ctx context.Context, env environ, args []string, stdout, stderr io.Writ
 	if env.Getenv("ACTIVATION_BASE_URL") == "" {
 		env["ACTIVATION_BASE_URL"] = base // links point at this gateway
 	}
+	// The gateway plays Lambda's Invoke API (publish-events wakes the
+	// webhook sender through it), and webhooks may go to loopback, where a
+	// developer's receiver listens: the local stack's only.
+	for k, v := range map[string]string{"AWS_ENDPOINT_URL_LAMBDA": base, "WEBHOOK_SENDER_FUNCTION": apigw.DeliverWebhooksFunction, "WEBHOOKS_ALLOW_LOOPBACK": "1"} {
+		if env.Getenv(k) == "" {
+			env[k] = v
+		}
+	}
 	a, err := newApp(ctx, env)
 	if err != nil {
 		return err
@@ -47,6 +55,8 @@ func dev(ctx context.Context, env environ, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
+	gw.ServeLambda(a.Handlers(), timeoutOf)
+	defer gw.Close()
 	// One stream reader per consumer, as Lambda runs one event source
 	// mapping per function.
 	pollCtx, stopPolling := context.WithCancel(ctx)
@@ -73,6 +83,17 @@ func dev(ctx context.Context, env environ, args []string, stdout, stderr io.Writ
 		}
 	}}
 	go scheduler.Loop(pollCtx)
+	// The webhook sender's schedule: every minute when deployed, every ten
+	// seconds here.
+	sender := &localgw.Every{
+		Function: apigw.DeliverWebhooksFunction, Handler: a.Handlers()[apigw.DeliverWebhooksFunction], Event: map[string]any{},
+		Interval: 10 * time.Second, Timeout: timeoutOf(apigw.DeliverWebhooksFunction), Log: a.Log,
+	}
+	go func() {
+		if err := sender.Run(pollCtx); err != nil {
+			fmt.Fprintf(stderr, "partnerctl dev: schedule of %s stopped: %v\n", apigw.DeliverWebhooksFunction, err)
+		}
+	}()
 	if *demo {
 		nt, err := a.Tenants.CreateTenant(ctx, "Demo SaaS")
 		if err != nil {

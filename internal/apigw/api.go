@@ -36,6 +36,7 @@ type API struct {
 	Invitations InvitationService
 	Activations ActivationService
 	Events      EventService
+	Webhooks    WebhookService
 	// CSRF signs the activation form's CSRF tokens.
 	CSRF        *seal.MAC
 	Idempotency *idempotency.Guard

@@ -66,6 +66,14 @@ var Routes = []Route{
 	{Method: "POST", Path: "/v1/activations", Function: "create-activation", Auth: AuthNone, Summary: "Accept as JSON, for tenants who host their own page; the token is the credential."},
 	{Method: "GET", Path: "/v1/memberships/{sub}", Function: "list-memberships", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "What a login may reach in this tenant, and how it signs in."},
 	{Method: "GET", Path: "/v1/events", Function: "list-events", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "The audit trail: the tenant's events, newest first; filter by type, partner, subject, time."},
+	{Method: "POST", Path: "/v1/webhook-endpoints", Function: "create-webhook-endpoint", Auth: AuthAPIKey, Permission: partners.PermManageSettings, Summary: "Add a webhook endpoint (https URL, event types or *); its secret is shown once."},
+	{Method: "GET", Path: "/v1/webhook-endpoints", Function: "list-webhook-endpoints", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "The tenant's webhook endpoints (never their secrets)."},
+	{Method: "GET", Path: "/v1/webhook-endpoints/{id}", Function: "get-webhook-endpoint", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "One webhook endpoint: URL, types, disabled or failing."},
+	{Method: "PATCH", Path: "/v1/webhook-endpoints/{id}", Function: "update-webhook-endpoint", Auth: AuthAPIKey, Permission: partners.PermManageSettings, Summary: "Change an endpoint's URL, types or description; disable or re-enable it."},
+	{Method: "DELETE", Path: "/v1/webhook-endpoints/{id}", Function: "delete-webhook-endpoint", Auth: AuthAPIKey, Permission: partners.PermManageSettings, Summary: "Remove a webhook endpoint; its pending deliveries end failed."},
+	{Method: "POST", Path: "/v1/webhook-endpoints/{id}/rotate-secret", Function: "rotate-webhook-secret", Auth: AuthAPIKey, Permission: partners.PermManageSettings, Summary: "A new secret, shown once; the old one still signs for 24 h."},
+	{Method: "GET", Path: "/v1/webhook-endpoints/{id}/deliveries", Function: "list-webhook-deliveries", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "An endpoint's deliveries, newest first: status, response code, attempts, next attempt."},
+	{Method: "POST", Path: "/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/retry", Function: "retry-webhook-delivery", Auth: AuthAPIKey, Permission: partners.PermManageSettings, Summary: "Attempt a delivery again now, with a new 3-day window."},
 	{Method: "GET", Path: "/v1/identity", Function: "get-identity", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "The tenant's own login pool: pool and client ids, issuer, JWKS URL."},
 }
 
@@ -107,6 +115,10 @@ const ExpireInvitationsFunction = "expire-invitations"
 // ExpirySchedule is how often it runs.
 const ExpirySchedule = 15 * time.Minute
 
+// DeliverWebhooksFunction sends the webhooks: woken by the event publisher
+// for new deliveries, run every minute by a schedule for the retries.
+const DeliverWebhooksFunction = "deliver-webhooks"
+
 // Triggers are the functions invoked by something other than a route.
 var Triggers = []Trigger{
 	{Function: AuthorizerFunction, Source: "API Gateway Lambda authorizer", Summary: "Turns an API key into the tenant and role of the request."},
@@ -114,6 +126,7 @@ var Triggers = []Trigger{
 	{Function: ProcessImportFunction, Source: "DynamoDB stream of the table", Summary: "Invites the rows of each queued chunk of a CSV import job."},
 	{Function: ExpireInvitationsFunction, Source: "EventBridge Scheduler, every 15 minutes", Summary: "Marks pending invitations past their expiry expired (invitation.expired), to be purged after the tenant's retention."},
 	{Function: PublishEventsFunction, Source: "DynamoDB stream of the table", Summary: "Turns each change of a partner, partner user or invitation into its events: the audit trail, the bus, the webhooks."},
+	{Function: DeliverWebhooksFunction, Source: "EventBridge Scheduler (every minute), and asynchronous invocations by publish-events and retry-webhook-delivery", Summary: "Sends due webhook deliveries, signed, with retries for 3 days."},
 }
 
 // Functions returns the names of every function: routes' and triggers'.

@@ -16,11 +16,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
 	"github.com/partnerinvites/partnerinvites/internal/app/base"
 	"github.com/partnerinvites/partnerinvites/internal/app/eventsapp"
+	"github.com/partnerinvites/partnerinvites/internal/app/hooksapp"
 	"github.com/partnerinvites/partnerinvites/internal/app/loginapp"
 	"github.com/partnerinvites/partnerinvites/internal/app/mailapp"
 	"github.com/partnerinvites/partnerinvites/internal/app/phoneapp"
@@ -48,6 +50,8 @@ type Options struct {
 	SESOptions []func(*sesv2.Options)
 	// DynamoDBOptions adjust the DynamoDB client, likewise.
 	DynamoDBOptions []func(*dynamodb.Options)
+	// LambdaOptions adjust the Lambda client (the webhook sender's waker), likewise.
+	LambdaOptions []func(*lambda.Options)
 }
 
 func (o Options) base() base.Options {
@@ -92,7 +96,8 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 		Tenants: &partners.Tenants{Store: b.Store, Pools: &lazyPools{client: cognito, prefix: b.Config.PoolNamePrefix}, Clock: b.Clock},
 	}
 	a.outbox = sync.OnceValue(func() *outbox.Handler { return mailapp.Outbox(b, opts.SESOptions...) })
-	a.events = sync.OnceValue(func() *outbox.Events { return eventsapp.Publisher(b) })
+	hooksapp.New(b, opts.LambdaOptions...)
+	a.events = sync.OnceValue(func() *outbox.Events { return eventsapp.Publisher(b, opts.LambdaOptions...) })
 	return a, nil
 }
 
@@ -151,7 +156,9 @@ func FunctionHandler(ctx context.Context, function string, getenv func(string) s
 	case base.GroupMail:
 		return mailapp.Handler(ctx, function, getenv, opts.base(), opts.SESOptions...)
 	case base.GroupEvents:
-		return eventsapp.Handler(ctx, function, getenv, opts.base())
+		return eventsapp.Handler(ctx, function, getenv, opts.base(), opts.LambdaOptions...)
+	case base.GroupWebhooks:
+		return hooksapp.Handler(ctx, function, getenv, opts.base(), opts.LambdaOptions...)
 	default:
 		return nil, fmt.Errorf("function %s: unknown group %s", function, g)
 	}

@@ -42,7 +42,7 @@ var pickedMethod = regexp.MustCompile(`return a\.[A-Za-z().]*\.([A-Z][A-Za-z]*) 
 // groupPackage is the package under internal/app that wires each group.
 var groupPackage = map[base.Group]string{
 	base.GroupBase: "base", base.GroupPhones: "phoneapp", base.GroupLogins: "loginapp", base.GroupMail: "mailapp",
-	base.GroupEvents: "eventsapp",
+	base.GroupEvents: "eventsapp", base.GroupWebhooks: "hooksapp",
 }
 
 func TestEveryFunctionHasAMainAndAHandler(t *testing.T) {

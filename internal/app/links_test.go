@@ -11,10 +11,11 @@ import (
 // What no function of a group may link: linking a package is enough to pay
 // its init on every cold start, and to carry its size.
 var mustNotLink = map[base.Group][]string{
-	base.GroupBase:   {"service/sesv2", "service/cognitoidentityprovider", "nyaruka/phonenumbers", "golang.org/x/text/language/display"},
-	base.GroupPhones: {"service/sesv2", "service/cognitoidentityprovider"},
-	base.GroupLogins: {"service/sesv2", "nyaruka/phonenumbers", "golang.org/x/text/language/display"},
-	base.GroupMail:   {"service/cognitoidentityprovider", "nyaruka/phonenumbers", "golang.org/x/text/language/display"},
+	base.GroupBase:     {"service/sesv2", "service/cognitoidentityprovider", "nyaruka/phonenumbers", "golang.org/x/text/language/display", "service/lambda"},
+	base.GroupPhones:   {"service/sesv2", "service/cognitoidentityprovider"},
+	base.GroupLogins:   {"service/sesv2", "nyaruka/phonenumbers", "golang.org/x/text/language/display"},
+	base.GroupMail:     {"service/cognitoidentityprovider", "nyaruka/phonenumbers", "golang.org/x/text/language/display"},
+	base.GroupWebhooks: {"service/sesv2", "service/cognitoidentityprovider", "nyaruka/phonenumbers", "golang.org/x/text/language/display"},
 }
 
 // Nothing a Lambda never uses: the shared-config and SSO/STS credential

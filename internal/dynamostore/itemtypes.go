@@ -22,4 +22,6 @@ const (
 	TypePasswordFailures = "password_failures"
 	TypeSendCount        = "send_count"
 	TypeEvent            = "event"
+	TypeWebhookEndpoint  = "webhook_endpoint"
+	TypeWebhookDelivery  = "webhook_delivery"
 )

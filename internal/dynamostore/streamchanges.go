@@ -21,7 +21,7 @@ func DecodeChange(rec events.DynamoDBEventRecord) (c partners.Change, ok bool, e
 	}
 	kind := streamAttr(img, attrType)
 	switch kind {
-	case TypeInvitation, TypePartnerUser, TypePartner:
+	case TypeInvitation, TypePartnerUser, TypePartner, TypeWebhookEndpoint:
 	default:
 		return partners.Change{}, false, nil
 	}
@@ -34,6 +34,8 @@ func DecodeChange(rec events.DynamoDBEventRecord) (c partners.Change, ok bool, e
 		c.OldUser, c.NewUser, err = decodePair(rec, userRecord.domain)
 	case TypePartner:
 		c.OldPartner, c.NewPartner, err = decodePair(rec, partnerRecord.domain)
+	case TypeWebhookEndpoint:
+		c.OldEndpoint, c.NewEndpoint, err = decodePair(rec, webhookEndpointRecord.domain)
 	}
 	if err != nil {
 		return partners.Change{}, false, fmt.Errorf("decode stream record %s: %w", rec.Change.SequenceNumber, err)
@@ -110,12 +112,15 @@ func fromStreamValue(v events.DynamoDBAttributeValue) types.AttributeValue {
 }
 
 // ChangeFilters select the records DecodeChange may accept, for the event
-// publisher: new and changed partners, partner users and invitations.
-// Removals never make events (TTL purges them), so they are not read.
+// publisher: new and changed partners, partner users and invitations, and
+// the webhook endpoints that are disabled (the only change of theirs that
+// is an event). Removals never make events (TTL purges them), so they are
+// not read.
 func ChangeFilters() []StreamFilter {
 	types := map[string][]string{attrType: {TypePartner, TypePartnerUser, TypeInvitation}}
 	return []StreamFilter{
 		{EventName: events.DynamoDBOperationTypeInsert, OneOf: types},
 		{EventName: events.DynamoDBOperationTypeModify, OneOf: types},
+		{EventName: events.DynamoDBOperationTypeModify, Strings: map[string]string{attrType: TypeWebhookEndpoint}, Bools: map[string]bool{"disabled": true}},
 	}
 }

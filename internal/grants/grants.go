@@ -19,7 +19,10 @@ type Need struct {
 	Cognito  []string // actions on the tenants' user pools (userpool/* of this account and region)
 	SES      bool     // ses:SendEmail with the configuration set
 	Events   bool     // events:PutEvents on the stack's bus
-	Heavy    bool     // imports: more memory and time
+	// WakesSender: lambda:InvokeFunction on deliver-webhooks (an
+	// asynchronous invocation for new or retried deliveries).
+	WakesSender bool
+	Heavy       bool // imports: more memory and time
 }
 
 // Of returns a function's needs, with what every API-key route adds (its
@@ -67,6 +70,9 @@ func (n Need) Actions() []string {
 	}
 	if n.Events {
 		actions = append(actions, "events:PutEvents")
+	}
+	if n.WakesSender {
+		actions = append(actions, "lambda:InvokeFunction")
 	}
 	sort.Strings(actions)
 	return actions
@@ -132,7 +138,20 @@ var needs = map[string]Need{
 	"get-identity":           {Summary: "GET /v1/identity", Env: base, DynamoDB: read},
 	"expire-invitations":     {Summary: "Expiry schedule", Env: base, DynamoDB: join(read, query, []string{"dynamodb:UpdateItem"})},
 	"list-events":            {Summary: "GET /v1/events", Env: sealing, DynamoDB: query},
-	"publish-events":         {Summary: "Event publisher (stream)", Env: append(append([]string{}, base...), "EVENT_BUS_NAME"), DynamoDB: []string{"dynamodb:PutItem"}, Events: true},
+	"publish-events": {Summary: "Event publisher (stream)", Env: append(append([]string{}, base...), "EVENT_BUS_NAME", "WEBHOOK_SENDER_FUNCTION"),
+		DynamoDB: []string{"dynamodb:PutItem", "dynamodb:Query"}, Events: true, WakesSender: true}, // Query: the tenant's webhook endpoints
+	"create-webhook-endpoint": {Summary: "POST /v1/webhook-endpoints", Env: sealing, DynamoDB: join(read, query, idempotent)},
+	"list-webhook-endpoints":  {Summary: "GET /v1/webhook-endpoints", Env: base, DynamoDB: query},
+	"get-webhook-endpoint":    {Summary: "GET /v1/webhook-endpoints/{id}", Env: base, DynamoDB: read},
+	"update-webhook-endpoint": {Summary: "PATCH /v1/webhook-endpoints/{id}", Env: base, DynamoDB: join(read, []string{"dynamodb:PutItem"})},
+	"delete-webhook-endpoint": {Summary: "DELETE /v1/webhook-endpoints/{id}", Env: base, DynamoDB: join(read, []string{"dynamodb:DeleteItem"})},
+	"rotate-webhook-secret":   {Summary: "POST /v1/webhook-endpoints/{id}/rotate-secret", Env: sealing, DynamoDB: join(read, idempotent)},
+	"list-webhook-deliveries": {Summary: "GET /v1/webhook-endpoints/{id}/deliveries", Env: sealing, DynamoDB: join(read, query)},
+	"retry-webhook-delivery": {Summary: "POST /v1/webhook-endpoints/{id}/deliveries/{delivery_id}/retry", Env: append(append([]string{}, base...), "WEBHOOK_SENDER_FUNCTION"),
+		DynamoDB: join(read, idempotent, []string{"dynamodb:UpdateItem"}), WakesSender: true},
+	// The sender opens the endpoints' sealed secrets; UpdateItem claims and
+	// marks, PutItem records an attempt, Query reads the due queue.
+	"deliver-webhooks": {Summary: "Webhook sender (schedule and wakes)", Env: sealing, DynamoDB: join(read, query, []string{"dynamodb:UpdateItem", "dynamodb:PutItem"})},
 }
 
 var acceptCognito = []string{

@@ -49,6 +49,8 @@ type Gateway struct {
 	// apigw.AuthorizerCacheTTL, as API Gateway's authorizer cache does.
 	authMu    sync.Mutex
 	authCache map[string]cachedAuth
+	// lambda answers Lambda's Invoke API (ServeLambda); nil until then.
+	lambda *invoker
 	// Now and RequestID are replaced by tests that compare events.
 	Now       func() time.Time
 	RequestID func() string
@@ -141,6 +143,10 @@ func gatewayError(w http.ResponseWriter, status int, message string) {
 
 // ServeHTTP implements http.Handler.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if g.lambda != nil && strings.HasPrefix(req.URL.Path, invocationsPrefix) {
+		g.lambda.serve(w, req)
+		return
+	}
 	route, params, ok := g.match(req.Method, req.URL.Path)
 	if !ok {
 		gatewayError(w, http.StatusNotFound, "Not Found")

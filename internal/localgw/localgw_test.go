@@ -134,6 +134,15 @@ func TestEventsMatchSamples(t *testing.T) {
 		"get-settings":      sampleRequest("GET", "/v1/settings", ""),
 		"list-events":       sampleRequest("GET", "/v1/events?type=invitation.accepted&partner_id=ptr_01JD0000000000000000000001", ""),
 		"update-settings":   sampleRequest("PUT", "/v1/settings", `{"invite_ttl_hours":72,"roles":["admin","member"],"branding":{"accent_color":"#2f6fed"}}`),
+		"create-webhook-endpoint": sampleRequest("POST", "/v1/webhook-endpoints",
+			`{"url":"https://hooks.acme.example/partner-invites","events":["invitation.accepted","partner_user.activated"],"description":"CRM sync"}`),
+		"list-webhook-endpoints":  sampleRequest("GET", "/v1/webhook-endpoints", ""),
+		"get-webhook-endpoint":    sampleRequest("GET", "/v1/webhook-endpoints/whe_01JD0000000000000000000001", ""),
+		"update-webhook-endpoint": sampleRequest("PATCH", "/v1/webhook-endpoints/whe_01JD0000000000000000000001", `{"events":["*"],"disabled":false}`),
+		"delete-webhook-endpoint": sampleRequest("DELETE", "/v1/webhook-endpoints/whe_01JD0000000000000000000001", ""),
+		"rotate-webhook-secret":   sampleRequest("POST", "/v1/webhook-endpoints/whe_01JD0000000000000000000001/rotate-secret", ""),
+		"list-webhook-deliveries": sampleRequest("GET", "/v1/webhook-endpoints/whe_01JD0000000000000000000001/deliveries?limit=10", ""),
+		"retry-webhook-delivery":  sampleRequest("POST", "/v1/webhook-endpoints/whe_01JD0000000000000000000001/deliveries/whd_01JD0000000000000000000001/retry", ""),
 	}
 	for _, r := range apigw.Routes {
 		if requests[r.Function] == nil {

@@ -15,6 +15,7 @@ type Change struct {
 	OldInvitation, NewInvitation *Invitation
 	OldUser, NewUser             *PartnerUser
 	OldPartner, NewPartner       *Partner
+	OldEndpoint, NewEndpoint     *WebhookEndpoint
 }
 
 // EventsOf are the events of a change, in the order they happened: a
@@ -52,6 +53,10 @@ func EventsOf(c Change) []Event {
 			emit(EventPartnerCreated, partnerSubject{p})
 		case p.Version > old.Version:
 			emit(EventPartnerUpdated, partnerSubject{p})
+		}
+	case c.NewEndpoint != nil:
+		if ep, old := *c.NewEndpoint, c.OldEndpoint; old != nil && !old.Disabled && ep.Disabled {
+			emit(EventWebhookEndpointDisabled, endpointSubject{ep})
 		}
 	}
 	return out
@@ -143,4 +148,16 @@ type partnerSubject struct{ p Partner }
 func (s partnerSubject) event() Event {
 	p := s.p
 	return Event{TenantID: p.TenantID, At: p.UpdatedAt, SubjectID: p.ID, PartnerID: p.ID, Actor: p.ChangedBy, Object: p}
+}
+
+type endpointSubject struct{ ep WebhookEndpoint }
+
+func (s endpointSubject) event() Event {
+	ep := s.ep
+	actor := ep.ChangedBy
+	if ep.DisabledReason == WebhookDisabledByFailure {
+		actor = SystemActor
+	}
+	ep.Secrets = nil
+	return Event{TenantID: ep.TenantID, At: ep.UpdatedAt, SubjectID: ep.ID, Actor: actor, Object: ep}
 }

@@ -1,5 +1,5 @@
 // Package resources is the JSON form of the API's objects — partners,
-// partner users, invitations — in one place, so that a response, a webhook
+// partner users, invitations, webhook endpoints — in one place, so that a response, a webhook
 // and an audit-trail event show an object alike.
 package resources
 
@@ -202,6 +202,9 @@ func EventOf(e partners.Event) Event {
 	}
 }
 
+// EventJSON is an event's JSON as webhooks carry it: EventOf, encoded.
+func EventJSON(e partners.Event) ([]byte, error) { return json.Marshal(EventOf(e)) }
+
 // RenderObject is the JSON of an event's object (its Data), as the API
 // showed that object at the event's time. It is the EventPublisher's Render.
 func RenderObject(e partners.Event) (json.RawMessage, error) {
@@ -213,8 +216,96 @@ func RenderObject(e partners.Event) (json.RawMessage, error) {
 		v = PartnerUserOf(o)
 	case partners.Partner:
 		v = PartnerOf(o)
+	case partners.WebhookEndpoint:
+		v = WebhookEndpointOf(o, e.At)
 	default:
 		return nil, fmt.Errorf("no JSON form for a %T", e.Object)
 	}
 	return json.Marshal(v)
+}
+
+// WebhookEndpoint is a webhook endpoint as the API returns it: never its
+// secrets (the create and rotate answers add the new one, once).
+type WebhookEndpoint struct {
+	Object         string     `json:"object"`
+	ID             string     `json:"id"`
+	URL            string     `json:"url"`
+	Events         []string   `json:"events"`
+	Description    *string    `json:"description"`
+	Disabled       bool       `json:"disabled"`
+	DisabledReason *string    `json:"disabled_reason"`
+	FailingSince   *time.Time `json:"failing_since"`
+	// PreviousSecretExpiresAt is when the secret replaced by the last
+	// rotation stops signing; null when none does.
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at"`
+	CreatedAt               time.Time  `json:"created_at"`
+	UpdatedAt               time.Time  `json:"updated_at"`
+}
+
+// WebhookEndpointOf is an endpoint as the API shows it at now.
+func WebhookEndpointOf(e partners.WebhookEndpoint, now time.Time) WebhookEndpoint {
+	events := e.Events
+	if events == nil {
+		events = []string{}
+	}
+	out := WebhookEndpoint{
+		Object: "webhook_endpoint", ID: e.ID, URL: e.URL, Events: events, Description: Nullable(e.Description),
+		Disabled: e.Disabled, DisabledReason: Nullable(string(e.DisabledReason)), FailingSince: TimeOrNull(e.FailingSince),
+		CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
+	}
+	for _, s := range e.Secrets {
+		if !s.ExpiresAt.IsZero() && now.Before(s.ExpiresAt) {
+			out.PreviousSecretExpiresAt = TimeOrNull(s.ExpiresAt)
+		}
+	}
+	return out
+}
+
+// WebhookAttempt is one attempt of a delivery.
+type WebhookAttempt struct {
+	At         time.Time `json:"at"`
+	StatusCode *int      `json:"response_code"`
+	Error      *string   `json:"error"`
+	DurationMS int64     `json:"duration_ms"`
+}
+
+// WebhookDelivery is a delivery as the API returns it (without its body:
+// the event is GET /v1/events's).
+type WebhookDelivery struct {
+	Object        string           `json:"object"`
+	ID            string           `json:"id"`
+	EndpointID    string           `json:"endpoint_id"`
+	EventID       string           `json:"event_id"`
+	EventType     string           `json:"event_type"`
+	Status        string           `json:"status"`
+	Attempts      int              `json:"attempts"`
+	ResponseCode  *int             `json:"response_code"`
+	LastError     *string          `json:"last_error"`
+	LastAttemptAt *time.Time       `json:"last_attempt_at"`
+	NextAttemptAt *time.Time       `json:"next_attempt_at"`
+	History       []WebhookAttempt `json:"attempt_history"`
+	CreatedAt     time.Time        `json:"created_at"`
+	UpdatedAt     time.Time        `json:"updated_at"`
+}
+
+// WebhookDeliveryOf is a delivery as the API shows it.
+func WebhookDeliveryOf(d partners.WebhookDelivery) WebhookDelivery {
+	out := WebhookDelivery{
+		Object: "webhook_delivery", ID: d.ID, EndpointID: d.EndpointID, EventID: d.EventID, EventType: string(d.EventType),
+		Status: string(d.Status), Attempts: d.Attempts, NextAttemptAt: TimeOrNull(d.NextAttemptAt),
+		History: []WebhookAttempt{}, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+	}
+	for _, a := range d.History {
+		wa := WebhookAttempt{At: a.At, Error: Nullable(a.Error), DurationMS: a.DurationMS}
+		if a.StatusCode != 0 {
+			code := a.StatusCode
+			wa.StatusCode = &code
+		}
+		out.History = append(out.History, wa)
+	}
+	if n := len(out.History); n > 0 {
+		last := out.History[n-1]
+		out.ResponseCode, out.LastError, out.LastAttemptAt = last.StatusCode, last.Error, &last.At
+	}
+	return out
 }

@@ -71,6 +71,10 @@ func NewAPIWithOptions(t testing.TB, opts app.Options, env ...string) *API {
 	return newAPI(t, opts, allConsumers, env...)
 }
 
+// SenderInterval is how often the tests' stack runs the webhook sender's
+// schedule.
+const SenderInterval = 200 * time.Millisecond
+
 var allConsumers = []string{apigw.SendInvitationEmailFunction, apigw.ProcessImportFunction, apigw.PublishEventsFunction}
 
 // NewAPIWithConsumers is NewAPI with only the given stream consumers
@@ -90,11 +94,16 @@ func newAPI(t testing.TB, opts app.Options, consumers []string, env ...string) *
 	logs := &SyncBuffer{}
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
-	env = append([]string{"ACTIVATION_BASE_URL", base, "POOL_NAME_PREFIX", table + "-"}, env...)
+	// The gateway answers Lambda's Invoke API too (publish-events wakes
+	// deliver-webhooks through it), and webhooks may go to the tests'
+	// loopback receivers.
+	env = append([]string{"ACTIVATION_BASE_URL", base, "POOL_NAME_PREFIX", table + "-",
+		"AWS_ENDPOINT_URL_LAMBDA", base, "WEBHOOK_SENDER_FUNCTION", apigw.DeliverWebhooksFunction, "WEBHOOKS_ALLOW_LOOPBACK", "1"}, env...)
 	opts.LogOutput = logs
 	opts.DynamoDBOptions = append(opts.DynamoDBOptions, recordDynamoDB)
 	opts.CognitoOptions = append(opts.CognitoOptions, recordCognito)
 	opts.SESOptions = append(opts.SESOptions, recordSES)
+	opts.LambdaOptions = append(opts.LambdaOptions, recordLambda)
 	getenv := Env(table, env...)
 	// The App of the test's own helpers sees every variable; each function
 	// runs in an App of its own, built by its own group (what its main
@@ -118,9 +127,11 @@ func newAPI(t testing.TB, opts app.Options, consumers []string, env ...string) *
 	if err != nil {
 		t.Fatal(err)
 	}
+	gw.ServeLambda(handlers, timeoutOf)
 	srv.Config.Handler = gw
 	srv.Start()
 	t.Cleanup(srv.Close)
+	t.Cleanup(gw.Close)
 
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -139,6 +150,21 @@ func newAPI(t testing.TB, opts app.Options, consumers []string, env ...string) *
 			defer wg.Done()
 			if err := poller.Run(ctx); err != nil {
 				t.Errorf("stream poller of %s: %v", fn, err)
+			}
+		}()
+	}
+	if slices.Contains(consumers, apigw.PublishEventsFunction) {
+		// The webhook sender's schedule (every minute when deployed), often
+		// here so that a test that moves its clock sees the retries soon.
+		every := &localgw.Every{
+			Function: apigw.DeliverWebhooksFunction, Handler: handlers[apigw.DeliverWebhooksFunction], Event: map[string]any{},
+			Interval: SenderInterval, Timeout: timeoutOf(apigw.DeliverWebhooksFunction), Log: a.Log,
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := every.Run(ctx); err != nil {
+				t.Errorf("schedule of %s: %v", apigw.DeliverWebhooksFunction, err)
 			}
 		}()
 	}

@@ -12,6 +12,7 @@ import (
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/smithy-go/middleware"
 
@@ -36,6 +37,9 @@ func recordCalls(service string) func(*middleware.Stack) error {
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 				if fn := localgw.FunctionOf(ctx); fn != "" {
 					action := service + ":" + middleware.GetOperationName(ctx)
+					if action == "lambda:Invoke" {
+						action = "lambda:InvokeFunction" // the API's operation, IAM's action
+					}
 					calls.Lock()
 					if calls.byFunction[fn] == nil {
 						calls.byFunction[fn] = map[string]bool{}
@@ -53,6 +57,9 @@ func recordDynamoDB(o *dynamodb.Options) {
 }
 func recordCognito(o *cip.Options) { o.APIOptions = append(o.APIOptions, recordCalls("cognito-idp")) }
 func recordSES(o *sesv2.Options)   { o.APIOptions = append(o.APIOptions, recordCalls("ses")) }
+func recordLambda(o *lambda.Options) {
+	o.APIOptions = append(o.APIOptions, recordCalls("lambda"))
+}
 
 // CheckGrants compares what every function called in the tests with what
 // internal/grants (and so the deployed stack) allows it: a call without a

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -22,6 +23,7 @@ import (
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 	"github.com/partnerinvites/partnerinvites/internal/seal"
 	"github.com/partnerinvites/partnerinvites/internal/sweep"
+	"github.com/partnerinvites/partnerinvites/internal/webhooks"
 )
 
 // Options adjust New for tests and the local gateway.
@@ -50,6 +52,9 @@ type App struct {
 	Log        *slog.Logger
 	Clock      partners.Clock
 	Tokens     *partners.TokenSealer
+	// Webhooks is the service of the tenants' webhook endpoints (its
+	// Waker is set by the groups that wake the sender).
+	Webhooks *partners.Webhooks
 }
 
 // New builds the App from the environment, read only through getenv.
@@ -91,14 +96,22 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	if err != nil {
 		return nil, err
 	}
+	hookSecrets, err := partners.NewWebhookSecrets(cfg.SecretKey, cfg.PreviousSecretKeys...)
+	if err != nil {
+		return nil, err
+	}
+	hooks := &partners.Webhooks{
+		Store: store, URLs: webhooks.Policy{AllowLoopback: cfg.WebhooksAllowLoopback}, Secrets: hookSecrets, Cursors: cursors, Clock: opts.Clock,
+	}
 	svc := &partners.Service{
 		Partners: store, Invitations: store, Settings: store, Imports: imports, Tenants: store, Cursors: cursors, Tokens: tokens,
 		Memberships: store, Counter: store, PasswordGuard: store, Events: store, SendQuota: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
 	}
 	return &App{
 		Config: cfg, AWS: awsCfg, Getenv: getenv, DynamoDB: db, Store: store, Service: svc, Log: log, Clock: opts.Clock, Tokens: tokens,
+		Webhooks: hooks,
 		API: &apigw.API{
-			Partners: svc, Invitations: svc, Activations: svc, Events: svc, CSRF: csrf, Clock: opts.Clock, Log: log,
+			Partners: svc, Invitations: svc, Activations: svc, Events: svc, Webhooks: hooks, CSRF: csrf, Clock: opts.Clock, Log: log,
 			Rate: store, RateLimit: cfg.TenantRateLimit,
 			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock, Box: responses},
 		},
@@ -137,6 +150,15 @@ func (a *App) Handlers() map[string]any {
 		"update-settings":               a.API.UpdateSettings,
 		"list-events":                   a.API.ListEvents,
 		apigw.ExpireInvitationsFunction: a.Expiry().Handle,
+		"create-webhook-endpoint":       a.API.CreateWebhookEndpoint,
+		"list-webhook-endpoints":        a.API.ListWebhookEndpoints,
+		"get-webhook-endpoint":          a.API.GetWebhookEndpoint,
+		"update-webhook-endpoint":       a.API.UpdateWebhookEndpoint,
+		"delete-webhook-endpoint":       a.API.DeleteWebhookEndpoint,
+		"rotate-webhook-secret":         a.API.RotateWebhookSecret,
+		"list-webhook-deliveries":       a.API.ListWebhookDeliveries,
+		"retry-webhook-delivery":        a.API.RetryWebhookDelivery,
+		apigw.DeliverWebhooksFunction:   a.WebhookSender().Handle,
 	}
 }
 
@@ -200,6 +222,15 @@ func Build(function string, group Group, pick func(*App) any, build func() (*App
 // Expiry returns the expiry schedule's handler.
 func (a *App) Expiry() *sweep.Expiry {
 	return &sweep.Expiry{Expirer: &partners.Expirer{Store: a.Store, Clock: a.Clock}, Log: a.Log}
+}
+
+// WebhookSender returns the webhook sender's handler: attempts over
+// HTTPS to public addresses only, each claimed with a lease.
+func (a *App) WebhookSender() *webhooks.Sender {
+	return &webhooks.Sender{Log: a.Log, Sender: &partners.WebhookSender{
+		Store: a.Store, Transport: webhooks.NewTransport(webhooks.Policy{AllowLoopback: a.Config.WebhooksAllowLoopback}),
+		Secrets: a.Webhooks.Secrets, Clock: a.Clock, Reserve: webhooks.Timeout + 2*time.Second,
+	}}
 }
 
 // Imports returns the import worker's stream handler.

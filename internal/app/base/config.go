@@ -41,6 +41,13 @@ type Config struct {
 	// EventBusName is the EventBridge bus the events go to (EVENT_BUS_NAME);
 	// unset in the local stack, whose bus is a log.
 	EventBusName string
+	// WebhookSenderFunction is the deliver-webhooks function that new
+	// deliveries wake (WEBHOOK_SENDER_FUNCTION); unset, the schedule sends them.
+	WebhookSenderFunction string
+	// WebhooksAllowLoopback lets webhooks go to loopback addresses
+	// (WEBHOOKS_ALLOW_LOOPBACK=1): the local stack's only, so that tests and
+	// developers can receive; the deployed stack never sets it.
+	WebhooksAllowLoopback bool
 }
 
 // LoadConfig reads the configuration, naming every missing or bad variable.
@@ -81,6 +88,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.SESConfigurationSet = getenv("SES_CONFIGURATION_SET")
 	c.EventBusName = getenv("EVENT_BUS_NAME")
+	c.WebhookSenderFunction = getenv("WEBHOOK_SENDER_FUNCTION")
+	switch v := getenv("WEBHOOKS_ALLOW_LOOPBACK"); v {
+	case "", "0":
+	case "1":
+		c.WebhooksAllowLoopback = true
+	default:
+		problems = append(problems, "WEBHOOKS_ALLOW_LOOPBACK must be 1 or unset")
+	}
 	c.DeliveryRetryWindow = time.Hour
 	if w := getenv("DELIVERY_RETRY_WINDOW"); w != "" {
 		d, err := time.ParseDuration(w)

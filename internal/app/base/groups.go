@@ -21,20 +21,24 @@ const (
 	// GroupEvents: base and EventBridge (internal/app/eventsapp): the event
 	// publisher.
 	GroupEvents Group = "events"
+	// GroupWebhooks: base and Lambda (internal/app/hooksapp): the routes
+	// that wake the webhook sender.
+	GroupWebhooks Group = "webhooks"
 )
 
 // groups are the functions outside the base group.
 var groups = map[string]Group{
-	"create-partner":        GroupPhones,
-	"update-partner":        GroupPhones,
-	"invite-partner-user":   GroupPhones,
-	"import-invitations":    GroupPhones,
-	"process-import":        GroupPhones,
-	"activation-page":       GroupLogins,
-	"accept-activation":     GroupLogins,
-	"create-activation":     GroupLogins,
-	"send-invitation-email": GroupMail,
-	"publish-events":        GroupEvents,
+	"create-partner":         GroupPhones,
+	"update-partner":         GroupPhones,
+	"invite-partner-user":    GroupPhones,
+	"import-invitations":     GroupPhones,
+	"process-import":         GroupPhones,
+	"activation-page":        GroupLogins,
+	"accept-activation":      GroupLogins,
+	"create-activation":      GroupLogins,
+	"send-invitation-email":  GroupMail,
+	"publish-events":         GroupEvents,
+	"retry-webhook-delivery": GroupWebhooks,
 }
 
 // GroupOf returns the group a function is built with.

@@ -20,12 +20,13 @@ const (
 // the stack, so a function that needs a variable it is not given fails
 // here as it would in Lambda.
 var values = map[string]string{
-	"TABLE_NAME":            "partner-invites-bench-Table1A2B3C4D",
-	"SECRET_KEY":            base64.StdEncoding.EncodeToString(sum("cold-start benchmark secret")),
-	"ACTIVATION_BASE_URL":   "https://abcdef1234.execute-api." + region + ".amazonaws.com",
-	"SENDER_EMAIL":          "invites@example.com",
-	"SES_CONFIGURATION_SET": "partner-invites-bench-mail",
-	"EVENT_BUS_NAME":        "partner-invites-bench",
+	"TABLE_NAME":              "partner-invites-bench-Table1A2B3C4D",
+	"SECRET_KEY":              base64.StdEncoding.EncodeToString(sum("cold-start benchmark secret")),
+	"ACTIVATION_BASE_URL":     "https://abcdef1234.execute-api." + region + ".amazonaws.com",
+	"SENDER_EMAIL":            "invites@example.com",
+	"SES_CONFIGURATION_SET":   "partner-invites-bench-mail",
+	"EVENT_BUS_NAME":          "partner-invites-bench",
+	"WEBHOOK_SENDER_FUNCTION": "partner-invites-bench-DeliverWebhooks1A2B3C4D",
 }
 
 func sum(s string) []byte { b := sha256.Sum256([]byte(s)); return b[:] }

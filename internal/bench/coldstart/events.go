@@ -41,7 +41,7 @@ func firstEvent(function string) ([]byte, error) {
 		})
 	case apigw.SendInvitationEmailFunction, apigw.ProcessImportFunction, apigw.PublishEventsFunction:
 		return json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{}})
-	case apigw.ExpireInvitationsFunction:
+	case apigw.ExpireInvitationsFunction, apigw.DeliverWebhooksFunction:
 		// What EventBridge Scheduler sends; the sweep ignores it.
 		return []byte(`{"source":"aws.scheduler","detail-type":"Scheduled Event","detail":{}}`), nil
 	}

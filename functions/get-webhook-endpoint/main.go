@@ -1,0 +1,12 @@
+// Command get-webhook-endpoint is the Lambda function that serves GET /v1/webhook-endpoints/{id}.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/partnerinvites/partnerinvites/internal/app/base"
+)
+
+func main() {
+	lambda.Start(base.Main("get-webhook-endpoint", func(a *base.App) any { return a.API.GetWebhookEndpoint }))
+}
