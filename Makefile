@@ -99,7 +99,7 @@ bin/coldstart/hello/arm64/bootstrap: internal/bench/coldstart/hello/main.go go.m
 
 # Each benchmark gets a fresh DynamoDB Local on its own ports: the emulator
 # slows down as it accumulates data, which would skew the next figure.
-BENCHMARKS ?= BenchmarkInviteOne BenchmarkImportCSV1000 BenchmarkImportCSV10k
+BENCHMARKS ?= BenchmarkInviteOne BenchmarkImportCSV1000 BenchmarkImportCSV10k BenchmarkExpiryRun BenchmarkWebhookLatency
 bench: deps
 	@set -o pipefail; for b in $(BENCHMARKS); do \
 	  DYNAMODB_PORT=18100 COGNITO_PORT=18102 SES_PORT=18101 $(STACK) with \

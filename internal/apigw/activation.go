@@ -22,6 +22,8 @@ type ActivationService interface {
 	ViewActivation(ctx context.Context, token string) (partners.ActivationView, error)
 	Accept(ctx context.Context, in partners.AcceptInput) (partners.Acceptance, error)
 	RequestRenewal(ctx context.Context, token string) (partners.ActivationView, partners.RenewalOutcome, error)
+	Decline(ctx context.Context, token string) (partners.ActivationView, error)
+	ViewLink(ctx context.Context, token string) (partners.ActivationView, error)
 	ListMemberships(ctx context.Context, sub string) (partners.LoginMemberships, error)
 	Identity(ctx context.Context) (partners.LoginPool, error)
 }
@@ -302,4 +304,64 @@ func (a *API) RenewActivation(ctx context.Context, e events.APIGatewayV2HTTPRequ
 	}
 	log.Info("request", "status", page.Status, "duration_ms", time.Since(start).Milliseconds())
 	return events.APIGatewayV2HTTPResponse{StatusCode: page.Status, Headers: page.Headers, Body: page.Body}, nil
+}
+
+// DeclineActivation handles GET and POST /activate/{token}/decline: "This
+// isn't for me". GET (and HEAD) shows what declining means with a button
+// and changes nothing — the email links here, and mail scanners open
+// links; POST, with the page's CSRF token, declines.
+func (a *API) DeclineActivation(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	start := time.Now()
+	log := a.Log.With("request_id", e.RequestContext.RequestID, "route", e.RouteKey)
+	token := e.PathParameters["token"]
+	var page pages.Page
+	if e.RequestContext.HTTP.Method != http.MethodPost {
+		view, err := a.Activations.ViewLink(ctx, token)
+		switch {
+		case partners.IsKind(err, partners.NotFound):
+			page = pages.Unknown()
+		case err != nil:
+			log.Error("decline page failed", "err", err)
+			page = pages.Failure()
+		case view.Dead != "":
+			page = pages.Dead(view, a.csrfFor(token))
+		default:
+			page = pages.DeclineConfirm(view, a.csrfFor(token))
+		}
+	} else {
+		page = a.decline(ctx, log, token, e)
+	}
+	resp := events.APIGatewayV2HTTPResponse{StatusCode: page.Status, Headers: page.Headers, Body: page.Body}
+	if e.RequestContext.HTTP.Method == http.MethodHead {
+		resp.Body = ""
+	}
+	log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
+	return resp, nil
+}
+
+func (a *API) decline(ctx context.Context, log *slog.Logger, token string, e events.APIGatewayV2HTTPRequest) pages.Page {
+	body := []byte(e.Body)
+	if e.IsBase64Encoded {
+		body, _ = base64.StdEncoding.DecodeString(e.Body)
+	}
+	form, _ := url.ParseQuery(string(body))
+	if !a.CSRF.Verify("activate\x00"+partners.HashToken(token), form.Get("csrf")) {
+		log.Info("decline: bad CSRF token")
+		return pages.Unknown().WithStatus(http.StatusForbidden)
+	}
+	view, err := a.Activations.Decline(ctx, token)
+	var pe *partners.Error
+	switch {
+	case err == nil:
+		log.Info("declined", "tenant_id", view.Invitation.TenantID, "invitation_id", view.Invitation.ID)
+		return pages.Declined(view)
+	case errors.As(err, &pe) && pe.Kind == partners.Gone:
+		view.Dead, _ = pe.Details["reason"].(string)
+		return pages.Dead(view, a.csrfFor(token))
+	case partners.IsKind(err, partners.NotFound):
+		return pages.Unknown()
+	default:
+		log.Error("decline failed", "err", err)
+		return pages.Failure()
+	}
 }

@@ -11,18 +11,20 @@ import (
 // What no function of a group may link: linking a package is enough to pay
 // its init on every cold start, and to carry its size.
 var mustNotLink = map[base.Group][]string{
-	base.GroupBase:     {"service/sesv2", "service/cognitoidentityprovider", "nyaruka/phonenumbers", "golang.org/x/text/language/display", "service/lambda"},
+	base.GroupBase:     {"service/sesv2", "service/cognitoidentityprovider", "nyaruka/phonenumbers", "golang.org/x/text/language/display", "service/lambda", "service/eventbridge"},
 	base.GroupPhones:   {"service/sesv2", "service/cognitoidentityprovider"},
 	base.GroupLogins:   {"service/sesv2", "nyaruka/phonenumbers", "golang.org/x/text/language/display"},
 	base.GroupMail:     {"service/cognitoidentityprovider", "nyaruka/phonenumbers", "golang.org/x/text/language/display"},
-	base.GroupWebhooks: {"service/sesv2", "service/cognitoidentityprovider", "nyaruka/phonenumbers", "golang.org/x/text/language/display"},
+	base.GroupWebhooks: {"service/sesv2", "service/cognitoidentityprovider", "nyaruka/phonenumbers", "golang.org/x/text/language/display", "service/eventbridge"},
+	base.GroupEvents:   {"service/sesv2", "service/cognitoidentityprovider", "nyaruka/phonenumbers", "golang.org/x/text/language/display"},
 }
 
 // Nothing a Lambda never uses: the shared-config and SSO/STS credential
-// chains of config.LoadDefaultConfig, or the emulators' test helpers.
+// chains of config.LoadDefaultConfig, the emulators' test helpers, or the
+// local stack's gateway (and its test clock).
 var noFunctionLinks = []string{
 	"aws-sdk-go-v2/config", "aws-sdk-go-v2/service/sso", "aws-sdk-go-v2/service/ssooidc", "aws-sdk-go-v2/service/sts",
-	"aws-sdk-go-v2/service/signin", "partnerinvites/internal/testenv",
+	"aws-sdk-go-v2/service/signin", "partnerinvites/internal/testenv", "partnerinvites/internal/localgw",
 }
 
 // Each function links only what its group uses.

@@ -72,6 +72,3 @@ func (s *Store) RecordDelivery(ctx context.Context, tenantID, invitationID strin
 	}
 	return nil
 }
-
-// ListInvitations queries GSI1 newest first. The status filter is computed
-// at now: pending means pending and not yet expired; expired includes

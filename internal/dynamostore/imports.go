@@ -41,6 +41,7 @@ type importRecord struct {
 	Errors         int        `dynamodbav:"errors"`
 	CreatedAt      time.Time  `dynamodbav:"created_at"`
 	CompletedAt    *time.Time `dynamodbav:"completed_at,omitempty"`
+	TTL            int64      `dynamodbav:"ttl,omitempty"`
 }
 
 func (r importRecord) domain() partners.Import {
@@ -52,7 +53,7 @@ func (r importRecord) domain() partners.Import {
 			RedirectURL: r.RedirectURL, InviterName: r.InviterName, Async: true,
 		},
 		Rows: r.Rows, Done: r.Done, Created: r.Created, Resent: r.Resent, Errors: r.Errors,
-		CreatedAt: r.CreatedAt, CompletedAt: timeOf(r.CompletedAt),
+		CreatedAt: r.CreatedAt, CompletedAt: timeOf(r.CompletedAt), PurgeAt: unixTime(r.TTL),
 	}
 }
 
@@ -79,6 +80,7 @@ type chunkRecord struct {
 	// small (a chunk of 250 rows is about 50 KB of its 400 KB).
 	Entries string `dynamodbav:"entries,omitempty"`
 	Results string `dynamodbav:"results,omitempty"`
+	TTL     int64  `dynamodbav:"ttl,omitempty"`
 }
 
 func newChunkRecord(c partners.ImportChunk) (chunkRecord, error) {
@@ -124,7 +126,7 @@ func (s *Store) CreateImport(ctx context.Context, imp partners.Import, chunks []
 		InvitedBy: imp.InvitedBy, Role: string(imp.Role), DefaultRole: imp.Options.Role, SendEmail: imp.Options.SendEmail,
 		EmailVerified: imp.Options.EmailVerified, ExpiresInHours: imp.Options.ExpiresInHours, RedirectURL: imp.Options.RedirectURL, InviterName: imp.Options.InviterName,
 		Rows: imp.Rows, Done: imp.Done, Created: imp.Created, Resent: imp.Resent, Errors: imp.Errors,
-		CreatedAt: imp.CreatedAt, CompletedAt: timePtr(imp.CompletedAt),
+		CreatedAt: imp.CreatedAt, CompletedAt: timePtr(imp.CompletedAt), TTL: unixOrZero(imp.PurgeAt),
 	}
 	var writes []types.WriteRequest
 	for _, c := range chunks {
@@ -132,6 +134,7 @@ func (s *Store) CreateImport(ctx context.Context, imp partners.Import, chunks []
 		if err != nil {
 			return err
 		}
+		r.TTL = job.TTL // the chunks die with their job
 		item, err := attributevalue.MarshalMap(r)
 		if err != nil {
 			return fmt.Errorf("encode chunk: %w", err)

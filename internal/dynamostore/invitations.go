@@ -66,6 +66,7 @@ type invitationRecord struct {
 	UpdatedAt   time.Time    `dynamodbav:"updated_at"`
 	AcceptedAt  *time.Time   `dynamodbav:"accepted_at,omitempty"`
 	RevokedAt   *time.Time   `dynamodbav:"revoked_at,omitempty"`
+	DeclinedAt  *time.Time   `dynamodbav:"declined_at,omitempty"`
 	RenewalAt   *time.Time   `dynamodbav:"renewal_requested_at,omitempty"`
 	ChangedBy   *actorRecord `dynamodbav:"changed_by,omitempty"`
 	TTL         int64        `dynamodbav:"ttl,omitempty"`
@@ -84,7 +85,7 @@ func newInvitationRecord(inv partners.Invitation) invitationRecord {
 		InvitedBy: inv.InvitedBy, InviterName: inv.InviterName, RedirectURL: inv.RedirectURL,
 		SendSeq: inv.SendSeq, SealedToken: inv.SealedToken, ResentAt: inv.ResentAt, Vouched: inv.TenantVerifiedEmail,
 		CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt,
-		AcceptedAt: timePtr(inv.AcceptedAt), RevokedAt: timePtr(inv.RevokedAt), RenewalAt: timePtr(inv.RenewalRequestedAt),
+		AcceptedAt: timePtr(inv.AcceptedAt), RevokedAt: timePtr(inv.RevokedAt), DeclinedAt: timePtr(inv.DeclinedAt), RenewalAt: timePtr(inv.RenewalRequestedAt),
 		ChangedBy:      newActorRecord(inv.ChangedBy),
 		TTL:            unixOrZero(inv.PurgeAt),
 		deliveryRecord: newDeliveryRecord(inv.Delivery),
@@ -101,7 +102,7 @@ func (r invitationRecord) domain() partners.Invitation {
 		Status: partners.InvitationStatus(r.Status), TokenHash: r.TokenHash, ExpiresAt: r.ExpiresAt,
 		InvitedBy: r.InvitedBy, InviterName: r.InviterName, RedirectURL: r.RedirectURL,
 		SendSeq: r.SendSeq, SealedToken: r.SealedToken, ResentAt: r.ResentAt, TenantVerifiedEmail: r.Vouched,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, AcceptedAt: timeOf(r.AcceptedAt), RevokedAt: timeOf(r.RevokedAt),
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, AcceptedAt: timeOf(r.AcceptedAt), RevokedAt: timeOf(r.RevokedAt), DeclinedAt: timeOf(r.DeclinedAt),
 		RenewalRequestedAt: timeOf(r.RenewalAt), ChangedBy: r.ChangedBy.domain(), PurgeAt: unixTime(r.TTL),
 		Delivery: partners.Delivery{
 			Status: partners.DeliveryStatus(r.DeliveryStatus), MessageID: r.MessageID, Attempts: r.DeliveryAttempts,
@@ -120,8 +121,6 @@ func (s *Store) GetInvitation(ctx context.Context, tenantID, invitationID string
 	}
 	return r.domain(), nil
 }
-
-// invitationActions are the writes of a NewInvitation: the partner check
 
 // RevokeInvitation marks an invitation revoked and drops its sealed token.
 func (s *Store) RevokeInvitation(ctx context.Context, inv partners.Invitation) error {
@@ -156,6 +155,8 @@ func (s *Store) RevokeInvitation(ctx context.Context, inv partners.Invitation) e
 	return nil
 }
 
+// ListInvitations queries GSI1 newest first. The status filter is computed
+// at now: pending means pending and not yet expired; expired includes
 // pending invitations past their expiry that nothing has marked yet.
 func (s *Store) ListInvitations(ctx context.Context, tenantID string, f partners.InvitationFilter, now time.Time, position string, limit int) ([]partners.Invitation, string, error) {
 	q := s.newestFirst(invitationsGSI1PK(tenantID))
@@ -199,4 +200,33 @@ func (s *Store) ListInvitations(ctx context.Context, tenantID string, f partners
 	}
 	out, err := decodeList[invitationRecord](items, "invitations of "+tenantID)
 	return out, next, err
+}
+
+// DeclineInvitation marks an invitation declined by its invitee, if it is
+// still pending with this token and issue: a resend or revoke that came
+// first wins (ConflictInvitationChanged).
+func (s *Store) DeclineInvitation(ctx context.Context, inv partners.Invitation) error {
+	at, err := attributevalue.Marshal(inv.DeclinedAt)
+	if err != nil {
+		return err
+	}
+	actor, err := attributevalue.Marshal(newActorRecord(inv.ChangedBy))
+	if err != nil {
+		return err
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      keyOf(tenantPK(inv.TenantID), invitationSK(inv.ID)),
+		UpdateExpression:         aws.String("SET #status = :declined, declined_at = :at, updated_at = :at, changed_by = :actor, #ttl = :ttl REMOVE sealed_token, GSI2PK, GSI2SK"),
+		ConditionExpression:      aws.String("#status = :pending AND send_seq = :seq AND token_hash = :hash"),
+		ExpressionAttributeNames: map[string]string{"#status": "status", "#ttl": Table.TTLAttribute},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":declined": str(string(partners.InvitationDeclined)), ":pending": str(string(partners.InvitationPending)),
+			":at": at, ":actor": actor, ":ttl": num64(inv.PurgeAt.Unix()), ":seq": num(inv.SendSeq), ":hash": str(inv.TokenHash),
+		},
+	})
+	if err := conditionFailed(err, partners.ConflictInvitationChanged, inv.ID); err != nil {
+		return fmt.Errorf("decline invitation %s: %w", inv.ID, err)
+	}
+	return nil
 }

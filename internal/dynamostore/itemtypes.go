@@ -24,4 +24,5 @@ const (
 	TypeEvent            = "event"
 	TypeWebhookEndpoint  = "webhook_endpoint"
 	TypeWebhookDelivery  = "webhook_delivery"
+	TypeRateCount        = "rate_count"
 )

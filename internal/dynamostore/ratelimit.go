@@ -18,11 +18,11 @@ import (
 func (s *Store) AllowRequest(ctx context.Context, tenantID string, second time.Time, limit int) (bool, error) {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: keyOf(tenantPK(tenantID), "RATE#"+strconv.FormatInt(second.Unix(), 10)),
-		UpdateExpression:         aws.String("ADD requests :one SET #ttl = :ttl"),
+		UpdateExpression:         aws.String("ADD requests :one SET #ttl = :ttl, #type = :type"),
 		ConditionExpression:      aws.String("attribute_not_exists(requests) OR requests < :limit"),
-		ExpressionAttributeNames: map[string]string{"#ttl": Table.TTLAttribute},
+		ExpressionAttributeNames: map[string]string{"#ttl": Table.TTLAttribute, "#type": attrType},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": num(1), ":limit": num(limit), ":ttl": num64(second.Add(time.Minute).Unix()),
+			":one": num(1), ":limit": num(limit), ":ttl": num64(second.Add(time.Minute).Unix()), ":type": str(TypeRateCount),
 		},
 	})
 	if isConditionFailed(err) {

@@ -114,13 +114,16 @@ func fromStreamValue(v events.DynamoDBAttributeValue) types.AttributeValue {
 // ChangeFilters select the records DecodeChange may accept, for the event
 // publisher: new and changed partners, partner users and invitations, and
 // the webhook endpoints that are disabled (the only change of theirs that
-// is an event). Removals never make events (TTL purges them), so they are
-// not read.
+// is an event); and purged invitations, which make no event (only TTL
+// deletes them) but take their never-activated user with them.
 func ChangeFilters() []StreamFilter {
 	types := map[string][]string{attrType: {TypePartner, TypePartnerUser, TypeInvitation}}
 	return []StreamFilter{
 		{EventName: events.DynamoDBOperationTypeInsert, OneOf: types},
 		{EventName: events.DynamoDBOperationTypeModify, OneOf: types},
 		{EventName: events.DynamoDBOperationTypeModify, Strings: map[string]string{attrType: TypeWebhookEndpoint}, Bools: map[string]bool{"disabled": true}},
+		// The purge of an ended invitation, whose never-activated user
+		// goes with it.
+		{EventName: events.DynamoDBOperationTypeRemove, Strings: map[string]string{attrType: TypeInvitation}, OldImage: true},
 	}
 }

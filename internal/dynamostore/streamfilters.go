@@ -23,6 +23,9 @@ type StreamFilter struct {
 	Bools     map[string]bool   // boolean (BOOL) attributes
 	// OneOf are string attributes that may have any of the values.
 	OneOf map[string][]string
+	// OldImage matches the attributes on the old image instead: for
+	// removals, which have no new one.
+	OldImage bool
 }
 
 // Pattern is the filter in Lambda's pattern syntax, as the JSON object
@@ -42,7 +45,11 @@ func (f StreamFilter) Pattern() map[string]any {
 	for name, v := range f.Bools {
 		img[name] = map[string]any{"BOOL": []any{v}}
 	}
-	return map[string]any{"eventName": []any{string(f.EventName)}, "dynamodb": map[string]any{"NewImage": img}}
+	image := "NewImage"
+	if f.OldImage {
+		image = "OldImage"
+	}
+	return map[string]any{"eventName": []any{string(f.EventName)}, "dynamodb": map[string]any{image: img}}
 }
 
 // QueuedIssueFilters select the records DecodeQueuedIssue may accept, for

@@ -35,6 +35,9 @@ type Data struct {
 	Email       string
 	Role        string
 	Link        string
+	// DeclineLink opens the page where the invitee can say "this isn't for
+	// me": Link + "/decline".
+	DeclineLink string
 	// ExpiresIn is the link's lifetime in words: "48 hours", "3 days".
 	ExpiresIn string
 	// ExpiresAt is the moment the link dies, in UTC: "Thu, 26 Nov 2026 15:04 UTC".
@@ -121,7 +124,9 @@ func Render(custom Templates, d Data) (Message, error) {
 		return Message{}, err
 	}
 	for part, body := range map[string]string{"text": text, "html": html} {
-		if !strings.Contains(body, d.Link) {
+		// The decline link starts with the link: it does not count as
+		// showing it.
+		if strings.Count(body, d.Link) <= strings.Count(body, d.Link+"/decline") {
 			return Message{}, &RenderError{Part: part, Reason: ReasonNoLink, Err: errors.New("the rendered email does not show the activation link")}
 		}
 	}
@@ -305,7 +310,7 @@ func SampleData() Data {
 	return Data{
 		TenantName: "Acme SaaS", PartnerName: "Globex Resellers", InviterName: "Acme SaaS",
 		FirstName: "Ada", LastName: "Lovelace", Email: "ada@globex.example", Role: "admin",
-		Link: "https://partners.acme.example/activate/sample", ExpiresIn: "48 hours",
+		Link: "https://partners.acme.example/activate/sample", DeclineLink: "https://partners.acme.example/activate/sample/decline", ExpiresIn: "48 hours",
 		ExpiresAt: FormatExpiry(expires), AccentColor: DefaultAccentColor,
 	}
 }

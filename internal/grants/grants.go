@@ -132,6 +132,7 @@ var needs = map[string]Need{
 	"update-settings":        {Summary: "PUT /v1/settings", Env: base, DynamoDB: []string{"dynamodb:PutItem"}},
 	"activation-page":        {Summary: "GET/HEAD /activate/{token}", Env: sealing, DynamoDB: read, Cognito: []string{"cognito-idp:AdminGetUser"}},
 	"accept-activation":      {Summary: "POST /activate/{token}", Env: sealing, DynamoDB: join(read, passwordGuard, []string{"dynamodb:TransactWriteItems"}), Cognito: acceptCognito},
+	"decline-activation":     {Summary: "GET/HEAD/POST /activate/{token}/decline", Env: sealing, DynamoDB: join(read, []string{"dynamodb:UpdateItem"})},
 	"renew-activation":       {Summary: "POST /activate/{token}/renew", Env: sealing, DynamoDB: join(read, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"})},
 	"create-activation":      {Summary: "POST /v1/activations", Env: base, DynamoDB: join(read, passwordGuard, []string{"dynamodb:TransactWriteItems"}), Cognito: acceptCognito},
 	"list-memberships":       {Summary: "GET /v1/memberships/{sub}", Env: base, DynamoDB: join(read, query)},

@@ -114,6 +114,13 @@ func TestEventsMatchSamples(t *testing.T) {
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			return r
 		}(),
+		"decline-activation": func() *http.Request {
+			r := sampleRequest("POST", "/activate/Xy3v0Qm8cT2b9kLpWz4nR7sD1fGhJ6aE5uVq0oIiYtB/decline", "csrf=sample")
+			r.Header.Del("Authorization")
+			r.Header.Del("Idempotency-Key")
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return r
+		}(),
 		"create-activation": func() *http.Request {
 			r := sampleRequest("POST", "/v1/activations", `{"token":"Xy3v0Qm8cT2b9kLpWz4nR7sD1fGhJ6aE5uVq0oIiYtB","password":"Correct-Horse-9","first_name":"Ada"}`)
 			r.Header.Del("Authorization")

@@ -37,6 +37,12 @@ func (h *Events) Handle(ctx context.Context, e events.DynamoDBEvent) (events.Dyn
 		}
 		return change{c}, ok
 	}
-	publish := func(ctx context.Context, c change) error { return h.Publisher.Publish(ctx, c.Change) }
+	publish := func(ctx context.Context, c change) error {
+		if c.OldInvitation != nil && c.NewInvitation == nil {
+			// Only the table's TTL deletes invitations.
+			return h.Publisher.Purged(ctx, *c.OldInvitation)
+		}
+		return h.Publisher.Publish(ctx, c.Change)
+	}
 	return handleInOrder(ctx, e, decode, publish, h.Log, "events: publishing will be retried"), nil
 }

@@ -119,6 +119,10 @@ type data struct {
 	LinkURL     string
 	LinkText    string
 	RenewAction string
+	// DeclineAction is the decline form's action (its confirmation page);
+	// DeclineURL the activation page's link to that page.
+	DeclineAction string
+	DeclineURL    string
 }
 
 func render(status int, nonce string, d data) Page {
@@ -152,6 +156,41 @@ func Activation(v partners.ActivationView, action, csrf, formError string, polic
 		Role: inv.Role, Email: inv.Email, FirstName: v.FirstName, LastName: v.LastName,
 		ExpiresAt: emails.FormatExpiry(inv.ExpiresAt), ExpiresIn: emails.Lifetime(inv.ExpiresAt.Sub(now)),
 		Action: action, CSRF: csrf, Error: formError, Policy: policyOf(policy), HasLogin: v.HasLogin,
+		DeclineURL: declineAction(v),
+	})
+}
+
+// declineAction is the decline page's address, relative to the page's own
+// /activate/{token} (or to /activate/{token}/decline itself: the last
+// segment is replaced).
+func declineAction(v partners.ActivationView) string {
+	return v.Token + "/decline"
+}
+
+// DeclineConfirm renders the page of "This isn't for me": what declining
+// means, and a button that posts it. Opening it changes nothing, so that
+// a mail scanner following the email's link declines nothing.
+func DeclineConfirm(v partners.ActivationView, csrf string) Page {
+	return render(http.StatusOK, Nonce(), data{
+		Kind: "message", Title: "Decline the invitation", Accent: accent(v.Branding),
+		TenantName: v.TenantName, LogoURL: v.Branding.LogoURL, Heading: "Not for you?",
+		Paragraphs: []string{
+			fmt.Sprintf("%s invited %s to join %s on the %s partner portal.", v.InviterName, v.Invitation.Email, v.PartnerName, v.TenantName),
+			fmt.Sprintf("If this invitation isn't for you, decline it: the link stops working and %s is told. Nothing else happens.", v.InviterName),
+		},
+		DeclineAction: "decline", CSRF: csrf,
+	})
+}
+
+// Declined renders the page after a decline.
+func Declined(v partners.ActivationView) Page {
+	return render(http.StatusOK, Nonce(), data{
+		Kind: "message", Title: "Invitation declined", Accent: accent(v.Branding),
+		TenantName: v.TenantName, LogoURL: v.Branding.LogoURL, Heading: "You declined the invitation",
+		Paragraphs: []string{
+			fmt.Sprintf("%s has been told. The link no longer works.", v.InviterName),
+			"If this was a mistake, ask them for a new invitation.",
+		},
 	})
 }
 
@@ -195,6 +234,12 @@ func Dead(v partners.ActivationView, csrf string) Page {
 		d.Paragraphs = []string{
 			fmt.Sprintf("%s withdrew the invitation to join %s, so this link no longer works.", v.InviterName, v.PartnerName),
 			"If you think this is a mistake, contact them.",
+		}
+	case "declined":
+		d.Title, d.Heading = "Invitation declined", "This invitation was declined"
+		d.Paragraphs = []string{
+			fmt.Sprintf("The invitation to join %s was declined, so this link no longer works.", v.PartnerName),
+			fmt.Sprintf("If this was a mistake, ask %s for a new invitation.", v.InviterName),
 		}
 	case "accepted":
 		d.Title, d.Heading = "Invitation already accepted", "This invitation was already accepted"

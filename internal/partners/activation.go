@@ -53,6 +53,12 @@ func (s *Service) ViewActivation(ctx context.Context, token string) (ActivationV
 	return view, nil
 }
 
+// ViewLink is ViewActivation without the login, which needs no login pool:
+// what the decline page shows.
+func (s *Service) ViewLink(ctx context.Context, token string) (ActivationView, error) {
+	return s.viewLink(ctx, token)
+}
+
 // viewLink is ViewActivation without the login: what the page of a dead
 // link, or a renewal request, needs.
 func (s *Service) viewLink(ctx context.Context, token string) (ActivationView, error) {

@@ -283,7 +283,7 @@ func (d *Deliverer) compose(ctx context.Context, inv Invitation) (OutgoingEmail,
 	}
 	data := emails.Data{
 		TenantName: tenant.Name, PartnerName: partner.Name, InviterName: inviter,
-		Email: inv.Email, Role: inv.Role, Link: ActivationURL(d.BaseURL, token),
+		Email: inv.Email, Role: inv.Role, Link: ActivationURL(d.BaseURL, token), DeclineLink: ActivationURL(d.BaseURL, token) + "/decline",
 		ExpiresIn: emails.Lifetime(inv.ExpiresAt.Sub(inv.UpdatedAt)), ExpiresAt: emails.FormatExpiry(inv.ExpiresAt),
 		LogoURL: settings.Branding.LogoURL, AccentColor: settings.Branding.AccentColor,
 	}

@@ -23,6 +23,8 @@ type EventPublisher struct {
 	// Render is the event's object as the API shows it.
 	Render func(Event) (json.RawMessage, error)
 	Sinks  []EventSink
+	// Purges removes what dies with a purged invitation (nil: nothing).
+	Purges PurgeStore
 }
 
 // Publish stores and sends the events of one change. An error means the
@@ -96,4 +98,32 @@ func timeParam(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// PurgeStore deletes what dies with a purged invitation.
+type PurgeStore interface {
+	// PurgeNeverActivated deletes the invitation's user and their claim
+	// on the email if the user never activated and it was their latest
+	// invitation; ConflictUserChanged (nothing deleted) otherwise.
+	PurgeNeverActivated(ctx context.Context, inv Invitation) error
+}
+
+// Purged follows the table's purge of an ended invitation: a person who
+// never activated, whose last invitation it was, goes with it, and so does
+// their claim on the email (which would otherwise hold the address for
+// ever). They carry no TTL of their own: every path that revives them (a
+// re-invite, a resend, an accept) would have to clear it, and a path that
+// missed would free an active person's email.
+func (p *EventPublisher) Purged(ctx context.Context, inv Invitation) error {
+	if p.Purges == nil {
+		return nil
+	}
+	err := p.Purges.PurgeNeverActivated(ctx, inv)
+	if isConflict(err, ConflictUserChanged) {
+		return nil // invited again, or active: they stay
+	}
+	if err == nil {
+		logFrom(ctx).Info("purge: never-activated user removed with their last invitation", "tenant_id", inv.TenantID, "user_id", inv.UserID)
+	}
+	return err
 }

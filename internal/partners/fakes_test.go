@@ -377,6 +377,20 @@ func (m *memStore) RevokeInvitation(_ context.Context, inv Invitation) error {
 	})
 }
 
+func (m *memStore) DeclineInvitation(_ context.Context, inv Invitation) error {
+	return m.writing("DeclineInvitation", func() error {
+		key := tenantKey{inv.TenantID, inv.ID}
+		stored, ok := m.invitations[key]
+		if !ok || stored.SendSeq != inv.SendSeq || stored.Status != InvitationPending || stored.TokenHash != inv.TokenHash {
+			return &ConflictError{Reason: ConflictInvitationChanged, Key: inv.ID}
+		}
+		stored.Status, stored.DeclinedAt, stored.UpdatedAt, stored.SealedToken = InvitationDeclined, inv.DeclinedAt, inv.UpdatedAt, ""
+		stored.ChangedBy, stored.PurgeAt = inv.ChangedBy, inv.PurgeAt
+		m.invitations[key] = stored
+		return nil
+	})
+}
+
 func (m *memStore) ReserveTenantSends(_ context.Context, tenantID string, hour time.Time, n, limit int) (bool, error) {
 	return m.reserve("ReserveTenantSends", tenantHour(tenantID, hour), n, limit)
 }

@@ -50,6 +50,9 @@ type Import struct {
 	CreatedAt time.Time
 	// CompletedAt is zero while the job runs.
 	CompletedAt time.Time
+	// PurgeAt is when the table deletes the job and its chunks: its
+	// creation plus the tenant's retention.
+	PurgeAt time.Time
 }
 
 // ImportChunk is a slice of an import's rows: its entries to invite, and,
@@ -106,6 +109,7 @@ func (s *Service) startImport(ctx context.Context, partnerID string, entries []B
 	imp := Import{
 		ID: newID(importIDPrefix, now), TenantID: ic.caller.TenantID, PartnerID: partnerID, Status: ImportProcessing,
 		InvitedBy: ic.caller.KeyID, Role: ic.caller.Role, Options: opts, Rows: len(entries), CreatedAt: now,
+		PurgeAt: now.Add(ic.settings.Retention()),
 	}
 	var failed []BulkResult
 	for _, r := range report.Results {

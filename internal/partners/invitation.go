@@ -60,6 +60,7 @@ type Invitation struct {
 	ChangedBy  Actor
 	AcceptedAt time.Time
 	RevokedAt  time.Time
+	DeclinedAt time.Time
 	// RenewalRequestedAt is when the invitee last asked for a new link from
 	// the page of an expired one.
 	RenewalRequestedAt time.Time
@@ -171,6 +172,9 @@ type InvitationStore interface {
 	// at inv.SendSeq and pending or expired (ConflictInvitationChanged
 	// otherwise).
 	RevokeInvitation(ctx context.Context, inv Invitation) error
+	// DeclineInvitation stores inv declined if it is still pending with the
+	// same token and issue (ConflictInvitationChanged otherwise).
+	DeclineInvitation(ctx context.Context, inv Invitation) error
 	// RecordRenewalRequest sets an invitation's RenewalRequestedAt, unless
 	// one was recorded after notBefore (ConflictRenewalRecent).
 	RecordRenewalRequest(ctx context.Context, tenantID, invitationID string, at, notBefore time.Time) error

@@ -85,7 +85,7 @@ func HashToken(token string) string {
 
 // ResolveToken returns the invitation an activation link opens: NotFound for
 // a link we never made, Gone (with Details["reason"]: expired, revoked,
-// accepted, replaced) for one that is dead.
+// accepted, declined, replaced) for one that is dead.
 func (s *Service) ResolveToken(ctx context.Context, token string) (Invitation, error) {
 	if len(token) != tokenLength {
 		return Invitation{}, Errorf(NotFound, "This link is not valid.")
@@ -121,6 +121,8 @@ func (s *Service) ResolveToken(ctx context.Context, token string) (Invitation, e
 		return inv, gone("revoked", "This invitation was withdrawn.")
 	case inv.Status == InvitationAccepted:
 		return inv, gone("accepted", "This invitation was already accepted.")
+	case inv.Status == InvitationDeclined:
+		return inv, gone("declined", "This invitation was declined.")
 	}
 	return inv, nil
 }

@@ -58,6 +58,7 @@ type Invitation struct {
 	UpdatedAt   time.Time  `json:"updated_at"`
 	AcceptedAt  *time.Time `json:"accepted_at"`
 	RevokedAt   *time.Time `json:"revoked_at"`
+	DeclinedAt  *time.Time `json:"declined_at"`
 	// RenewalRequestedAt is when the invitee asked for a new link from the
 	// page of the expired one.
 	RenewalRequestedAt *time.Time `json:"renewal_requested_at"`
@@ -78,7 +79,7 @@ func InvitationOf(inv partners.Invitation, now time.Time, link string) Invitatio
 			FailureReason: Nullable(string(d.FailureReason)), NextAttemptAt: TimeOrNull(d.NextAttemptAt),
 		},
 		CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt,
-		AcceptedAt: TimeOrNull(inv.AcceptedAt), RevokedAt: TimeOrNull(inv.RevokedAt), ActivationURL: Nullable(link),
+		AcceptedAt: TimeOrNull(inv.AcceptedAt), RevokedAt: TimeOrNull(inv.RevokedAt), DeclinedAt: TimeOrNull(inv.DeclinedAt), ActivationURL: Nullable(link),
 		RenewalRequestedAt: TimeOrNull(inv.RenewalRequestedAt),
 	}
 }

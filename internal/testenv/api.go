@@ -73,7 +73,7 @@ func NewAPIWithOptions(t testing.TB, opts app.Options, env ...string) *API {
 
 // SenderInterval is how often the tests' stack runs the webhook sender's
 // schedule.
-const SenderInterval = 200 * time.Millisecond
+const SenderInterval = 500 * time.Millisecond
 
 var allConsumers = []string{apigw.SendInvitationEmailFunction, apigw.ProcessImportFunction, apigw.PublishEventsFunction}
 
@@ -138,6 +138,7 @@ func newAPI(t testing.TB, opts app.Options, consumers []string, env ...string) *
 			t.Logf("logs of the functions:\n%s", logs.String())
 		}
 	})
+	checkTTLsAfter(t, db, table)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for _, fn := range consumers {

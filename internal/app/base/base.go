@@ -130,6 +130,7 @@ func (a *App) Handlers() map[string]any {
 		"activation-page":               a.API.ActivationPage,
 		"accept-activation":             a.API.AcceptActivation,
 		"renew-activation":              a.API.RenewActivation,
+		"decline-activation":            a.API.DeclineActivation,
 		"create-activation":             a.API.CreateActivation,
 		"list-memberships":              a.API.ListMemberships,
 		"get-identity":                  a.API.GetIdentity,
