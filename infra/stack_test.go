@@ -198,11 +198,12 @@ var wantActions = map[string]map[string][]string{
 	"list-webhook-deliveries": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"retry-webhook-delivery": {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
 		"WakeSender": {"lambda:InvokeFunction"}},
-	"deliver-webhooks": {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
-	"list-events":      {"Table": {"dynamodb:Query", "dynamodb:UpdateItem"}},
+	"deliver-webhooks":   {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
+	"list-events":        {"Table": {"dynamodb:Query", "dynamodb:UpdateItem"}},
+	"decline-activation": {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
 	// The schedule's function, and the event publisher (the bus, the webhooks' deliveries and their sender's wake).
 	"expire-invitations": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
-	"publish-events":     {"Table": {"dynamodb:PutItem", "dynamodb:Query"}, "EventBus": {"events:PutEvents"}, "WakeSender": {"lambda:InvokeFunction"}, "": streamReader},
+	"publish-events":     {"Table": {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems"}, "EventBus": {"events:PutEvents"}, "WakeSender": {"lambda:InvokeFunction"}, "": streamReader},
 }
 
 func TestPoliciesNameOnlyTheActionsEachFunctionUses(t *testing.T) {
@@ -426,7 +427,7 @@ func TestAlarms(t *testing.T) {
 // list is written out here again, so that a change to either is seen.
 func TestOnlyTheFunctionsThatSealGetTheSecret(t *testing.T) {
 	want := []string{
-		"accept-activation", "activation-page", "create-partner", "create-webhook-endpoint", "deliver-webhooks", "get-import", "import-invitations",
+		"accept-activation", "activation-page", "create-partner", "create-webhook-endpoint", "decline-activation", "deliver-webhooks", "get-import", "import-invitations",
 		"invite-partner-user", "invite-partner-users", "list-events", "list-invitations", "list-partner-users", "list-partners", "list-webhook-deliveries",
 		"process-import", "renew-activation", "resend-invitation", "revoke-invitation", "rotate-webhook-secret", "send-invitation-email",
 	}

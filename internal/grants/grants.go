@@ -140,7 +140,7 @@ var needs = map[string]Need{
 	"expire-invitations":     {Summary: "Expiry schedule", Env: base, DynamoDB: join(read, query, []string{"dynamodb:UpdateItem"})},
 	"list-events":            {Summary: "GET /v1/events", Env: sealing, DynamoDB: query},
 	"publish-events": {Summary: "Event publisher (stream)", Env: append(append([]string{}, base...), "EVENT_BUS_NAME", "WEBHOOK_SENDER_FUNCTION"),
-		DynamoDB: []string{"dynamodb:PutItem", "dynamodb:Query"}, Events: true, WakesSender: true}, // Query: the tenant's webhook endpoints
+		DynamoDB: []string{"dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems"}, Events: true, WakesSender: true}, // Query: the tenant's webhook endpoints; TransactWriteItems: a purged invitation's user and claim
 	"create-webhook-endpoint": {Summary: "POST /v1/webhook-endpoints", Env: sealing, DynamoDB: join(read, query, idempotent)},
 	"list-webhook-endpoints":  {Summary: "GET /v1/webhook-endpoints", Env: base, DynamoDB: query},
 	"get-webhook-endpoint":    {Summary: "GET /v1/webhook-endpoints/{id}", Env: base, DynamoDB: read},
