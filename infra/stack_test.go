@@ -204,6 +204,8 @@ var wantActions = map[string]map[string][]string{
 	// The schedule's function, and the event publisher (the bus, the webhooks' deliveries and their sender's wake).
 	"expire-invitations": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"publish-events":     {"Table": {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems"}, "EventBus": {"events:PutEvents"}, "WakeSender": {"lambda:InvokeFunction"}, "": streamReader},
+	// SES's events; "": Lambda's on-failure destination (its failures queue).
+	"record-email-event": {"Table": {"dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}, "": {"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
 }
 
 func TestPoliciesNameOnlyTheActionsEachFunctionUses(t *testing.T) {
@@ -580,4 +582,110 @@ func findID(t *testing.T, typ, prefix string) string {
 	}
 	t.Fatalf("no %s %s", typ, prefix)
 	return ""
+}
+
+// The configuration set publishes delivery, bounce, complaint and reject
+// to the default bus; one rule there, matching SES's events of this
+// configuration set only, invokes record-email-event with retries and a
+// dead-letter queue; only that rule may invoke the function; the queue
+// takes messages from that rule and the function only, and an alarm
+// watches it.
+func TestEmailEvents(t *testing.T) {
+	tmpl, _ := synth(t)
+	fnID := findID(t, "AWS::Lambda::Function", logicalName(apigw.RecordEmailEventFunction))
+	fnArn := map[string]any{"Fn::GetAtt": []any{fnID, "Arn"}}
+	queueID := findID(t, "AWS::SQS::Queue", "RecordEmailEventFailures")
+	queueArn := map[string]any{"Fn::GetAtt": []any{queueID, "Arn"}}
+	setRef := map[string]any{"Ref": findID(t, "AWS::SES::ConfigurationSet", "Mail")}
+
+	dests := resources(t, "AWS::SES::ConfigurationSetEventDestination")
+	if len(dests) != 1 {
+		t.Fatalf("%d event destinations, want 1", len(dests))
+	}
+	for _, d := range dests {
+		p := d["Properties"].(map[string]any)
+		ed := p["EventDestination"].(map[string]any)
+		types := flatten(ed["MatchingEventTypes"])
+		sort.Strings(types)
+		bus := strings.Join(flatten(ed["EventBridgeDestination"]), "")
+		if !cmp.Equal(p["ConfigurationSetName"], setRef) || ed["Enabled"] != true ||
+			!cmp.Equal(types, []string{"bounce", "complaint", "delivery", "reject"}) || !strings.HasSuffix(bus, ":event-bus/default") {
+			t.Errorf("event destination %v", p)
+		}
+	}
+
+	rules := resources(t, "AWS::Events::Rule")
+	var rule map[string]any
+	ruleID := ""
+	for id, r := range rules {
+		if strings.HasPrefix(id, "EmailEventsRule") {
+			rule, ruleID = r["Properties"].(map[string]any), id
+		}
+	}
+	if rule == nil {
+		t.Fatal("no rule for SES's events")
+	}
+	if bus, ok := rule["EventBusName"]; ok && bus != "default" {
+		t.Errorf("the rule is on bus %v, want the default bus", bus)
+	}
+	wantPattern := map[string]any{
+		"source":      []any{"aws.ses"},
+		"detail-type": []any{"Email Delivered", "Email Bounced", "Email Complaint Received", "Email Rejected"},
+		"detail":      map[string]any{"mail": map[string]any{"tags": map[string]any{"ses:configuration-set": []any{setRef}}}},
+	}
+	if diff := cmp.Diff(wantPattern, rule["EventPattern"]); diff != "" {
+		t.Errorf("event pattern (-want +got):\n%s", diff)
+	}
+	targets := rule["Targets"].([]any)
+	if len(targets) != 1 {
+		t.Fatalf("targets %v", targets)
+	}
+	target := targets[0].(map[string]any)
+	if !cmp.Equal(target["Arn"], fnArn) || !cmp.Equal(target["DeadLetterConfig"], map[string]any{"Arn": queueArn}) ||
+		!cmp.Equal(target["RetryPolicy"], map[string]any{"MaximumRetryAttempts": float64(185), "MaximumEventAgeInSeconds": float64(86400)}) {
+		t.Errorf("target %v", target)
+	}
+
+	// Only the rule may invoke the function.
+	ruleArn := map[string]any{"Fn::GetAtt": []any{ruleID, "Arn"}}
+	n := 0
+	for id, p := range resources(t, "AWS::Lambda::Permission") {
+		props := p["Properties"].(map[string]any)
+		if !cmp.Equal(props["FunctionName"], fnArn) && !cmp.Equal(props["FunctionName"], map[string]any{"Ref": fnID}) {
+			continue
+		}
+		n++
+		if props["Principal"] != "events.amazonaws.com" || !cmp.Equal(props["SourceArn"], ruleArn) || props["Action"] != "lambda:InvokeFunction" {
+			t.Errorf("%s: %v", id, props)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d invoke permissions on record-email-event, want the rule's only", n)
+	}
+	// What the function keeps failing on goes to the same queue.
+	tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
+		"FunctionName": map[string]any{"Ref": fnID}, "MaximumRetryAttempts": 2,
+		"DestinationConfig": map[string]any{"OnFailure": map[string]any{"Destination": queueArn}},
+	})
+	// The queue takes EventBridge's messages from this rule only.
+	for id, p := range resources(t, "AWS::SQS::QueuePolicy") {
+		props := p["Properties"].(map[string]any)
+		if !strings.Contains(strings.Join(flatten(props["Queues"]), " "), queueID) {
+			continue
+		}
+		for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			s := st.(map[string]any)
+			if s["Effect"] == "Deny" { // EnforceSSL
+				continue
+			}
+			cond := s["Condition"].(map[string]any)["ArnEquals"].(map[string]any)["aws:SourceArn"]
+			if s["Action"] != "sqs:SendMessage" || !cmp.Equal(s["Principal"], map[string]any{"Service": "events.amazonaws.com"}) || !cmp.Equal(cond, ruleArn) {
+				t.Errorf("%s statement %v", id, s)
+			}
+		}
+	}
+	tmpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+		"MetricName": "ApproximateNumberOfMessagesVisible", "Namespace": "AWS/SQS", "Threshold": 1,
+		"Dimensions": []any{map[string]any{"Name": "QueueName", "Value": map[string]any{"Fn::GetAtt": []any{queueID, "QueueName"}}}},
+	})
 }

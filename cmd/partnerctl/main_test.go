@@ -97,6 +97,10 @@ func TestTenantsKeysAndInvoke(t *testing.T) {
 	if !strings.Contains(out, `"statusCode": 404`) {
 		t.Errorf("get-partner on the sample (unknown tenant): %s", out)
 	}
+	out = runOK(t, "invoke", "record-email-event", "../../events/record-email-event.json")
+	if !strings.Contains(out, `"outcome": "no_invitation"`) || !strings.Contains(out, `"kind": "bounce"`) {
+		t.Errorf("record-email-event on the sample (an invitation not in this table): %s", out)
+	}
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), []string{"invoke", "no-such-function", "../../events/get-partner.json"}, &stdout, &stderr); err == nil {
 		t.Error("invoke of an unknown function succeeded")

@@ -63,6 +63,8 @@ type inviteUserJSON struct {
 	LastName  *string `json:"last_name"`
 	Phone     *string `json:"phone"`
 	JobTitle  *string `json:"job_title"`
+	// Force mails an address that bounced for good or complained.
+	Force bool `json:"force"`
 	inviteOptionsJSON
 }
 
@@ -80,6 +82,7 @@ func (a *API) InviteUser(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 			Email: in.Email, FirstName: deref(in.FirstName), LastName: deref(in.LastName), Phone: deref(in.Phone),
 			JobTitle: deref(in.JobTitle), Role: in.Role, SendEmail: sendEmail(in.SendEmail), EmailVerified: in.EmailVerified,
 			ExpiresInHours: in.ExpiresInHours, RedirectURL: deref(in.RedirectURL), InviterName: deref(in.InviterName),
+			Force: in.Force,
 		})
 		if err != nil {
 			return 0, nil, err
@@ -145,6 +148,8 @@ type resendJSON struct {
 	SendEmail      *bool `json:"send_email"`
 	EmailVerified  bool  `json:"email_verified"`
 	ExpiresInHours int   `json:"expires_in_hours"`
+	// Force mails an address that bounced for good or complained.
+	Force bool `json:"force"`
 }
 
 // ResendInvitation handles POST /v1/invitations/{id}/resend; the body is
@@ -158,7 +163,7 @@ func (a *API) ResendInvitation(ctx context.Context, e events.APIGatewayV2HTTPReq
 			}
 		}
 		res, err := a.Invitations.ResendInvitation(ctx, r.pathParam("id"), partners.ResendInput{
-			SendEmail: sendEmail(in.SendEmail), EmailVerified: in.EmailVerified, ExpiresInHours: in.ExpiresInHours,
+			SendEmail: sendEmail(in.SendEmail), EmailVerified: in.EmailVerified, ExpiresInHours: in.ExpiresInHours, Force: in.Force,
 		})
 		if err != nil {
 			return 0, nil, err

@@ -122,6 +122,10 @@ const ExpirySchedule = 15 * time.Minute
 // for new deliveries, run every minute by a schedule for the retries.
 const DeliverWebhooksFunction = "deliver-webhooks"
 
+// RecordEmailEventFunction applies SES's events (delivery, bounce,
+// complaint, reject) to the invitations whose emails they are about.
+const RecordEmailEventFunction = "record-email-event"
+
 // Triggers are the functions invoked by something other than a route.
 var Triggers = []Trigger{
 	{Function: AuthorizerFunction, Source: "API Gateway Lambda authorizer", Summary: "Turns an API key into the tenant and role of the request."},
@@ -130,6 +134,7 @@ var Triggers = []Trigger{
 	{Function: ExpireInvitationsFunction, Source: "EventBridge Scheduler, every 15 minutes", Summary: "Marks pending invitations past their expiry expired (invitation.expired), to be purged after the tenant's retention."},
 	{Function: PublishEventsFunction, Source: "DynamoDB stream of the table", Summary: "Turns each change of a partner, partner user or invitation into its events: the audit trail, the bus, the webhooks."},
 	{Function: DeliverWebhooksFunction, Source: "EventBridge Scheduler (every minute), and asynchronous invocations by publish-events and retry-webhook-delivery", Summary: "Sends due webhook deliveries, signed, with retries for 3 days."},
+	{Function: RecordEmailEventFunction, Source: "EventBridge rule on SES's events of the configuration set (default bus)", Summary: "Records SES's delivery, bounce, complaint and reject reports on the invitation (invitation.bounced, invitation.complained, invitation.delivery_failed) and flags an address that bounced for good."},
 }
 
 // Functions returns the names of every function: routes' and triggers'.

@@ -104,12 +104,7 @@ func (r invitationRecord) domain() partners.Invitation {
 		SendSeq: r.SendSeq, SealedToken: r.SealedToken, ResentAt: r.ResentAt, TenantVerifiedEmail: r.Vouched,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, AcceptedAt: timeOf(r.AcceptedAt), RevokedAt: timeOf(r.RevokedAt), DeclinedAt: timeOf(r.DeclinedAt),
 		RenewalRequestedAt: timeOf(r.RenewalAt), ChangedBy: r.ChangedBy.domain(), PurgeAt: unixTime(r.TTL),
-		Delivery: partners.Delivery{
-			Status: partners.DeliveryStatus(r.DeliveryStatus), MessageID: r.MessageID, Attempts: r.DeliveryAttempts,
-			LastError: r.DeliveryLastError, QueuedAt: timeOf(r.QueuedAt), SentAt: timeOf(r.SentAt),
-			FailureReason: partners.DeliveryReason(r.FailureReason), NextAttemptAt: timeOf(r.NextAttemptAt), Requeues: r.Requeues,
-			UpdatedAt: timeOf(r.DeliveryUpdatedAt),
-		},
+		Delivery: r.deliveryRecord.domain(),
 	}
 }
 

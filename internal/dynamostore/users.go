@@ -28,6 +28,8 @@ type userRecord struct {
 	Status       string       `dynamodbav:"status"`
 	InvitationID string       `dynamodbav:"invitation_id"`
 	Sub          string       `dynamodbav:"cognito_sub,omitempty"`
+	BouncedAt    *time.Time   `dynamodbav:"email_bounced_at,omitempty"`
+	ComplainedAt *time.Time   `dynamodbav:"email_complained_at,omitempty"`
 	CreatedAt    time.Time    `dynamodbav:"created_at"`
 	UpdatedAt    time.Time    `dynamodbav:"updated_at"`
 	ChangedBy    *actorRecord `dynamodbav:"changed_by,omitempty"`
@@ -39,7 +41,7 @@ func newUserRecord(u partners.PartnerUser) userRecord {
 		ID: u.ID, TenantID: u.TenantID, PartnerID: u.PartnerID, FirstName: u.FirstName, LastName: u.LastName,
 		Email: u.Email, JobTitle: u.JobTitle, Phone: u.Phone, Role: u.Role, Status: string(u.Status),
 		InvitationID: u.InvitationID, Sub: u.Sub, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
-		ChangedBy: newActorRecord(u.ChangedBy),
+		ChangedBy: newActorRecord(u.ChangedBy), BouncedAt: timePtr(u.EmailBouncedAt), ComplainedAt: timePtr(u.EmailComplainedAt),
 	}
 }
 
@@ -48,7 +50,7 @@ func (r userRecord) domain() partners.PartnerUser {
 		ID: r.ID, TenantID: r.TenantID, PartnerID: r.PartnerID, FirstName: r.FirstName, LastName: r.LastName,
 		Email: r.Email, JobTitle: r.JobTitle, Phone: r.Phone, Role: r.Role, Status: partners.UserStatus(r.Status),
 		InvitationID: r.InvitationID, Sub: r.Sub, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
-		ChangedBy: r.ChangedBy.domain(),
+		ChangedBy: r.ChangedBy.domain(), EmailBouncedAt: timeOf(r.BouncedAt), EmailComplainedAt: timeOf(r.ComplainedAt),
 	}
 }
 

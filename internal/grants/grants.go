@@ -153,6 +153,9 @@ var needs = map[string]Need{
 	// The sender opens the endpoints' sealed secrets; UpdateItem claims and
 	// marks, PutItem records an attempt, Query reads the due queue.
 	"deliver-webhooks": {Summary: "Webhook sender (schedule and wakes)", Env: sealing, DynamoDB: join(read, query, []string{"dynamodb:UpdateItem", "dynamodb:PutItem"})},
+	// SES's events: reads the invitation and its user, updates the
+	// delivery alone, or with the user's address flags in a transaction.
+	"record-email-event": {Summary: "SES event recorder (EventBridge rule)", Env: base, DynamoDB: join(read, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"})},
 }
 
 var acceptCognito = []string{

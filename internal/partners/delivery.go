@@ -59,6 +59,13 @@ type Delivery struct {
 	SentAt   time.Time
 	// UpdatedAt is when the delivery last changed: the time of its events.
 	UpdatedAt time.Time
+	// ReportedAt is when SES last reported on the message (delivered,
+	// bounced, complained, rejected), by SES's clock.
+	ReportedAt time.Time
+	// BounceType and BounceSubType are SES's words for a bounce of the
+	// message: permanent (the status is then bounced) or transient.
+	BounceType    BounceType
+	BounceSubType string
 }
 
 // OutgoingEmail is one email to send.

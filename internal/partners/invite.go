@@ -32,6 +32,9 @@ type InviteInput struct {
 	ExpiresInHours int
 	RedirectURL    string
 	InviterName    string
+	// Force mails an existing user whose address bounced for good or
+	// complained; without it such an invite is refused (Conflict).
+	Force bool
 }
 
 // InviteOutcome says what an invite did.
@@ -188,6 +191,9 @@ func (s *Service) inviteOnce(ctx context.Context, ic inviteContext, in InviteInp
 	case UserDisabled:
 		return InviteResult{}, &Error{Kind: Conflict, Message: fmt.Sprintf("%s is a disabled user of this partner; restore their portal access instead.", in.Email),
 			Details: map[string]any{"code": "user_disabled", "user_id": user.ID}}
+	}
+	if err := recipientFlagged(user, in.SendEmail, in.Force); err != nil {
+		return InviteResult{}, err
 	}
 	prev, err := s.Invitations.GetInvitation(ctx, ic.caller.TenantID, user.InvitationID)
 	if err != nil {

@@ -19,11 +19,16 @@ type ResendInput struct {
 	// EmailVerified vouches for the address of a link-only resend (see InviteInput).
 	EmailVerified  bool
 	ExpiresInHours int
+	// Force sends the email even to an address that bounced for good or
+	// complained (see PartnerUser.EmailBouncedAt).
+	Force bool
 }
 
 // ResendInvitation gives a pending invitation a new link and a new lifetime,
 // and mails it unless SendEmail is false; the old link dies. At most five
-// resends an hour per invitation (RateLimited).
+// resends an hour per invitation (RateLimited). An address that bounced for
+// good or complained is not mailed unless Force (Conflict,
+// recipient_bounced or recipient_complained).
 func (s *Service) ResendInvitation(ctx context.Context, id string, in ResendInput) (InviteResult, error) {
 	if _, err := authorize(ctx, PermInvite); err != nil {
 		return InviteResult{}, err
@@ -53,8 +58,12 @@ func (s *Service) ResendInvitation(ctx context.Context, id string, in ResendInpu
 			return InviteResult{}, &Error{Kind: Conflict,
 				Message: fmt.Sprintf("%s is %s; there is nothing to resend.", inv.Email, user.Status),
 				Details: map[string]any{"code": "user_" + string(user.Status), "user_id": user.ID}}
+		case found:
+			if err := recipientFlagged(user, in.SendEmail, in.Force); err != nil {
+				return InviteResult{}, err
+			}
 		}
-		invite := InviteInput{Email: inv.Email, Role: inv.Role, SendEmail: in.SendEmail, EmailVerified: in.EmailVerified, ExpiresInHours: in.ExpiresInHours}
+		invite := InviteInput{Email: inv.Email, Role: inv.Role, SendEmail: in.SendEmail, EmailVerified: in.EmailVerified, ExpiresInHours: in.ExpiresInHours, Force: in.Force}
 		var fe fieldErrors
 		checkExpiresIn(&fe, "", in.ExpiresInHours)
 		if err := fe.err(); err != nil {

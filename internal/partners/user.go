@@ -32,9 +32,14 @@ type PartnerUser struct {
 	// InvitationID is the user's latest invitation.
 	InvitationID string
 	// Sub is the user's login, once active.
-	Sub       string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Sub string
+	// EmailBouncedAt is when email to the user's address bounced for good,
+	// and EmailComplainedAt when they marked one as spam (SES's reports):
+	// emailing them again needs force. A later delivery clears both.
+	EmailBouncedAt    time.Time
+	EmailComplainedAt time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 	// ChangedBy is who made the latest change.
 	ChangedBy Actor
 }

@@ -38,6 +38,12 @@ type Delivery struct {
 	NextAttemptAt *time.Time `json:"next_attempt_at"`
 	QueuedAt      *time.Time `json:"queued_at"`
 	SentAt        *time.Time `json:"sent_at"`
+	// ReportedAt is when SES last reported on the message; BounceType
+	// (permanent, transient, undetermined) and BounceSubType describe a
+	// bounce.
+	ReportedAt    *time.Time `json:"reported_at"`
+	BounceType    *string    `json:"bounce_type"`
+	BounceSubType *string    `json:"bounce_sub_type"`
 }
 
 // Invitation is an invitation as the API returns it.
@@ -77,6 +83,7 @@ func InvitationOf(inv partners.Invitation, now time.Time, link string) Invitatio
 			Status: string(d.Status), MessageID: Nullable(d.MessageID), Attempts: d.Attempts,
 			LastError: Nullable(d.LastError), QueuedAt: TimeOrNull(d.QueuedAt), SentAt: TimeOrNull(d.SentAt),
 			FailureReason: Nullable(string(d.FailureReason)), NextAttemptAt: TimeOrNull(d.NextAttemptAt),
+			ReportedAt: TimeOrNull(d.ReportedAt), BounceType: Nullable(string(d.BounceType)), BounceSubType: Nullable(d.BounceSubType),
 		},
 		CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt,
 		AcceptedAt: TimeOrNull(inv.AcceptedAt), RevokedAt: TimeOrNull(inv.RevokedAt), DeclinedAt: TimeOrNull(inv.DeclinedAt), ActivationURL: Nullable(link),
@@ -86,19 +93,24 @@ func InvitationOf(inv partners.Invitation, now time.Time, link string) Invitatio
 
 // PartnerUser is a partner user as the API returns it.
 type PartnerUser struct {
-	Object       string    `json:"object"`
-	ID           string    `json:"id"`
-	PartnerID    string    `json:"partner_id"`
-	Email        string    `json:"email"`
-	FirstName    *string   `json:"first_name"`
-	LastName     *string   `json:"last_name"`
-	JobTitle     *string   `json:"job_title"`
-	Phone        *string   `json:"phone"`
-	Role         string    `json:"role"`
-	Status       string    `json:"status"`
-	InvitationID string    `json:"invitation_id"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	Object       string  `json:"object"`
+	ID           string  `json:"id"`
+	PartnerID    string  `json:"partner_id"`
+	Email        string  `json:"email"`
+	FirstName    *string `json:"first_name"`
+	LastName     *string `json:"last_name"`
+	JobTitle     *string `json:"job_title"`
+	Phone        *string `json:"phone"`
+	Role         string  `json:"role"`
+	Status       string  `json:"status"`
+	InvitationID string  `json:"invitation_id"`
+	// EmailBouncedAt is when email to the address bounced for good, and
+	// EmailComplainedAt when the person marked one as spam: mailing them
+	// needs "force". A later delivery clears both.
+	EmailBouncedAt    *time.Time `json:"email_bounced_at"`
+	EmailComplainedAt *time.Time `json:"email_complained_at"`
+	CreatedAt         time.Time  `json:"created_at"`
+	UpdatedAt         time.Time  `json:"updated_at"`
 }
 
 // PartnerUserOf is a partner user as the API shows it.
@@ -107,6 +119,7 @@ func PartnerUserOf(u partners.PartnerUser) PartnerUser {
 		Object: "partner_user", ID: u.ID, PartnerID: u.PartnerID, Email: u.Email,
 		FirstName: Nullable(u.FirstName), LastName: Nullable(u.LastName), JobTitle: Nullable(u.JobTitle), Phone: Nullable(u.Phone),
 		Role: u.Role, Status: string(u.Status), InvitationID: u.InvitationID, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+		EmailBouncedAt: TimeOrNull(u.EmailBouncedAt), EmailComplainedAt: TimeOrNull(u.EmailComplainedAt),
 	}
 }
 

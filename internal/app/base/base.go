@@ -22,6 +22,7 @@ import (
 	"github.com/partnerinvites/partnerinvites/internal/outbox"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 	"github.com/partnerinvites/partnerinvites/internal/seal"
+	"github.com/partnerinvites/partnerinvites/internal/sesevents"
 	"github.com/partnerinvites/partnerinvites/internal/sweep"
 	"github.com/partnerinvites/partnerinvites/internal/webhooks"
 )
@@ -160,6 +161,7 @@ func (a *App) Handlers() map[string]any {
 		"list-webhook-deliveries":       a.API.ListWebhookDeliveries,
 		"retry-webhook-delivery":        a.API.RetryWebhookDelivery,
 		apigw.DeliverWebhooksFunction:   a.WebhookSender().Handle,
+		apigw.RecordEmailEventFunction:  a.EmailEvents().Handle,
 	}
 }
 
@@ -232,6 +234,11 @@ func (a *App) WebhookSender() *webhooks.Sender {
 		Store: a.Store, Transport: webhooks.NewTransport(webhooks.Policy{AllowLoopback: a.Config.WebhooksAllowLoopback}),
 		Secrets: a.Webhooks.Secrets, Clock: a.Clock, Reserve: webhooks.Timeout + 2*time.Second,
 	}}
+}
+
+// EmailEvents returns the handler of SES's events (record-email-event).
+func (a *App) EmailEvents() *sesevents.Handler {
+	return &sesevents.Handler{Log: a.Log, Reports: &partners.EmailReports{Store: a.Store, Clock: a.Clock, Log: a.Log}}
 }
 
 // Imports returns the import worker's stream handler.

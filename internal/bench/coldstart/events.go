@@ -41,6 +41,9 @@ func firstEvent(function string) ([]byte, error) {
 		})
 	case apigw.SendInvitationEmailFunction, apigw.ProcessImportFunction, apigw.PublishEventsFunction:
 		return json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{}})
+	case apigw.RecordEmailEventFunction:
+		// An SES event of a type it does not act on: parsed, logged, acknowledged.
+		return []byte(`{"source":"aws.ses","detail-type":"Email Sent","detail":{"eventType":"Send","mail":{"messageId":"cold-start","tags":{}}}}`), nil
 	case apigw.ExpireInvitationsFunction, apigw.DeliverWebhooksFunction:
 		// What EventBridge Scheduler sends; the sweep ignores it.
 		return []byte(`{"source":"aws.scheduler","detail-type":"Scheduled Event","detail":{}}`), nil
