@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"runtime/metrics"
 	"slices"
 	"strings"
@@ -30,6 +32,22 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// detail writes a benchmark's long tables to test-artifacts/bench/NAME.txt
+// at the top of the checkout, since the testing package keeps only the
+// first 10 lines of a benchmark's log, and logs where they are.
+func detail(b *testing.B, name, text string) {
+	b.Helper()
+	dir := filepath.Join(testenv.RepoRoot(b), "test-artifacts", "bench")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".txt")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("details: %s", path)
+}
 
 // peakHeap samples the live heap until stop is closed and returns its peak.
 func peakHeap(stop <-chan struct{}) <-chan uint64 {
