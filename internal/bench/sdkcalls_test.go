@@ -31,8 +31,9 @@ type timedCall struct {
 	function string
 	// name is the service, the operation and, for a one-item DynamoDB
 	// call, the kind of item: "dynamodb GetItem token".
-	name string
-	took time.Duration
+	name  string
+	start time.Time
+	took  time.Duration
 }
 
 func (l *callLog) middleware(service string) func(*middleware.Stack) error {
@@ -48,7 +49,7 @@ func (l *callLog) middleware(service string) func(*middleware.Stack) error {
 						name += " " + itemLabel(key)
 					}
 					l.mu.Lock()
-					l.calls = append(l.calls, timedCall{function: fn, name: name, took: took})
+					l.calls = append(l.calls, timedCall{function: fn, name: name, start: start, took: took})
 					l.mu.Unlock()
 				}
 				return out, md, err
