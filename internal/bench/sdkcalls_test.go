@@ -30,7 +30,8 @@ type callLog struct {
 type timedCall struct {
 	function string
 	// name is the service, the operation and, for a one-item DynamoDB
-	// call, the kind of item: "dynamodb GetItem token".
+	// call or a transaction, the kind of (first) item: "dynamodb GetItem
+	// token".
 	name  string
 	start time.Time
 	took  time.Duration
@@ -57,9 +58,25 @@ func (l *callLog) middleware(service string) func(*middleware.Stack) error {
 	}
 }
 
-// keyOf is the key of a one-item DynamoDB call, nil for any other call.
+// keyOf is the key of a one-item DynamoDB call, or of a transaction's
+// first item (which names it: a transaction of invitations starts with
+// their email claim); nil for any other call.
 func keyOf(params any) map[string]types.AttributeValue {
 	switch in := params.(type) {
+	case *dynamodb.TransactWriteItemsInput:
+		if len(in.TransactItems) == 0 {
+			return nil
+		}
+		switch t := in.TransactItems[0]; {
+		case t.Put != nil:
+			return t.Put.Item
+		case t.Update != nil:
+			return t.Update.Key
+		case t.Delete != nil:
+			return t.Delete.Key
+		case t.ConditionCheck != nil:
+			return t.ConditionCheck.Key
+		}
 	case *dynamodb.GetItemInput:
 		return in.Key
 	case *dynamodb.UpdateItemInput:
