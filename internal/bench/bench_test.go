@@ -199,9 +199,9 @@ const importWriters = 4
 // and the transactions tried again. The items of a chunk are built before
 // its clock starts: the floor is the writes alone. They go to the
 // product's own table, in a tenant partition of their own: on DynamoDB
-// Local a table made later than the first writes these transactions 10 to
-// 40 times slower (we measured 1.2-3.8 s for 500 rows in the first table,
-// 43-90 s in later ones), which would make the floor meaningless.
+// Local a table made later than the first wrote these transactions 7 to 75
+// times slower (we measured 1.2-3.8 s for 500 rows in the first table,
+// 25-90 s in later ones), which would make the floor meaningless.
 func bareImport(b *testing.B, api *testenv.API, rows int) (took time.Duration, retries int) {
 	b.Helper()
 	ctx := context.Background()
