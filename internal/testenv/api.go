@@ -86,6 +86,15 @@ func NewAPIWithConsumers(t testing.TB, consumers []string, env ...string) *API {
 	return newAPI(t, app.Options{}, consumers, env...)
 }
 
+// NewAPIWithOptionsAndConsumers is NewAPIWithConsumers with the app's
+// options set: benchmarks that watch the functions' AWS calls through
+// client options (their latency, their consumed capacity) choose which
+// stream readers share the emulator with them.
+func NewAPIWithOptionsAndConsumers(t testing.TB, opts app.Options, consumers []string, env ...string) *API {
+	t.Helper()
+	return newAPI(t, opts, consumers, env...)
+}
+
 func newAPI(t testing.TB, opts app.Options, consumers []string, env ...string) *API {
 	t.Helper()
 	awsCfg := AWS(t)
