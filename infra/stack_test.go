@@ -689,3 +689,21 @@ func TestEmailEvents(t *testing.T) {
 		"Dimensions": []any{map[string]any{"Name": "QueueName", "Value": map[string]any{"Fn::GetAtt": []any{queueID, "QueueName"}}}},
 	})
 }
+
+// The webhook sender has a ceiling of its own, so that one tenant's burst
+// of wakes cannot take the account's concurrency from the API.
+func TestTheWebhookSenderHasReservedConcurrency(t *testing.T) {
+	found := false
+	for id, fn := range resources(t, "AWS::Lambda::Function") {
+		props := fn["Properties"].(map[string]any)
+		if strings.HasPrefix(id, logicalName(apigw.DeliverWebhooksFunction)) {
+			found = true
+			if props["ReservedConcurrentExecutions"] != float64(WebhookSenderConcurrency) {
+				t.Errorf("%s: reserved concurrency %v, want %d", id, props["ReservedConcurrentExecutions"], WebhookSenderConcurrency)
+			}
+		}
+	}
+	if !found {
+		t.Error("no deliver-webhooks function")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/jsii-runtime-go"
@@ -16,8 +17,18 @@ import (
 // runs it every minute (the retries, due in the table's GSI2), the
 // functions that wake it for new or retried deliveries may invoke it and
 // only it, and an alarm counts the deliveries given up on.
+// WebhookSenderConcurrency is deliver-webhooks' reserved concurrency.
+const WebhookSenderConcurrency = 20
+
 func (s *Stack) addWebhooks(stack awscdk.Stack) {
 	sender := s.Functions[apigw.DeliverWebhooksFunction]
+	// Every event wakes the sender: without a ceiling, one tenant's burst
+	// (an import of 10,000 rows, 20 endpoints that hang) could take the
+	// account's whole Lambda concurrency from every other tenant's API
+	// calls. Wakes beyond it wait in Lambda's async queue (retried for
+	// hours), and the deliveries are due in the table for the schedule
+	// anyway.
+	sender.Node().DefaultChild().(awslambda.CfnFunction).SetReservedConcurrentExecutions(jsii.Number(WebhookSenderConcurrency))
 	for name, fn := range s.Functions {
 		if g, _ := grants.Of(name); g.WakesSender {
 			fn.AddEnvironment(jsii.String("WEBHOOK_SENDER_FUNCTION"), sender.FunctionName(), nil)

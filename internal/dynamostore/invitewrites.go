@@ -140,8 +140,12 @@ func (s *Store) CreatePartnerWithInvitation(ctx context.Context, p partners.Part
 // ReissueInvitation writes a reissued invitation, its new token and the user.
 func (s *Store) ReissueInvitation(ctx context.Context, prev, next partners.Invitation, token partners.Token, user *partners.PartnerUser) error {
 	var t txn
-	err := s.putIn(&t, newInvitationRecord(next), "send_seq = :seq AND #status = :pending",
-		map[string]types.AttributeValue{":seq": num(prev.SendSeq), ":pending": str(string(partners.InvitationPending))},
+	// An expired invitation may be reissued too, whether or not the expiry
+	// schedule has marked it yet.
+	err := s.putIn(&t, newInvitationRecord(next), "send_seq = :seq AND #status IN (:pending, :expired)",
+		map[string]types.AttributeValue{
+			":seq": num(prev.SendSeq), ":pending": str(string(partners.InvitationPending)), ":expired": str(string(partners.InvitationExpired)),
+		},
 		partners.ConflictInvitationChanged, prev.ID)
 	if err != nil {
 		return err

@@ -29,13 +29,24 @@ type listPosition struct {
 	GSI1SK string `json:"g1sk,omitempty"`
 }
 
+// maxFilteredReads bounds the reads of one filtered listing call: a filter
+// that matches nothing must not read a tenant's whole partition (30 days
+// of events) in one request, at the cost of every tenant's shared read
+// capacity and the request's timeout.
+const maxFilteredReads = 20
+
 // queryPage returns up to limit items after position and the position of the
 // last one if more follow. DynamoDB applies Limit before the filter, so it
 // reads on until it has limit+1 matches or the partition ends: has_more is
-// then exact, with no empty last page.
+// then exact, with no empty last page — unless a filtered query reaches
+// maxFilteredReads first, when it answers what it found (perhaps nothing)
+// with the position where it stopped.
 func (s *Store) queryPage(ctx context.Context, q pageQuery, position string, limit int) ([]map[string]types.AttributeValue, string, error) {
 	in := *q.in
 	in.Limit = aws.Int32(int32(limit + 1))
+	if in.FilterExpression != nil {
+		in.Limit = aws.Int32(int32(max(limit+1, 100))) // fewer, larger reads when most items are filtered out
+	}
 	if position != "" {
 		start, err := q.decodePosition(position)
 		if err != nil {
@@ -44,7 +55,7 @@ func (s *Store) queryPage(ctx context.Context, q pageQuery, position string, lim
 		in.ExclusiveStartKey = start
 	}
 	var items []map[string]types.AttributeValue
-	for {
+	for reads := 1; ; reads++ {
 		page, err := s.db.Query(ctx, &in)
 		if err != nil {
 			return nil, "", err
@@ -53,15 +64,23 @@ func (s *Store) queryPage(ctx context.Context, q pageQuery, position string, lim
 		if len(items) > limit || page.LastEvaluatedKey == nil {
 			break
 		}
+		if reads == maxFilteredReads {
+			return items, encodePosition(page.LastEvaluatedKey), nil
+		}
 		in.ExclusiveStartKey = page.LastEvaluatedKey
 	}
 	if len(items) <= limit {
 		return items, "", nil
 	}
 	items = items[:limit]
-	last := items[limit-1]
-	b, _ := json.Marshal(listPosition{PK: sOf(last["PK"]), SK: sOf(last["SK"]), GSI1PK: sOf(last["GSI1PK"]), GSI1SK: sOf(last["GSI1SK"])})
-	return items, string(b), nil
+	return items, encodePosition(items[limit-1]), nil
+}
+
+// encodePosition is the position of an item's keys (or of a
+// LastEvaluatedKey, which holds the same attributes).
+func encodePosition(key map[string]types.AttributeValue) string {
+	b, _ := json.Marshal(listPosition{PK: sOf(key["PK"]), SK: sOf(key["SK"]), GSI1PK: sOf(key["GSI1PK"]), GSI1SK: sOf(key["GSI1SK"])})
+	return string(b)
 }
 
 func sOf(v types.AttributeValue) string {

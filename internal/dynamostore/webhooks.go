@@ -362,10 +362,16 @@ func (s *Store) ListWebhookDeliveries(ctx context.Context, tenantID, endpointID,
 	return out, next, err
 }
 
-// DueWebhookDeliveries reads the due deliveries of every shard of GSI2.
+// DueWebhookDeliveries reads the due deliveries of every shard of GSI2,
+// an equal share of limit from each, starting from a shard that turns with
+// the minute: a shard full of one tenant's due deliveries never keeps the
+// others' from being read.
 func (s *Store) DueWebhookDeliveries(ctx context.Context, now time.Time, limit int) ([]partners.WebhookDeliveryRef, error) {
 	var out []partners.WebhookDeliveryRef
-	for shard := 0; shard < dueShards && len(out) < limit; shard++ {
+	share := (limit + dueShards - 1) / dueShards
+	first := int(now.Unix()/60) % dueShards
+	for i := range dueShards {
+		shard := (first + i) % dueShards
 		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
 			TableName: aws.String(s.table), IndexName: aws.String("GSI2"),
 			KeyConditionExpression: aws.String("GSI2PK = :pk AND GSI2SK <= :now"),
@@ -373,7 +379,7 @@ func (s *Store) DueWebhookDeliveries(ctx context.Context, now time.Time, limit i
 				":pk": str(dueGSI2PKPrefix + strconv.Itoa(shard)), ":now": str(now.UTC().Format(dueTimeLayout) + "#~"),
 			},
 			ProjectionExpression: aws.String("tenant_id, endpoint_id, id"),
-			Limit:                aws.Int32(int32(limit - len(out))),
+			Limit:                aws.Int32(int32(share)),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("due deliveries of shard %d: %w", shard, err)

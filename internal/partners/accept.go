@@ -101,23 +101,35 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 	}
 	email := NormalizeEmail(inv.Email)
 	verified := emailProven(inv) || inv.TenantVerifiedEmail
+	// The user and the settings do not depend on the login: they are read
+	// while Cognito makes it, off the accept's critical path.
+	var (
+		user        PartnerUser
+		st          Settings
+		userErr     error
+		settingsErr error
+		readsDone   = make(chan struct{})
+	)
+	go func() {
+		defer close(readsDone)
+		user, userErr = s.Invitations.GetUser(ctx, inv.TenantID, inv.PartnerID, inv.UserID)
+		st, settingsErr = s.cachedSettings(ctx, inv.TenantID)
+	}()
 	sub, newLogin, err := s.login(ctx, pool, inv, email, in, verified, false)
+	<-readsDone
 	if err != nil {
 		return Acceptance{}, err
 	}
-
-	user, err := s.Invitations.GetUser(ctx, inv.TenantID, inv.PartnerID, inv.UserID)
-	if err != nil {
-		return Acceptance{}, fmt.Errorf("accept %s: %w", inv.ID, err)
+	if userErr != nil {
+		return Acceptance{}, fmt.Errorf("accept %s: %w", inv.ID, userErr)
+	}
+	if settingsErr != nil {
+		return Acceptance{}, settingsErr
 	}
 	now := timestamp(s.Clock)
 	accepted := inv
 	user.Status, user.Sub, user.UpdatedAt = UserActive, sub, now
 	user.ChangedBy = userActor(user)
-	st, err := s.cachedSettings(ctx, inv.TenantID)
-	if err != nil {
-		return Acceptance{}, err
-	}
 	accepted.end(InvitationAccepted, now, user.ChangedBy, st.Retention())
 	accepted.AcceptedAt = now
 	if in.FirstName != "" {
@@ -140,9 +152,7 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 	}
 	redirect := inv.RedirectURL
 	if redirect == "" {
-		if st, err := s.Settings.GetSettings(ctx, inv.TenantID); err == nil {
-			redirect = st.PortalURL
-		}
+		redirect = st.PortalURL // from the settings cache, like the rest of the accept
 	}
 	return Acceptance{
 		Invitation: accepted, User: user, Membership: m, NewLogin: newLogin, RedirectURL: redirect,
@@ -154,6 +164,18 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 // its sub, and whether this acceptance made (or finished) it.
 // retried is set on the second go, after a concurrent attempt made the login.
 func (s *Service) login(ctx context.Context, pool LoginPool, inv Invitation, email string, in AcceptInput, verified, retried bool) (string, bool, error) {
+	// Most invitees have no login yet: with a password that meets the
+	// policy, making the login is the first call, and a login that exists
+	// already is then looked up (one Cognito call fewer for a new one).
+	if !retried && DefaultPasswordPolicy.passwordError(in.Password) == nil {
+		login, err := s.Logins.Create(ctx, pool, NewLogin{Email: email, FirstName: in.FirstName, LastName: in.LastName, EmailVerified: verified})
+		switch {
+		case err == nil:
+			return s.finishLogin(ctx, pool, inv, email, in, login)
+		case !errors.Is(err, ErrLoginExists):
+			return "", false, fmt.Errorf("accept %s: create login: %w", inv.ID, err)
+		}
+	}
 	login, found, err := s.Logins.Lookup(ctx, pool, email)
 	if err != nil {
 		return "", false, fmt.Errorf("accept %s: look up login: %w", inv.ID, err)
@@ -183,8 +205,13 @@ func (s *Service) login(ctx context.Context, pool LoginPool, inv Invitation, ema
 	} else if err := s.markVerified(ctx, pool, inv, email, login, verified); err != nil {
 		return "", false, err
 	}
-	// A made login without a password has never been signed in with: it is
-	// ours to set, now or on the next attempt if this one fails.
+	return s.finishLogin(ctx, pool, inv, email, in, login)
+}
+
+// finishLogin sets the password of a login made without one. Such a login
+// has never been signed in with: it is ours to set, now or on the next
+// attempt if this one fails.
+func (s *Service) finishLogin(ctx context.Context, pool LoginPool, inv Invitation, email string, in AcceptInput, login Login) (string, bool, error) {
 	if err := s.Logins.SetPassword(ctx, pool, email, in.Password); err != nil {
 		if IsKind(err, Invalid) {
 			return "", false, err

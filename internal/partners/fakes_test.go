@@ -343,7 +343,7 @@ func (m *memStore) putNew(n NewInvitation) {
 func (m *memStore) ReissueInvitation(_ context.Context, prev, next Invitation, token Token, user *PartnerUser) error {
 	return m.writing("ReissueInvitation", func() error {
 		key := tenantKey{prev.TenantID, prev.ID}
-		if stored, ok := m.invitations[key]; !ok || stored.SendSeq != prev.SendSeq || stored.Status != InvitationPending {
+		if stored, ok := m.invitations[key]; !ok || stored.SendSeq != prev.SendSeq || (stored.Status != InvitationPending && stored.Status != InvitationExpired) {
 			return &ConflictError{Reason: ConflictInvitationChanged, Key: prev.ID}
 		}
 		if _, ok := m.tokens[token.Hash]; ok {

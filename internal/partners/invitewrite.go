@@ -26,6 +26,9 @@ func (s *Service) issue(inv *Invitation, ic inviteContext, in InviteInput) (stri
 	inv.TokenHash = HashToken(token)
 	inv.ExpiresAt = ic.now.Add(lifetime(ic, in))
 	inv.Status = InvitationPending
+	// Live again: no purge (an expired invitation the schedule marked
+	// carries one).
+	inv.PurgeAt = time.Time{}
 	inv.SendSeq++
 	inv.UpdatedAt, inv.ChangedBy = ic.now, ic.actor()
 	inv.SealedToken = ""

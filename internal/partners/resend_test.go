@@ -13,21 +13,29 @@ func TestAResendGivesANewLinkAndTheOldOneDies(t *testing.T) {
 		lapse    time.Duration // from the invite to the resend
 		hours    int           // ResendInput.ExpiresInHours
 		lifetime time.Duration // of the new link
+		marked   bool          // the expiry schedule marked it expired first
 	}{
-		{"pending", time.Minute, 0, 48 * time.Hour},
-		{"expired", 49 * time.Hour, 0, 48 * time.Hour},
-		{"pending, with a lifetime of its own", time.Minute, 2, 2 * time.Hour},
+		{"pending", time.Minute, 0, 48 * time.Hour, false},
+		{"expired", 49 * time.Hour, 0, 48 * time.Hour, false},
+		{"expired and marked so by the schedule", 49 * time.Hour, 0, 48 * time.Hour, true},
+		{"pending, with a lifetime of its own", time.Minute, 2, 2 * time.Hour, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newInviteWorld(t)
 			first := w.invite(w.acme, "ada@example.com")
 			w.clock.advance(tt.lapse)
+			if tt.marked {
+				w.markExpired(first.Invitation.ID)
+			}
 			res, err := w.svc.ResendInvitation(w.manager, first.Invitation.ID, ResendInput{ExpiresInHours: tt.hours})
 			if err != nil || res.Outcome != OutcomeResent || res.Invitation.ID != first.Invitation.ID {
 				t.Fatalf("outcome %s of %s, %v; want resent of %s", res.Outcome, res.Invitation.ID, err, first.Invitation.ID)
 			}
 			inv := w.storedInvitation(first.Invitation.ID)
+			if !inv.PurgeAt.IsZero() {
+				t.Errorf("the reissued invitation keeps a purge time (%v): TTL would delete it live", inv.PurgeAt)
+			}
 			if inv.StatusAt(w.clock.now) != InvitationPending || inv.SendSeq != 2 || !inv.ExpiresAt.Equal(w.clock.now.Add(tt.lifetime)) ||
 				!slices.Equal(inv.ResentAt, []time.Time{w.clock.now}) {
 				t.Errorf("invitation %+v, want pending at SendSeq 2 for %s, resent now", inv, tt.lifetime)

@@ -275,6 +275,9 @@ type SendResult struct {
 	Skipped   int `json:"skipped"`
 }
 
+// maxPerEndpointPerRun caps the deliveries one endpoint gets in a run.
+const maxPerEndpointPerRun = 10
+
 // Run attempts the deliveries named (a wake), or every due one (the
 // schedule) when refs is empty.
 func (s *WebhookSender) Run(ctx context.Context, refs []WebhookDeliveryRef) (SendResult, error) {
@@ -299,8 +302,14 @@ func (s *WebhookSender) Run(ctx context.Context, refs []WebhookDeliveryRef) (Sen
 		if _, ok := byEndpoint[key]; !ok {
 			order = append(order, key)
 		}
-		byEndpoint[key] = append(byEndpoint[key], r)
+		// One endpoint's share of a run is bounded: the rest of its due
+		// deliveries wait for the next run, behind no one else's.
+		if len(byEndpoint[key]) < maxPerEndpointPerRun {
+			byEndpoint[key] = append(byEndpoint[key], r)
+		}
 	}
+	// No endpoint always goes first.
+	rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 	var (
 		mu     sync.Mutex
 		result SendResult

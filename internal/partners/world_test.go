@@ -140,3 +140,18 @@ func wantError(t *testing.T, err error, kind Kind) *Error {
 	}
 	return e
 }
+
+// markExpired records an invitation expired as the expiry schedule does
+// (MarkExpired): status expired, a purge time, the system as actor.
+func (w *inviteWorld) markExpired(id string) {
+	w.t.Helper()
+	w.store.mu.Lock()
+	defer w.store.mu.Unlock()
+	key := tenantKey{tenantA, id}
+	inv, ok := w.store.invitations[key]
+	if !ok {
+		w.t.Fatalf("no invitation %s stored", id)
+	}
+	inv.end(InvitationExpired, w.clock.now, SystemActor, 30*24*time.Hour)
+	w.store.invitations[key] = inv
+}

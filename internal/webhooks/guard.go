@@ -56,6 +56,8 @@ var refused = func() []netip.Prefix {
 		"2001::/32",          // Teredo
 		"2001:db8::/32",      // documentation
 		"100::/64",           // discard
+		"192.88.99.0/24",     // 6to4 relay anycast
+		"2001:20::/28",       // ORCHIDv2
 	} {
 		out = append(out, netip.MustParsePrefix(s))
 	}
@@ -72,6 +74,12 @@ func (p Policy) Allowed(ip netip.Addr) bool {
 		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() {
 		return false
 	}
+	// IPv6 outside global unicast (2000::/3) is never a webhook's: that
+	// takes the IPv4-compatible (::/96) and -translated (::ffff:0:0/96)
+	// forms, site-local (fec0::/10) and whatever is assigned later.
+	if ip.Is6() && !globalUnicast6.Contains(ip) {
+		return false
+	}
 	for _, r := range refused {
 		if r.Contains(ip) {
 			return false
@@ -79,6 +87,8 @@ func (p Policy) Allowed(ip netip.Addr) bool {
 	}
 	return true
 }
+
+var globalUnicast6 = netip.MustParsePrefix("2000::/3")
 
 // errRefusedAddress is what the dialer says of an address it will not reach.
 var errRefusedAddress = errors.New("address not allowed for webhooks")
@@ -98,14 +108,19 @@ func (p Policy) CheckURL(ctx context.Context, field, raw string) error {
 	default:
 		return partners.InvalidField(field, "https_required", field+" must use https.")
 	}
+	// One answer for a host that does not resolve and one that resolves to
+	// an address we refuse, naming neither the address nor which it was:
+	// the check must not be a way to query our resolver about names
+	// (private zones, internal hosts) that only it can see.
+	refuse := partners.InvalidField(field, "forbidden_address",
+		fmt.Sprintf("%s's host %s must resolve, from the internet, to public addresses only.", field, host))
 	addrs, err := p.resolve(ctx, host)
 	if err != nil {
-		return partners.InvalidField(field, "unresolvable_host", fmt.Sprintf("%s's host %s does not resolve.", field, host))
+		return refuse
 	}
 	for _, a := range addrs {
 		if !p.Allowed(a) || (u.Scheme == "http" && !a.Unmap().IsLoopback()) {
-			return partners.InvalidField(field, "forbidden_address",
-				fmt.Sprintf("%s's host %s resolves to %s, which is not a public address.", field, host, a.Unmap()))
+			return refuse
 		}
 	}
 	return nil

@@ -67,7 +67,16 @@ func TestCheckURL(t *testing.T) {
 		{"https://[::]/", "forbidden_address", "forbidden_address"},
 		{"https://255.255.255.255/", "forbidden_address", "forbidden_address"},
 		{"https://[64:ff9b::a00:1]/", "forbidden_address", "forbidden_address"},
-		{"https://unknown.example/", "unresolvable_host", "unresolvable_host"},
+		// A host that does not resolve gets the same answer as a private
+		// one: the check is no oracle of our resolver.
+		{"https://unknown.example/", "forbidden_address", "forbidden_address"},
+		// IPv6 outside global unicast, in the forms that embed IPv4.
+		{"https://[::a9fe:a9fe]/", "forbidden_address", "forbidden_address"},
+		{"https://[::7f00:1]/", "forbidden_address", "forbidden_address"},
+		{"https://[::ffff:0:7f00:1]/", "forbidden_address", "forbidden_address"},
+		{"https://[fec0::1]/", "forbidden_address", "forbidden_address"},
+		{"https://[2001:20::1]/", "forbidden_address", "forbidden_address"},
+		{"https://192.88.99.1/", "forbidden_address", "forbidden_address"},
 	} {
 		for _, p := range []struct {
 			name   string
