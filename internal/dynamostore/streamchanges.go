@@ -25,7 +25,7 @@ func DecodeChange(rec events.DynamoDBEventRecord) (c partners.Change, ok bool, e
 	default:
 		return partners.Change{}, false, nil
 	}
-	c.Source = rec.Change.SequenceNumber + "#" + streamAttr(img, "PK") + "#" + streamAttr(img, "SK")
+	c.Sequence, c.Source = rec.Change.SequenceNumber, streamAttr(img, "PK")+"#"+streamAttr(img, "SK")
 	c.Purged = rec.EventName == string(events.DynamoDBOperationTypeRemove) && purgedByTTL(rec)
 	switch kind {
 	case TypeInvitation:

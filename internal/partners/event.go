@@ -3,7 +3,9 @@ package partners
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -107,12 +109,19 @@ type Event struct {
 	Data json.RawMessage
 }
 
-// eventID is the id of the event of type t derived from the change source:
-// the same change always gives the same id, so a consumer that sees a
-// change twice (a retried batch) writes and sends one event. It is a ULID of
-// the event's time, so ids sort by time.
-func eventID(source string, t EventType, at time.Time) string {
-	sum := sha256.Sum256([]byte(source + "\x00" + string(t)))
+// eventID is the id of the n-th event (of type t) of a change: the same
+// change always gives the same ids, so a consumer that sees a change twice
+// (a retried batch) writes and sends each event once. It is a ULID of the
+// event's time, so ids sort by time; within one millisecond, the events of
+// one item sort in stream order — its entropy starts with the change's
+// stream sequence number (increasing for one item) and the event's place
+// in the change, and ends with a hash of the change and type, which keeps
+// ids apart across items.
+func eventID(c Change, n int, t EventType, at time.Time) string {
+	var entropy [10]byte
+	binary.BigEndian.PutUint64(entropy[:8], sequenceOrder(c.Sequence)<<8|uint64(n&0xff))
+	sum := sha256.Sum256([]byte(c.Sequence + "\x00" + c.Source + "\x00" + string(t)))
+	copy(entropy[8:], sum[:2])
 	var id ulid.ULID
 	if at.Before(time.UnixMilli(0)) {
 		at = time.UnixMilli(0) // a zero time: the id still names the change
@@ -121,10 +130,25 @@ func eventID(source string, t EventType, at time.Time) string {
 		// Only a time past the year 10889 fails; it cannot come from a clock.
 		panic(err)
 	}
-	if err := id.SetEntropy(sum[:10]); err != nil { // a ULID's 80 bits
+	if err := id.SetEntropy(entropy[:]); err != nil { // a ULID's 80 bits
 		panic(err)
 	}
 	return eventIDPrefix + id.String()
+}
+
+// sequenceOrder is a stream sequence number's low 56 bits' worth of
+// order: its last 16 decimal digits (below 2^56). Sequence numbers of one
+// item increase; two records of one item 10^16 records apart never share
+// a millisecond.
+func sequenceOrder(seq string) uint64 {
+	if len(seq) > 16 {
+		seq = seq[len(seq)-16:]
+	}
+	n, err := strconv.ParseUint(seq, 10, 64)
+	if err != nil {
+		return 0 // not a decimal sequence number (tests): the hash decides
+	}
+	return n
 }
 
 // EventFilter narrows an event listing.

@@ -5,9 +5,11 @@ package partners
 // Exactly one of each pair is set, or none when the item did not exist on
 // that side (a creation has no Old; a deletion has no New).
 type Change struct {
-	// Source identifies the change itself, stably across redeliveries (the
-	// stream record's sequence number and the item's key).
-	Source string
+	// Sequence is the stream record's sequence number and Source the
+	// item's key: together they name the change, stably across
+	// redeliveries.
+	Sequence string
+	Source   string
 	// Purged marks a deletion by the table's TTL rather than by a caller:
 	// it is housekeeping, never an event.
 	Purged bool
@@ -29,7 +31,7 @@ func EventsOf(c Change) []Event {
 	var out []Event
 	emit := func(t EventType, subject subjectOf) {
 		e := subject.event()
-		e.Type, e.ID = t, eventID(c.Source, t, e.At)
+		e.Type, e.ID = t, eventID(c, len(out), t, e.At)
 		out = append(out, e)
 	}
 	switch {

@@ -48,7 +48,7 @@ func TestEventsOfEachChange(t *testing.T) {
 		{"partner rewritten unchanged", Change{OldPartner: &partner, NewPartner: &partner}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.c.Source = "seq-1#" + tt.name
+			tt.c.Sequence, tt.c.Source = "1", tt.name
 			var got []EventType
 			for _, e := range EventsOf(tt.c) {
 				got = append(got, e.Type)
@@ -66,17 +66,33 @@ func TestEventsOfEachChange(t *testing.T) {
 	}
 }
 
-func TestEventIDsAreStableAndSortByTime(t *testing.T) {
+func TestEventIDsAreStableAndSortByTimeThenStreamOrder(t *testing.T) {
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	a := eventID("seq-1#I#inv_1", EventInvitationCreated, at)
-	if again := eventID("seq-1#I#inv_1", EventInvitationCreated, at); again != a {
+	change := func(seq string) Change { return Change{Sequence: seq, Source: "T#ten_1#I#inv_1"} }
+	a := eventID(change("100000000000000000007"), 0, EventInvitationCreated, at)
+	if again := eventID(change("100000000000000000007"), 0, EventInvitationCreated, at); again != a {
 		t.Errorf("the same change gave %s, then %s", a, again)
 	}
-	if other := eventID("seq-1#I#inv_1", EventInvitationSent, at); other == a {
-		t.Error("two types of one change share an id")
+	if other := eventID(change("100000000000000000007"), 1, EventInvitationSent, at); other <= a {
+		t.Errorf("the second event of a change (%s) does not sort after the first (%s)", other, a)
 	}
-	if later := eventID("seq-0#I#inv_1", EventInvitationCreated, at.Add(time.Millisecond)); later <= a {
+	// Two changes of one item in the same millisecond sort in stream order,
+	// whatever their types (the frozen test clock makes this common).
+	for _, tt := range []struct{ first, second EventType }{
+		{EventInvitationExpired, EventInvitationResent},
+		{EventInvitationResent, EventInvitationExpired},
+	} {
+		one := eventID(change("100000000000000000008"), 0, tt.first, at)
+		two := eventID(change("100000000000000000009"), 0, tt.second, at)
+		if two <= one {
+			t.Errorf("%s then %s in one millisecond: ids %s, %s out of order", tt.first, tt.second, one, two)
+		}
+	}
+	if later := eventID(change("100000000000000000001"), 0, EventInvitationCreated, at.Add(time.Millisecond)); later <= a {
 		t.Errorf("a later event's id %s sorts before %s", later, a)
+	}
+	if fromOtherItem := eventID(Change{Sequence: "100000000000000000007", Source: "T#ten_1#I#inv_2"}, 0, EventInvitationCreated, at); fromOtherItem == a {
+		t.Error("two items' changes share an id")
 	}
 }
 
