@@ -275,9 +275,30 @@ func (s *Service) Identity(ctx context.Context) (LoginPool, error) {
 
 // poolOfTenant reads a tenant's login pool.
 func (s *Service) poolOfTenant(ctx context.Context, tenantID string) (LoginPool, error) {
+	// A tenant's pool never changes once made: an instance keeps it for
+	// PoolCacheTTL (aged by the Service's clock), one read fewer on every
+	// accept.
+	if v, ok := s.pools.Load(tenantID); ok {
+		if e := v.(cachedPool); s.Clock.Now().Before(e.until) {
+			return e.pool, nil
+		}
+	}
 	t, err := s.Tenants.GetTenant(ctx, tenantID)
 	if err != nil {
 		return LoginPool{}, fmt.Errorf("get tenant %s: %w", tenantID, err)
 	}
-	return poolOf(t)
+	pool, err := poolOf(t)
+	if err != nil {
+		return LoginPool{}, err
+	}
+	s.pools.Store(tenantID, cachedPool{pool: pool, until: s.Clock.Now().Add(PoolCacheTTL)})
+	return pool, nil
+}
+
+// PoolCacheTTL is how long an instance keeps a tenant's login pool.
+const PoolCacheTTL = 5 * time.Minute
+
+type cachedPool struct {
+	pool  LoginPool
+	until time.Time
 }

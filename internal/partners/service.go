@@ -58,6 +58,8 @@ type Service struct {
 
 	cacheOnce sync.Once
 	cache     *settingsCache
+	// pools caches tenants' login pools (tenant id → cachedPool).
+	pools sync.Map
 }
 
 // List limits.
