@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -70,27 +69,9 @@ func (s *Store) ListOverdue(ctx context.Context, shard int, now time.Time, posit
 // same issue and its expiry has passed: an accept, resend or revoke that
 // came first wins, and a second run finds nothing to do.
 func (s *Store) MarkExpired(ctx context.Context, inv partners.Invitation) error {
-	actor, err := attributevalue.Marshal(newActorRecord(inv.ChangedBy))
+	err := s.endInvitation(ctx, inv, "", "#status = :pending AND send_seq = :seq AND expires_ms <= :now",
+		map[string]types.AttributeValue{":now": num64(inv.UpdatedAt.UnixMilli())})
 	if err != nil {
-		return err
-	}
-	updated, err := attributevalue.Marshal(inv.UpdatedAt)
-	if err != nil {
-		return err
-	}
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(s.table),
-		Key:                      keyOf(tenantPK(inv.TenantID), invitationSK(inv.ID)),
-		UpdateExpression:         aws.String("SET #status = :expired, updated_at = :updated, changed_by = :actor, #ttl = :ttl REMOVE sealed_token, GSI2PK, GSI2SK"),
-		ConditionExpression:      aws.String("#status = :pending AND send_seq = :seq AND expires_ms <= :now"),
-		ExpressionAttributeNames: map[string]string{"#status": "status", "#ttl": Table.TTLAttribute},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":expired": str(string(partners.InvitationExpired)), ":pending": str(string(partners.InvitationPending)),
-			":updated": updated, ":actor": actor, ":ttl": num64(inv.PurgeAt.Unix()),
-			":seq": num(inv.SendSeq), ":now": num64(inv.UpdatedAt.UnixMilli()),
-		},
-	})
-	if err := conditionFailed(err, partners.ConflictInvitationChanged, inv.ID); err != nil {
 		return fmt.Errorf("mark %s expired: %w", inv.ID, err)
 	}
 	return nil

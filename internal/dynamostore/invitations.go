@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
@@ -117,34 +115,12 @@ func (s *Store) GetInvitation(ctx context.Context, tenantID, invitationID string
 	return r.domain(), nil
 }
 
-// RevokeInvitation marks an invitation revoked and drops its sealed token.
+// RevokeInvitation marks an invitation revoked (pending or expired, at the
+// same issue) and drops its sealed token.
 func (s *Store) RevokeInvitation(ctx context.Context, inv partners.Invitation) error {
-	revokedAt, err := attributevalue.Marshal(inv.RevokedAt)
+	err := s.endInvitation(ctx, inv, "revoked_at", "send_seq = :seq AND #status IN (:pending, :expired)",
+		map[string]types.AttributeValue{":expired": str(string(partners.InvitationExpired))})
 	if err != nil {
-		return err
-	}
-	updatedAt, err := attributevalue.Marshal(inv.UpdatedAt)
-	if err != nil {
-		return err
-	}
-	actor, err := attributevalue.Marshal(newActorRecord(inv.ChangedBy))
-	if err != nil {
-		return err
-	}
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(s.table),
-		Key:                      keyOf(tenantPK(inv.TenantID), invitationSK(inv.ID)),
-		UpdateExpression:         aws.String("SET #status = :revoked, revoked_at = :at, updated_at = :updated, changed_by = :actor, #ttl = :ttl REMOVE sealed_token, GSI2PK, GSI2SK"),
-		ConditionExpression:      aws.String("send_seq = :seq AND #status IN (:pending, :expired)"),
-		ExpressionAttributeNames: map[string]string{"#status": "status", "#ttl": Table.TTLAttribute},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":revoked": str(string(partners.InvitationRevoked)), ":at": revokedAt, ":updated": updatedAt, ":actor": actor,
-			":ttl": num64(inv.PurgeAt.Unix()),
-			":seq": num(inv.SendSeq), ":pending": str(string(partners.InvitationPending)),
-			":expired": str(string(partners.InvitationExpired)),
-		},
-	})
-	if err := conditionFailed(err, partners.ConflictInvitationChanged, inv.ID); err != nil {
 		return fmt.Errorf("revoke invitation %s: %w", inv.ID, err)
 	}
 	return nil
@@ -201,26 +177,9 @@ func (s *Store) ListInvitations(ctx context.Context, tenantID string, f partners
 // still pending with this token and issue: a resend or revoke that came
 // first wins (ConflictInvitationChanged).
 func (s *Store) DeclineInvitation(ctx context.Context, inv partners.Invitation) error {
-	at, err := attributevalue.Marshal(inv.DeclinedAt)
+	err := s.endInvitation(ctx, inv, "declined_at", "#status = :pending AND send_seq = :seq AND token_hash = :hash",
+		map[string]types.AttributeValue{":hash": str(inv.TokenHash)})
 	if err != nil {
-		return err
-	}
-	actor, err := attributevalue.Marshal(newActorRecord(inv.ChangedBy))
-	if err != nil {
-		return err
-	}
-	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(s.table),
-		Key:                      keyOf(tenantPK(inv.TenantID), invitationSK(inv.ID)),
-		UpdateExpression:         aws.String("SET #status = :declined, declined_at = :at, updated_at = :at, changed_by = :actor, #ttl = :ttl REMOVE sealed_token, GSI2PK, GSI2SK"),
-		ConditionExpression:      aws.String("#status = :pending AND send_seq = :seq AND token_hash = :hash"),
-		ExpressionAttributeNames: map[string]string{"#status": "status", "#ttl": Table.TTLAttribute},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":declined": str(string(partners.InvitationDeclined)), ":pending": str(string(partners.InvitationPending)),
-			":at": at, ":actor": actor, ":ttl": num64(inv.PurgeAt.Unix()), ":seq": num(inv.SendSeq), ":hash": str(inv.TokenHash),
-		},
-	})
-	if err := conditionFailed(err, partners.ConflictInvitationChanged, inv.ID); err != nil {
 		return fmt.Errorf("decline invitation %s: %w", inv.ID, err)
 	}
 	return nil
