@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/oklog/ulid/v2"
@@ -52,20 +51,8 @@ func (s *Store) PutEvent(ctx context.Context, e partners.Event, expiresAt time.T
 		TenantID: e.TenantID, At: e.At, SubjectID: e.SubjectID, PartnerID: e.PartnerID, UserID: e.UserID,
 		InvitationID: e.InvitationID, Actor: newActorRecord(e.Actor), Data: string(e.Data), TTL: expiresAt.Unix(),
 	}
-	item, err := attributevalue.MarshalMap(r)
-	if err != nil {
-		return false, fmt.Errorf("encode event %s: %w", e.ID, err)
-	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(s.table), Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	})
-	switch {
-	case isConditionFailed(err):
-		return false, nil // stored by an earlier delivery of the same change
-	case err != nil:
-		return false, fmt.Errorf("put event %s: %w", e.ID, err)
-	}
-	return true, nil
+	// Not created: stored by an earlier delivery of the same change.
+	return s.putOnce(ctx, r, "event "+e.ID)
 }
 
 // ListEvents queries the tenant's events newest first, within the filter's

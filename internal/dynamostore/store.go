@@ -84,6 +84,26 @@ func (s *Store) putNew(ctx context.Context, record any, what string) error {
 	return nil
 }
 
+// putOnce writes a record that must be written once (an event, a
+// delivery, keyed by what they derive from): a second put of it changes
+// nothing, and created says whether this one wrote it.
+func (s *Store) putOnce(ctx context.Context, record any, what string) (created bool, err error) {
+	item, err := attributevalue.MarshalMap(record)
+	if err != nil {
+		return false, fmt.Errorf("encode %s: %w", what, err)
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.table), Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	switch {
+	case isConditionFailed(err):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("put %s: %w", what, err)
+	}
+	return true, nil
+}
+
 func keyOf(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
 		"PK": &types.AttributeValueMemberS{Value: pk},

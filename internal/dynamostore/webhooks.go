@@ -320,20 +320,7 @@ func (r webhookDeliveryRecord) domain() partners.WebhookDelivery {
 // PutWebhookDelivery stores a new delivery once; it is purged
 // WebhookDeliveryRetention after its creation.
 func (s *Store) PutWebhookDelivery(ctx context.Context, d partners.WebhookDelivery) (bool, error) {
-	item, err := attributevalue.MarshalMap(newHookDeliveryRecord(d))
-	if err != nil {
-		return false, fmt.Errorf("encode delivery %s: %w", d.ID, err)
-	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(s.table), Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	})
-	switch {
-	case isConditionFailed(err):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("put delivery %s: %w", d.ID, err)
-	}
-	return true, nil
+	return s.putOnce(ctx, newHookDeliveryRecord(d), "delivery "+d.ID)
 }
 
 // GetWebhookDelivery reads one delivery.
