@@ -27,6 +27,7 @@ type membershipRecord struct {
 	UserID    string    `dynamodbav:"user_id"`
 	Email     string    `dynamodbav:"email"`
 	Role      string    `dynamodbav:"role"`
+	Status    string    `dynamodbav:"membership_status,omitempty"`
 	CreatedAt time.Time `dynamodbav:"created_at"`
 }
 
@@ -48,7 +49,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv partners.Invitation, u
 	}
 	membership := membershipRecord{
 		keys: keys{PK: subPK(m.Sub), SK: membershipSK(m.TenantID, m.PartnerID)}, Type: TypeMembership,
-		Sub: m.Sub, TenantID: m.TenantID, PartnerID: m.PartnerID, UserID: m.UserID, Email: m.Email, Role: m.Role, CreatedAt: m.CreatedAt,
+		Sub: m.Sub, TenantID: m.TenantID, PartnerID: m.PartnerID, UserID: m.UserID, Email: m.Email, Role: m.Role, Status: string(m.Status), CreatedAt: m.CreatedAt,
 	}
 	if err := s.putIn(&t, membership, "", nil, "", ""); err != nil {
 		return err
@@ -78,7 +79,7 @@ func (s *Store) ListMemberships(ctx context.Context, sub, tenantID string) ([]pa
 	}
 	ms := make([]partners.Membership, 0, len(records))
 	for _, r := range records {
-		ms = append(ms, partners.Membership{Sub: r.Sub, TenantID: r.TenantID, PartnerID: r.PartnerID, UserID: r.UserID, Email: r.Email, Role: r.Role, CreatedAt: r.CreatedAt})
+		ms = append(ms, partners.Membership{Sub: r.Sub, TenantID: r.TenantID, PartnerID: r.PartnerID, UserID: r.UserID, Email: r.Email, Role: r.Role, Status: partners.MembershipStatus(r.Status), CreatedAt: r.CreatedAt})
 	}
 	return ms, nil
 }

@@ -17,8 +17,24 @@ type Membership struct {
 	UserID    string
 	Email     string // normalised: the login's username
 	Role      string
+	// Status is whether the membership lets the login in: a disabled one
+	// (portal access turned off, or its partner inactive) gets no tokens.
+	Status    MembershipStatus
 	CreatedAt time.Time
 }
+
+// MembershipStatus says whether a membership gives access.
+type MembershipStatus string
+
+// The membership statuses.
+const (
+	MembershipActive   MembershipStatus = "active"
+	MembershipDisabled MembershipStatus = "disabled"
+)
+
+// Active reports whether the membership gives access; a membership stored
+// before statuses existed is active.
+func (m Membership) Active() bool { return m.Status == "" || m.Status == MembershipActive }
 
 // MembershipStore keeps the accept transaction and memberships.
 type MembershipStore interface {
@@ -138,7 +154,7 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 	if in.LastName != "" {
 		user.LastName = in.LastName
 	}
-	m := Membership{Sub: sub, TenantID: inv.TenantID, PartnerID: inv.PartnerID, UserID: user.ID, Email: email, Role: inv.Role, CreatedAt: now}
+	m := Membership{Sub: sub, TenantID: inv.TenantID, PartnerID: inv.PartnerID, UserID: user.ID, Email: email, Role: inv.Role, Status: MembershipActive, CreatedAt: now}
 	err = s.Memberships.AcceptInvitation(ctx, accepted, user, m)
 	if isConflict(err, ConflictInvitationChanged, ConflictUserChanged, ConflictConcurrentWrite) {
 		// Lost to another accept (or a resend, or a revoke): say what the link is now.
