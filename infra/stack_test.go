@@ -167,7 +167,7 @@ var wantActions = map[string]map[string][]string{
 	"process-import":         {"Table": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}, "": streamReader},
 	"create-partner":         {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
 	"list-partners":          {"Table": {"dynamodb:Query", "dynamodb:UpdateItem"}},
-	"get-partner":            {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
+	"get-partner":            {"Table": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"update-partner":         {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
 	"invite-partner-user":    {"Table": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
 	"list-partner-users":     {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
@@ -201,9 +201,12 @@ var wantActions = map[string]map[string][]string{
 	"deliver-webhooks":   {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"list-events":        {"Table": {"dynamodb:Query", "dynamodb:UpdateItem"}},
 	"decline-activation": {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
+	// The partner form after activation: the password check (and its guard), and the tenant's decision.
+	"partner-form":   {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "UserPools": {"cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"}},
+	"review-partner": {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
 	// The schedule's function, and the event publisher (the bus, the webhooks' deliveries and their sender's wake).
 	"expire-invitations": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
-	"publish-events":     {"Table": {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems"}, "EventBus": {"events:PutEvents"}, "WakeSender": {"lambda:InvokeFunction"}, "": streamReader},
+	"publish-events":     {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems"}, "EventBus": {"events:PutEvents"}, "WakeSender": {"lambda:InvokeFunction"}, "": streamReader},
 	// SES's events; "": Lambda's on-failure destination (its failures queue).
 	"record-email-event": {"Table": {"dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}, "": {"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
 }
@@ -354,8 +357,8 @@ func TestNoSharedUserPoolAndGrantsOnThisAccountsPools(t *testing.T) {
 			}
 		}
 	}
-	if found != 3 {
-		t.Errorf("%d policies reach user pools, want 3 (activation page, both accepts)", found)
+	if found != 4 {
+		t.Errorf("%d policies reach user pools, want 4 (activation page, both accepts, the partner form's sign-in)", found)
 	}
 	for name, fn := range resources(t, "AWS::Lambda::Function") {
 		vars, _ := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
@@ -431,7 +434,7 @@ func TestOnlyTheFunctionsThatSealGetTheSecret(t *testing.T) {
 	want := []string{
 		"accept-activation", "activation-page", "create-partner", "create-webhook-endpoint", "decline-activation", "deliver-webhooks", "get-import", "import-invitations",
 		"invite-partner-user", "invite-partner-users", "list-events", "list-invitations", "list-partner-users", "list-partners", "list-webhook-deliveries",
-		"process-import", "renew-activation", "resend-invitation", "revoke-invitation", "rotate-webhook-secret", "send-invitation-email",
+		"partner-form", "process-import", "renew-activation", "resend-invitation", "review-partner", "revoke-invitation", "rotate-webhook-secret", "send-invitation-email",
 	}
 	var got []string
 	for id, fn := range resources(t, "AWS::Lambda::Function") {

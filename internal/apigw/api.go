@@ -28,6 +28,8 @@ type PartnerService interface {
 	GetPartnerDetail(ctx context.Context, id string) (partners.Partner, partners.PartnerCounts, error)
 	UpdatePartner(ctx context.Context, id string, patch partners.PartnerPatch) (partners.Partner, error)
 	ListPartners(ctx context.Context, f partners.PartnerFilter, limit int, cursor string) (partners.Page[partners.Partner], error)
+	ApprovePartner(ctx context.Context, id string) (partners.Partner, error)
+	RejectPartner(ctx context.Context, id, reason string) (partners.Partner, error)
 }
 
 // API holds the Lambda handlers of the tenant routes.

@@ -85,26 +85,3 @@ func (s *Store) ListUsers(ctx context.Context, tenantID, partnerID string, f par
 	out, err := decodeList[userRecord](items, "users of "+partnerID)
 	return out, next, err
 }
-
-// CountUsers counts a partner's users by status, reading only their status.
-func (s *Store) CountUsers(ctx context.Context, tenantID, partnerID string) (map[partners.UserStatus]int, error) {
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :prefix)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(tenantPK(tenantID)), ":prefix": str(userSK(partnerID, ""))},
-		ProjectionExpression:      aws.String("#status"),
-		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ConsistentRead:            aws.Bool(true),
-	})
-	counts := map[partners.UserStatus]int{partners.UserInvited: 0, partners.UserActive: 0, partners.UserDisabled: 0}
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("count users of %s: %w", partnerID, err)
-		}
-		for _, item := range page.Items {
-			counts[partners.UserStatus(sOf(item["status"]))]++
-		}
-	}
-	return counts, nil
-}

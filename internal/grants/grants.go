@@ -116,7 +116,7 @@ var needs = map[string]Need{
 	"process-import":         {Summary: "CSV import worker (stream)", Env: sealing, DynamoDB: join(invite, []string{"dynamodb:UpdateItem"}), Heavy: true},
 	"create-partner":         {Summary: "POST /v1/partners", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:TransactWriteItems", "dynamodb:UpdateItem"})},
 	"list-partners":          {Summary: "GET /v1/partners", Env: sealing, DynamoDB: query},
-	"get-partner":            {Summary: "GET /v1/partners/{id}", Env: base, DynamoDB: join(read, query)},
+	"get-partner":            {Summary: "GET /v1/partners/{id}", Env: base, DynamoDB: join(read, query, []string{"dynamodb:BatchGetItem"})}, // BatchGetItem: the invited users' latest invitations
 	"update-partner":         {Summary: "PATCH /v1/partners/{id}", Env: base, DynamoDB: join(read, []string{"dynamodb:PutItem"})},
 	"invite-partner-user":    {Summary: "POST /v1/partners/{id}/users", Env: sealing, DynamoDB: join(invite, idempotent)},
 	"list-partner-users":     {Summary: "GET /v1/partners/{id}/users", Env: sealing, DynamoDB: join(read, query)},
@@ -133,6 +133,8 @@ var needs = map[string]Need{
 	"activation-page":        {Summary: "GET/HEAD /activate/{token}", Env: sealing, DynamoDB: read, Cognito: []string{"cognito-idp:AdminGetUser"}},
 	"accept-activation":      {Summary: "POST /activate/{token}", Env: sealing, DynamoDB: join(read, passwordGuard, []string{"dynamodb:TransactWriteItems"}), Cognito: acceptCognito},
 	"decline-activation":     {Summary: "GET/HEAD/POST /activate/{token}/decline", Env: sealing, DynamoDB: join(read, []string{"dynamodb:UpdateItem"})},
+	"partner-form":           {Summary: "POST /activate/{token}/form", Env: sealing, DynamoDB: join(read, passwordGuard), Cognito: []string{"cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"}},
+	"review-partner":         {Summary: "POST /v1/partners/{id}/approve and /reject", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:PutItem"})},
 	"renew-activation":       {Summary: "POST /activate/{token}/renew", Env: sealing, DynamoDB: join(read, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"})},
 	"create-activation":      {Summary: "POST /v1/activations", Env: base, DynamoDB: join(read, passwordGuard, []string{"dynamodb:TransactWriteItems"}), Cognito: acceptCognito},
 	"list-memberships":       {Summary: "GET /v1/memberships/{sub}", Env: base, DynamoDB: join(read, query)},
@@ -140,7 +142,10 @@ var needs = map[string]Need{
 	"expire-invitations":     {Summary: "Expiry schedule", Env: base, DynamoDB: join(read, query, []string{"dynamodb:UpdateItem"})},
 	"list-events":            {Summary: "GET /v1/events", Env: sealing, DynamoDB: query},
 	"publish-events": {Summary: "Event publisher (stream)", Env: append(append([]string{}, base...), "EVENT_BUS_NAME", "WEBHOOK_SENDER_FUNCTION"),
-		DynamoDB: []string{"dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems"}, Events: true, WakesSender: true}, // Query: the tenant's webhook endpoints; TransactWriteItems: a purged invitation's user and claim
+		// Query: the tenant's webhook endpoints; TransactWriteItems: a purged
+		// invitation's user and claim; GetItem and PutItem: a prospect
+		// partner made active with its first activated person.
+		DynamoDB: []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems"}, Events: true, WakesSender: true},
 	"create-webhook-endpoint": {Summary: "POST /v1/webhook-endpoints", Env: sealing, DynamoDB: join(read, query, idempotent)},
 	"list-webhook-endpoints":  {Summary: "GET /v1/webhook-endpoints", Env: base, DynamoDB: query},
 	"get-webhook-endpoint":    {Summary: "GET /v1/webhook-endpoints/{id}", Env: base, DynamoDB: read},

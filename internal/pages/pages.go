@@ -123,6 +123,12 @@ type data struct {
 	// DeclineURL the activation page's link to that page.
 	DeclineAction string
 	DeclineURL    string
+	// The partner form (Kind "form"): its questions, the session that
+	// proves who posts it, and (on other pages) the button that opens it.
+	Questions      []questionData
+	Session        string
+	SessionExpires string
+	FormAction     string
 }
 
 func render(status int, nonce string, d data) Page {
@@ -247,6 +253,18 @@ func Dead(v partners.ActivationView, csrf string) Page {
 			fmt.Sprintf("This link has been used to join %s; each link works once.", v.PartnerName),
 			"Sign in to the partner portal with the login you created.",
 		}
+		if v.FormPending {
+			d.Paragraphs = append(d.Paragraphs, fmt.Sprintf("%s's partner profile is not complete yet.", v.PartnerName))
+			d.FormAction = formAction(v)
+		}
+	case "partner_inactive":
+		d.Title, d.Heading = "Partner portal closed", "The partner portal of "+v.PartnerName+" is closed"
+		d.Paragraphs = []string{
+			fmt.Sprintf("%s has made %s inactive, so this link no longer works.", v.TenantName, v.PartnerName),
+			fmt.Sprintf("If you think this is a mistake, contact %s.", v.InviterName),
+		}
+	case "partner_rejected":
+		return rejected(v.TenantName, v.Branding, v.PartnerName, v.RejectionReason)
 	default: // replaced
 		d.Title, d.Heading = "Link replaced", "This link was replaced by a newer one"
 		d.Paragraphs = []string{
@@ -274,6 +292,12 @@ func Failure() Page {
 		Kind: "message", Title: "Something went wrong", Heading: "Something went wrong on our side",
 		Paragraphs: []string{"Please try again in a moment. Your invitation is unchanged."},
 	})
+}
+
+// formAction is the partner form's action, relative to the page's own
+// /activate/{token}.
+func formAction(v partners.ActivationView) string {
+	return v.Token + "/form"
 }
 
 // renewAction is the renewal form's action, relative to the page's own

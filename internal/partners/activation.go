@@ -19,7 +19,9 @@ type ActivationView struct {
 	LastName    string
 	Branding    Branding
 	// Dead is set for a link that no longer works: "expired", "revoked",
-	// "accepted" or "replaced". Empty for a live link.
+	// "accepted", "declined", "replaced", or "partner_inactive" and
+	// "partner_rejected" when its partner takes nobody in. Empty for a live
+	// link.
 	Dead string
 	// HasLogin is set for a live link whose email already has a finished
 	// login in the tenant's own pool: the page asks for its password.
@@ -27,6 +29,12 @@ type ActivationView struct {
 	HasLogin bool
 	// Pool is the tenant's login pool.
 	Pool LoginPool
+	// RejectionReason is what the tenant said when it rejected the
+	// partner (Dead "partner_rejected").
+	RejectionReason string
+	// FormPending is set when the partner has yet to submit the tenant's
+	// partner form.
+	FormPending bool
 
 	tenant Tenant
 }
@@ -86,6 +94,10 @@ func (s *Service) viewLink(ctx context.Context, token string) (ActivationView, e
 	}
 	view.tenant = tenant
 	view.TenantName, view.PartnerName, view.Branding = tenant.Name, partner.Name, settings.Branding
+	view.FormPending = partner.OnboardingStatus == OnboardingPending
+	if reason := partner.closedReason(); reason != "" && view.Dead == "" {
+		view.Dead, view.RejectionReason = reason, partner.RejectionReason
+	}
 	view.InviterName = inv.InviterName
 	if view.InviterName == "" {
 		view.InviterName = tenant.Name

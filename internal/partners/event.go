@@ -19,8 +19,15 @@ type EventType string
 const (
 	EventPartnerCreated           EventType = "partner.created"
 	EventPartnerUpdated           EventType = "partner.updated"
+	EventPartnerFormSubmitted     EventType = "partner.form_submitted"
+	EventPartnerApproved          EventType = "partner.approved"
+	EventPartnerRejected          EventType = "partner.rejected"
 	EventPartnerUserInvited       EventType = "partner_user.invited"
 	EventPartnerUserActivated     EventType = "partner_user.activated"
+	EventPartnerUserDisabled      EventType = "partner_user.disabled"
+	EventPartnerUserEnabled       EventType = "partner_user.enabled"
+	EventPartnerUserRemoved       EventType = "partner_user.removed"
+	EventPartnerUserMoved         EventType = "partner_user.moved"
 	EventInvitationCreated        EventType = "invitation.created"
 	EventInvitationSent           EventType = "invitation.sent"
 	EventInvitationResent         EventType = "invitation.resent"
@@ -42,7 +49,9 @@ const (
 
 // EventTypes are every type, in the order the docs list them.
 var EventTypes = []EventType{
-	EventPartnerCreated, EventPartnerUpdated, EventPartnerUserInvited, EventPartnerUserActivated,
+	EventPartnerCreated, EventPartnerUpdated, EventPartnerFormSubmitted, EventPartnerApproved, EventPartnerRejected,
+	EventPartnerUserInvited, EventPartnerUserActivated, EventPartnerUserDisabled, EventPartnerUserEnabled,
+	EventPartnerUserRemoved, EventPartnerUserMoved,
 	EventInvitationCreated, EventInvitationSent, EventInvitationResent, EventInvitationAccepted,
 	EventInvitationExpired, EventInvitationRevoked, EventInvitationDeclined, EventInvitationDeliveryFailed,
 	EventInvitationBounced, EventInvitationComplained, EventWebhookEndpointDisabled,

@@ -132,6 +132,8 @@ func (a *App) Handlers() map[string]any {
 		"accept-activation":             a.API.AcceptActivation,
 		"renew-activation":              a.API.RenewActivation,
 		"decline-activation":            a.API.DeclineActivation,
+		"partner-form":                  a.API.PartnerFormPage,
+		"review-partner":                a.API.ReviewPartner,
 		"create-activation":             a.API.CreateActivation,
 		"list-memberships":              a.API.ListMemberships,
 		"get-identity":                  a.API.GetIdentity,
