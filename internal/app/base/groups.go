@@ -36,6 +36,7 @@ var groups = map[string]Group{
 	"activation-page":        GroupLogins,
 	"accept-activation":      GroupLogins,
 	"create-activation":      GroupLogins,
+	"reset-password":         GroupLogins,
 	"send-invitation-email":  GroupMail,
 	"publish-events":         GroupEvents,
 	"retry-webhook-delivery": GroupWebhooks,
