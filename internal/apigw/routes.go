@@ -135,7 +135,7 @@ const RecordEmailEventFunction = "record-email-event"
 // Triggers are the functions invoked by something other than a route.
 var Triggers = []Trigger{
 	{Function: AuthorizerFunction, Source: "API Gateway Lambda authorizer", Summary: "Turns an API key into the tenant and role of the request."},
-	{Function: SendInvitationEmailFunction, Source: "DynamoDB stream of the table", Summary: "Sends the email of each newly queued invitation through SES, with retries."},
+	{Function: SendInvitationEmailFunction, Source: "DynamoDB stream of the table", Summary: "Sends the email of each newly queued invitation, and of each password reset request with an active login, through SES, with retries."},
 	{Function: ProcessImportFunction, Source: "DynamoDB stream of the table", Summary: "Invites the rows of each queued chunk of a CSV import job."},
 	{Function: ExpireInvitationsFunction, Source: "EventBridge Scheduler, every 15 minutes", Summary: "Marks pending invitations past their expiry expired (invitation.expired), to be purged after the tenant's retention."},
 	{Function: PublishEventsFunction, Source: "DynamoDB stream of the table", Summary: "Turns each change of a partner, partner user or invitation into its events: the audit trail, the bus, the webhooks."},
