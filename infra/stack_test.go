@@ -163,7 +163,7 @@ var streamReader = []string{
 // (dynamodb:UpdateItem).
 var wantActions = map[string]map[string][]string{
 	"authorizer":             {"Table": {"dynamodb:GetItem"}},
-	"send-invitation-email":  {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}, "Mail": {"ses:SendEmail"}, "": streamReader},
+	"send-invitation-email":  {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}, "Mail": {"ses:SendEmail"}, "": streamReader},
 	"process-import":         {"Table": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}, "": streamReader},
 	"create-partner":         {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
 	"list-partners":          {"Table": {"dynamodb:Query", "dynamodb:UpdateItem"}},
@@ -202,8 +202,11 @@ var wantActions = map[string]map[string][]string{
 	"list-events":        {"Table": {"dynamodb:Query", "dynamodb:UpdateItem"}},
 	"decline-activation": {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
 	// The partner form after activation: the password check (and its guard), and the tenant's decision.
-	"partner-form":   {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "UserPools": {"cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"}},
-	"review-partner": {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
+	"partner-form":    {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "UserPools": {"cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"}},
+	"review-partner":  {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
+	"forgot-password": {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
+	"reset-password": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"},
+		"UserPools": {"cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUserGlobalSignOut"}},
 	// The schedule's function, and the event publisher (the bus, the webhooks' deliveries and their sender's wake).
 	"expire-invitations": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"publish-events":     {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems"}, "EventBus": {"events:PutEvents"}, "WakeSender": {"lambda:InvokeFunction"}, "": streamReader},
@@ -304,7 +307,7 @@ func TestStreamConsumersReportFailuresAndKeepWhatTheyGiveUpOn(t *testing.T) {
 func TestStreamConsumersFilterWhatTheStoreQueues(t *testing.T) {
 	esms := resources(t, "AWS::Lambda::EventSourceMapping")
 	for fn, filters := range map[string][]dynamostore.StreamFilter{
-		apigw.SendInvitationEmailFunction: dynamostore.QueuedIssueFilters(),
+		apigw.SendInvitationEmailFunction: dynamostore.EmailFilters(),
 		apigw.ProcessImportFunction:       dynamostore.QueuedChunkFilters(),
 		apigw.PublishEventsFunction:       dynamostore.ChangeFilters(),
 	} {
@@ -357,8 +360,8 @@ func TestNoSharedUserPoolAndGrantsOnThisAccountsPools(t *testing.T) {
 			}
 		}
 	}
-	if found != 4 {
-		t.Errorf("%d policies reach user pools, want 4 (activation page, both accepts, the partner form's sign-in)", found)
+	if found != 5 {
+		t.Errorf("%d policies reach user pools, want 5 (activation page, both accepts, the partner form's sign-in, password reset)", found)
 	}
 	for name, fn := range resources(t, "AWS::Lambda::Function") {
 		vars, _ := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
@@ -434,7 +437,7 @@ func TestOnlyTheFunctionsThatSealGetTheSecret(t *testing.T) {
 	want := []string{
 		"accept-activation", "activation-page", "create-partner", "create-webhook-endpoint", "decline-activation", "deliver-webhooks", "get-import", "import-invitations",
 		"invite-partner-user", "invite-partner-users", "list-events", "list-invitations", "list-partner-users", "list-partners", "list-webhook-deliveries",
-		"partner-form", "process-import", "renew-activation", "resend-invitation", "review-partner", "revoke-invitation", "rotate-webhook-secret", "send-invitation-email",
+		"partner-form", "process-import", "renew-activation", "resend-invitation", "reset-password", "review-partner", "revoke-invitation", "rotate-webhook-secret", "send-invitation-email",
 	}
 	var got []string
 	for id, fn := range resources(t, "AWS::Lambda::Function") {

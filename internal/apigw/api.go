@@ -39,6 +39,7 @@ type API struct {
 	Activations ActivationService
 	Events      EventService
 	Webhooks    WebhookService
+	Resets      ResetService
 	// CSRF signs the activation form's CSRF tokens.
 	CSRF        *seal.MAC
 	Idempotency *idempotency.Guard

@@ -69,6 +69,12 @@ var Routes = []Route{
 	{Method: "HEAD", Path: "/activate/{token}/decline", Function: "decline-activation", Auth: AuthNone, Summary: "As GET, without the body (mail scanners)."},
 	{Method: "POST", Path: "/activate/{token}/decline", Function: "decline-activation", Auth: AuthNone, Summary: "The decline button: the invitation is declined and its link dies."},
 	{Method: "POST", Path: "/activate/{token}/form", Function: "partner-form", Auth: AuthNone, Summary: "The partner form after activation: sign in again (the used link names the person), then submit the answers."},
+	{Method: "GET", Path: "/forgot-password/{tenant_id}", Function: "forgot-password", Auth: AuthNone, Summary: "A tenant's \"Forgot your password?\" page for partner logins: asks for the email; never changes state."},
+	{Method: "HEAD", Path: "/forgot-password/{tenant_id}", Function: "forgot-password", Auth: AuthNone, Summary: "As GET, without the body."},
+	{Method: "POST", Path: "/forgot-password/{tenant_id}", Function: "forgot-password", Auth: AuthNone, Summary: "Ask for a reset link: the same answer whether or not the email has a login (rate-limited)."},
+	{Method: "GET", Path: "/reset-password/{token}", Function: "reset-password", Auth: AuthNone, Summary: "The page of a password reset link: the new-password form; never changes state."},
+	{Method: "HEAD", Path: "/reset-password/{token}", Function: "reset-password", Auth: AuthNone, Summary: "As GET, without the body (mail scanners)."},
+	{Method: "POST", Path: "/reset-password/{token}", Function: "reset-password", Auth: AuthNone, Summary: "The form: set the new password; the link dies (single use, 1 hour)."},
 	{Method: "POST", Path: "/v1/activations", Function: "create-activation", Auth: AuthNone, Summary: "Accept as JSON, for tenants who host their own page; the token is the credential."},
 	{Method: "GET", Path: "/v1/memberships/{sub}", Function: "list-memberships", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "What a login may reach in this tenant, and how it signs in."},
 	{Method: "GET", Path: "/v1/events", Function: "list-events", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "The audit trail: the tenant's events, newest first; filter by type, partner, subject, time."},
@@ -132,7 +138,7 @@ const RecordEmailEventFunction = "record-email-event"
 // Triggers are the functions invoked by something other than a route.
 var Triggers = []Trigger{
 	{Function: AuthorizerFunction, Source: "API Gateway Lambda authorizer", Summary: "Turns an API key into the tenant and role of the request."},
-	{Function: SendInvitationEmailFunction, Source: "DynamoDB stream of the table", Summary: "Sends the email of each newly queued invitation through SES, with retries."},
+	{Function: SendInvitationEmailFunction, Source: "DynamoDB stream of the table", Summary: "Sends the email of each newly queued invitation, and of each password reset request with an active login, through SES, with retries."},
 	{Function: ProcessImportFunction, Source: "DynamoDB stream of the table", Summary: "Invites the rows of each queued chunk of a CSV import job."},
 	{Function: ExpireInvitationsFunction, Source: "EventBridge Scheduler, every 15 minutes", Summary: "Marks pending invitations past their expiry expired (invitation.expired), to be purged after the tenant's retention."},
 	{Function: PublishEventsFunction, Source: "DynamoDB stream of the table", Summary: "Turns each change of a partner, partner user or invitation into its events: the audit trail, the bus, the webhooks."},

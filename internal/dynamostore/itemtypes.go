@@ -25,4 +25,7 @@ const (
 	TypeWebhookEndpoint  = "webhook_endpoint"
 	TypeWebhookDelivery  = "webhook_delivery"
 	TypeRateCount        = "rate_count"
+	TypePasswordReset    = "password_reset"
+	TypeResetToken       = "reset_token"
+	TypeResetCount       = "reset_count"
 )

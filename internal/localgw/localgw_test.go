@@ -129,6 +129,20 @@ func TestEventsMatchSamples(t *testing.T) {
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			return r
 		}(),
+		"forgot-password": func() *http.Request {
+			r := sampleRequest("POST", "/forgot-password/ten_01JD0000000000000000000001", "email=ada%40globex.example")
+			r.Header.Del("Authorization")
+			r.Header.Del("Idempotency-Key")
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return r
+		}(),
+		"reset-password": func() *http.Request {
+			r := sampleRequest("POST", "/reset-password/Xy3v0Qm8cT2b9kLpWz4nR7sD1fGhJ6aE5uVq0oIiYtB", "password=Correct-Horse-42&password_confirm=Correct-Horse-42&csrf=sample")
+			r.Header.Del("Authorization")
+			r.Header.Del("Idempotency-Key")
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return r
+		}(),
 		"create-activation": func() *http.Request {
 			r := sampleRequest("POST", "/v1/activations", `{"token":"Xy3v0Qm8cT2b9kLpWz4nR7sD1fGhJ6aE5uVq0oIiYtB","password":"Correct-Horse-9","first_name":"Ada"}`)
 			r.Header.Del("Authorization")

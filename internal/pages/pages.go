@@ -129,6 +129,8 @@ type data struct {
 	Session        string
 	SessionExpires string
 	FormAction     string
+	// ForgotURL links to the tenant's "forgot your password?" page.
+	ForgotURL string
 }
 
 func render(status int, nonce string, d data) Page {
@@ -162,7 +164,7 @@ func Activation(v partners.ActivationView, action, csrf, formError string, polic
 		Role: inv.Role, Email: inv.Email, FirstName: v.FirstName, LastName: v.LastName,
 		ExpiresAt: emails.FormatExpiry(inv.ExpiresAt), ExpiresIn: emails.Lifetime(inv.ExpiresAt.Sub(now)),
 		Action: action, CSRF: csrf, Error: formError, Policy: policyOf(policy), HasLogin: v.HasLogin,
-		DeclineURL: declineAction(v),
+		DeclineURL: declineAction(v), ForgotURL: forgotURL(v),
 	})
 }
 
@@ -235,6 +237,12 @@ func Dead(v partners.ActivationView, csrf string) Page {
 			fmt.Sprintf("You can ask for a new link: %s will be told, and a new invitation may be sent to %s.", v.InviterName, v.Invitation.Email),
 		}
 		d.RenewAction, d.CSRF = renewAction(v), csrf
+		if v.HasLogin {
+			// They have a login here already: what they may want is a
+			// new password, not a new invitation.
+			d.Paragraphs = append(d.Paragraphs, fmt.Sprintf("You already have a login for %s at %s: if you forgot its password, you can set a new one.", v.Invitation.Email, v.TenantName))
+			d.ForgotURL = forgotURL(v)
+		}
 	case "revoked":
 		d.Title, d.Heading = "Invitation withdrawn", "This invitation was withdrawn"
 		d.Paragraphs = []string{
@@ -298,6 +306,16 @@ func Failure() Page {
 // /activate/{token}.
 func formAction(v partners.ActivationView) string {
 	return v.Token + "/form"
+}
+
+// forgotURL is the tenant's "forgot your password?" page, relative to the
+// page's own /activate/{token}, for a person with a login there; "" for
+// anyone else.
+func forgotURL(v partners.ActivationView) string {
+	if !v.HasLogin {
+		return ""
+	}
+	return "../" + partners.ForgotPasswordPath(v.Invitation.TenantID)
 }
 
 // renewAction is the renewal form's action, relative to the page's own

@@ -47,6 +47,8 @@ func EventsOf(c Change) []Event {
 			emit(EventPartnerUserInvited, userSubject{u})
 		case old != nil && old.Status == UserInvited && u.Status == UserActive:
 			emit(EventPartnerUserActivated, userSubject{u})
+		case old != nil && u.PasswordResetAt.After(old.PasswordResetAt):
+			emit(EventPartnerUserPasswordReset, userSubject{u})
 		}
 	case c.NewPartner != nil:
 		p := *c.NewPartner

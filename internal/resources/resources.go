@@ -109,8 +109,11 @@ type PartnerUser struct {
 	// needs "force". A later delivery clears both.
 	EmailBouncedAt    *time.Time `json:"email_bounced_at"`
 	EmailComplainedAt *time.Time `json:"email_complained_at"`
-	CreatedAt         time.Time  `json:"created_at"`
-	UpdatedAt         time.Time  `json:"updated_at"`
+	// PasswordResetAt is when the person last set a new password with a
+	// reset link.
+	PasswordResetAt *time.Time `json:"password_reset_at"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
 }
 
 // PartnerUserOf is a partner user as the API shows it.
@@ -120,6 +123,7 @@ func PartnerUserOf(u partners.PartnerUser) PartnerUser {
 		FirstName: Nullable(u.FirstName), LastName: Nullable(u.LastName), JobTitle: Nullable(u.JobTitle), Phone: Nullable(u.Phone),
 		Role: u.Role, Status: string(u.Status), InvitationID: u.InvitationID, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 		EmailBouncedAt: TimeOrNull(u.EmailBouncedAt), EmailComplainedAt: TimeOrNull(u.EmailComplainedAt),
+		PasswordResetAt: TimeOrNull(u.PasswordResetAt),
 	}
 }
 

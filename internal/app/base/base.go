@@ -106,13 +106,13 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	}
 	svc := &partners.Service{
 		Partners: store, Invitations: store, Settings: store, Imports: imports, Tenants: store, Cursors: cursors, Tokens: tokens,
-		Memberships: store, Counter: store, PasswordGuard: store, Events: store, SendQuota: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
+		Memberships: store, Counter: store, PasswordGuard: store, Resets: store, Events: store, SendQuota: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
 	}
 	return &App{
 		Config: cfg, AWS: awsCfg, Getenv: getenv, DynamoDB: db, Store: store, Service: svc, Log: log, Clock: opts.Clock, Tokens: tokens,
 		Webhooks: hooks,
 		API: &apigw.API{
-			Partners: svc, Invitations: svc, Activations: svc, Events: svc, Webhooks: hooks, CSRF: csrf, Clock: opts.Clock, Log: log,
+			Partners: svc, Invitations: svc, Activations: svc, Events: svc, Resets: svc, Webhooks: hooks, CSRF: csrf, Clock: opts.Clock, Log: log,
 			Rate: store, RateLimit: cfg.TenantRateLimit,
 			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock, Box: responses},
 		},
@@ -134,6 +134,8 @@ func (a *App) Handlers() map[string]any {
 		"decline-activation":            a.API.DeclineActivation,
 		"partner-form":                  a.API.PartnerFormPage,
 		"review-partner":                a.API.ReviewPartner,
+		"forgot-password":               a.API.ForgotPassword,
+		"reset-password":                a.API.ResetPasswordPage,
 		"create-activation":             a.API.CreateActivation,
 		"list-memberships":              a.API.ListMemberships,
 		"get-identity":                  a.API.GetIdentity,

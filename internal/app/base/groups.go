@@ -37,6 +37,7 @@ var groups = map[string]Group{
 	"accept-activation":      GroupLogins,
 	"create-activation":      GroupLogins,
 	"partner-form":           GroupLogins,
+	"reset-password":         GroupLogins,
 	"send-invitation-email":  GroupMail,
 	"publish-events":         GroupEvents,
 	"retry-webhook-delivery": GroupWebhooks,
