@@ -169,6 +169,7 @@ var wantActions = map[string]map[string][]string{
 	"list-partners":          {"Table": {"dynamodb:Query", "dynamodb:UpdateItem"}},
 	"get-partner":            {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"update-partner":         {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
+	"set-partner-grants":     {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
 	"invite-partner-user":    {"Table": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
 	"list-partner-users":     {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"invite-partner-users":   {"Table": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
@@ -205,6 +206,7 @@ var wantActions = map[string]map[string][]string{
 	"expire-invitations": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"publish-events":     {"Table": {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems"}, "EventBus": {"events:PutEvents"}, "WakeSender": {"lambda:InvokeFunction"}, "": streamReader},
 	// SES's events; "": Lambda's on-failure destination (its failures queue).
+	"issue-token-claims": {"Table": {"dynamodb:GetItem", "dynamodb:Query"}},
 	"record-email-event": {"Table": {"dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}, "": {"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
 }
 
@@ -706,4 +708,32 @@ func TestTheWebhookSenderHasReservedConcurrency(t *testing.T) {
 	if !found {
 		t.Error("no deliver-webhooks function")
 	}
+}
+
+// TestTheTokenTriggerIsInvokedByThisAccountsPoolsOnly: the tenants' pools
+// are made at run time, so Cognito may invoke issue-token-claims for the
+// user pools of this account and region, and nothing else may invoke it.
+func TestTheTokenTriggerIsInvokedByThisAccountsPoolsOnly(t *testing.T) {
+	tmpl, _ := synth(t)
+	fnID := findID(t, "AWS::Lambda::Function", logicalName(apigw.IssueTokenClaimsFunction))
+	fnArn := map[string]any{"Fn::GetAtt": []any{fnID, "Arn"}}
+	n := 0
+	for id, p := range resources(t, "AWS::Lambda::Permission") {
+		props := p["Properties"].(map[string]any)
+		if !cmp.Equal(props["FunctionName"], fnArn) && !cmp.Equal(props["FunctionName"], map[string]any{"Ref": fnID}) {
+			continue
+		}
+		n++
+		source := strings.Join(flatten(props["SourceArn"]), "")
+		if props["Principal"] != "cognito-idp.amazonaws.com" || props["Action"] != "lambda:InvokeFunction" ||
+			!cmp.Equal(props["SourceAccount"], map[string]any{"Ref": "AWS::AccountId"}) ||
+			!strings.Contains(source, ":cognito-idp:") || !strings.HasSuffix(source, ":userpool/*") ||
+			!strings.Contains(source, "AWS::AccountId") || !strings.Contains(source, "AWS::Region") {
+			t.Errorf("%s: %v", id, props)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d invoke permissions on issue-token-claims, want Cognito's only", n)
+	}
+	tmpl.HasOutput(jsii.String("TokenTriggerArn"), map[string]any{"Value": fnArn})
 }

@@ -37,6 +37,7 @@ type API struct {
 	Activations ActivationService
 	Events      EventService
 	Webhooks    WebhookService
+	Grants      GrantService
 	// CSRF signs the activation form's CSRF tokens.
 	CSRF        *seal.MAC
 	Idempotency *idempotency.Guard

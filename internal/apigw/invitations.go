@@ -65,6 +65,8 @@ type inviteUserJSON struct {
 	JobTitle  *string `json:"job_title"`
 	// Force mails an address that bounced for good or complained.
 	Force bool `json:"force"`
+	// Grants are added to the partner's grants (what is shared with it).
+	Grants []grantJSON `json:"grants"`
 	inviteOptionsJSON
 }
 
@@ -82,7 +84,7 @@ func (a *API) InviteUser(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 			Email: in.Email, FirstName: deref(in.FirstName), LastName: deref(in.LastName), Phone: deref(in.Phone),
 			JobTitle: deref(in.JobTitle), Role: in.Role, SendEmail: sendEmail(in.SendEmail), EmailVerified: in.EmailVerified,
 			ExpiresInHours: in.ExpiresInHours, RedirectURL: deref(in.RedirectURL), InviterName: deref(in.InviterName),
-			Force: in.Force,
+			Force: in.Force, Grants: grantsIn(in.Grants),
 		})
 		if err != nil {
 			return 0, nil, err

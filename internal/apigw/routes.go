@@ -47,6 +47,7 @@ var Routes = []Route{
 	{Method: "GET", Path: "/v1/partners", Function: "list-partners", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "List partners, newest first; filter by status and program."},
 	{Method: "GET", Path: "/v1/partners/{id}", Function: "get-partner", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "Get one partner."},
 	{Method: "PATCH", Path: "/v1/partners/{id}", Function: "update-partner", Auth: AuthAPIKey, Permission: partners.PermWritePartners, Summary: "Change some fields of a partner."},
+	{Method: "PUT", Path: "/v1/partners/{id}/grants", Function: "set-partner-grants", Auth: AuthAPIKey, Permission: partners.PermWritePartners, Summary: "Replace what is shared with a partner: its grants, in its people's ID tokens."},
 	{Method: "POST", Path: "/v1/partners/{id}/users", Function: "invite-partner-user", Auth: AuthAPIKey, Permission: partners.PermInvite, Summary: "Add one person to a partner and invite them (or return the link)."},
 	{Method: "GET", Path: "/v1/partners/{id}/users", Function: "list-partner-users", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "List a partner's users with their status."},
 	{Method: "POST", Path: "/v1/partners/{id}/invitations", Function: "invite-partner-users", Auth: AuthAPIKey, Permission: partners.PermInvite, Summary: "Invite many people: a list or a pasted string; one result per address."},
@@ -126,6 +127,11 @@ const DeliverWebhooksFunction = "deliver-webhooks"
 // complaint, reject) to the invitations whose emails they are about.
 const RecordEmailEventFunction = "record-email-event"
 
+// IssueTokenClaimsFunction is every tenant pool's pre-token-generation
+// trigger: it adds the login's memberships and grants to its ID token, and
+// refuses tokens to a login with no active membership.
+const IssueTokenClaimsFunction = "issue-token-claims"
+
 // Triggers are the functions invoked by something other than a route.
 var Triggers = []Trigger{
 	{Function: AuthorizerFunction, Source: "API Gateway Lambda authorizer", Summary: "Turns an API key into the tenant and role of the request."},
@@ -135,6 +141,7 @@ var Triggers = []Trigger{
 	{Function: PublishEventsFunction, Source: "DynamoDB stream of the table", Summary: "Turns each change of a partner, partner user or invitation into its events: the audit trail, the bus, the webhooks."},
 	{Function: DeliverWebhooksFunction, Source: "EventBridge Scheduler (every minute), and asynchronous invocations by publish-events and retry-webhook-delivery", Summary: "Sends due webhook deliveries, signed, with retries for 3 days."},
 	{Function: RecordEmailEventFunction, Source: "EventBridge rule on SES's events of the configuration set (default bus)", Summary: "Records SES's delivery, bounce, complaint and reject reports on the invitation (invitation.bounced, invitation.complained, invitation.delivery_failed) and flags an address that bounced for good."},
+	{Function: IssueTokenClaimsFunction, Source: "Cognito pre-token-generation trigger of every tenant's user pool", Summary: "Adds the login's membership (tenant, partner, role) and its partner's grants to the ID token; no active membership, no tokens."},
 }
 
 // Functions returns the names of every function: routes' and triggers'.

@@ -25,4 +25,5 @@ const (
 	TypeWebhookEndpoint  = "webhook_endpoint"
 	TypeWebhookDelivery  = "webhook_delivery"
 	TypeRateCount        = "rate_count"
+	TypePoolEntry        = "pool_entry"
 )

@@ -36,6 +36,7 @@ type partnerRecord struct {
 	City             string         `dynamodbav:"city,omitempty"`
 	LogoURL          string         `dynamodbav:"logo_url,omitempty"`
 	PrimaryContact   *contactRecord `dynamodbav:"primary_contact,omitempty"`
+	Grants           []grantRecord  `dynamodbav:"grants,omitempty"`
 	CreatedAt        time.Time      `dynamodbav:"created_at"`
 	UpdatedAt        time.Time      `dynamodbav:"updated_at"`
 	Version          int            `dynamodbav:"version"`
@@ -52,6 +53,7 @@ func newPartnerRecord(p partners.Partner) partnerRecord {
 		Status: string(p.Status), OnboardingStatus: string(p.OnboardingStatus),
 		Programs: p.Programs, Country: p.Country, City: p.City, LogoURL: p.LogoURL,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version, ChangedBy: newActorRecord(p.ChangedBy),
+		Grants: newGrantRecords(p.Grants),
 	}
 	if c := p.PrimaryContact; c != nil {
 		r.PrimaryContact = &contactRecord{
@@ -67,6 +69,7 @@ func (r partnerRecord) domain() partners.Partner {
 		Status: partners.PartnerStatus(r.Status), OnboardingStatus: partners.OnboardingStatus(r.OnboardingStatus),
 		Programs: r.Programs, Country: r.Country, City: r.City, LogoURL: r.LogoURL,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version, ChangedBy: r.ChangedBy.domain(),
+		Grants: grantsOf(r.Grants),
 	}
 	if p.Programs == nil {
 		p.Programs = []string{}

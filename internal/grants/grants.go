@@ -118,6 +118,7 @@ var needs = map[string]Need{
 	"list-partners":          {Summary: "GET /v1/partners", Env: sealing, DynamoDB: query},
 	"get-partner":            {Summary: "GET /v1/partners/{id}", Env: base, DynamoDB: join(read, query)},
 	"update-partner":         {Summary: "PATCH /v1/partners/{id}", Env: base, DynamoDB: join(read, []string{"dynamodb:PutItem"})},
+	"set-partner-grants":     {Summary: "PUT /v1/partners/{id}/grants", Env: base, DynamoDB: join(read, []string{"dynamodb:PutItem"})},
 	"invite-partner-user":    {Summary: "POST /v1/partners/{id}/users", Env: sealing, DynamoDB: join(invite, idempotent)},
 	"list-partner-users":     {Summary: "GET /v1/partners/{id}/users", Env: sealing, DynamoDB: join(read, query)},
 	"invite-partner-users":   {Summary: "POST /v1/partners/{id}/invitations", Env: sealing, DynamoDB: join(invite, idempotent)},
@@ -155,6 +156,9 @@ var needs = map[string]Need{
 	"deliver-webhooks": {Summary: "Webhook sender (schedule and wakes)", Env: sealing, DynamoDB: join(read, query, []string{"dynamodb:UpdateItem", "dynamodb:PutItem"})},
 	// SES's events: reads the invitation and its user, updates the
 	// delivery alone, or with the user's address flags in a transaction.
+	// The token trigger: the pool's entry and the partners (GetItem), the
+	// login's memberships (Query).
+	"issue-token-claims": {Summary: "Cognito pre-token-generation trigger", Env: base, DynamoDB: join(read, query)},
 	"record-email-event": {Summary: "SES event recorder (EventBridge rule)", Env: base, DynamoDB: join(read, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"})},
 }
 

@@ -89,6 +89,8 @@ func TestEventsMatchSamples(t *testing.T) {
 		"list-partners":  sampleRequest("GET", "/v1/partners?status=active&limit=2", ""),
 		"get-partner":    sampleRequest("GET", "/v1/partners/ptr_01JD0000000000000000000001", ""),
 		"update-partner": sampleRequest("PATCH", "/v1/partners/ptr_01JD0000000000000000000001", `{"city":null,"status":"inactive"}`),
+		"set-partner-grants": sampleRequest("PUT", "/v1/partners/ptr_01JD0000000000000000000001/grants",
+			`{"grants":[{"resource_type":"dashboard","resource_id":"dash-42","permission":"view"}]}`),
 		"invite-partner-user": sampleRequest("POST", "/v1/partners/ptr_01JD0000000000000000000001/users",
 			`{"email":"ada@acme.example","first_name":"Ada","last_name":"Lovelace","phone":"+49 30 901820","job_title":"CTO","role":"admin"}`),
 		"list-partner-users":   sampleRequest("GET", "/v1/partners/ptr_01JD0000000000000000000001/users?status=invited", ""),

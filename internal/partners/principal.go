@@ -57,6 +57,9 @@ type Principal struct {
 	Role     Role
 }
 
+// actor is the caller as an event names it.
+func (p Principal) actor() Actor { return keyActor(p) }
+
 type principalKey struct{}
 
 // WithPrincipal returns a context that carries the caller.

@@ -156,8 +156,25 @@ type Partner struct {
 	City             *string   `json:"city"`
 	LogoURL          *string   `json:"logo_url"`
 	PrimaryContact   *Contact  `json:"primary_contact"`
+	Grants           []Grant   `json:"grants"`
 	CreatedAt        time.Time `json:"created_at"`
 	UpdatedAt        time.Time `json:"updated_at"`
+}
+
+// Grant is a resource shared with a partner, as the API shows it.
+type Grant struct {
+	ResourceType string `json:"resource_type"`
+	ResourceID   string `json:"resource_id"`
+	Permission   string `json:"permission"`
+}
+
+// GrantsOf are grants as the API shows them: never null.
+func GrantsOf(gs []partners.Grant) []Grant {
+	out := make([]Grant, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, Grant{ResourceType: g.ResourceType, ResourceID: g.ResourceID, Permission: g.Permission})
+	}
+	return out
 }
 
 // PartnerOf is a partner as the API shows it.
@@ -170,7 +187,7 @@ func PartnerOf(p partners.Partner) Partner {
 		Object: "partner", ID: p.ID, Name: p.Name, Status: string(p.Status),
 		OnboardingStatus: string(p.OnboardingStatus), Programs: programs,
 		Country: Nullable(p.Country), City: Nullable(p.City), LogoURL: Nullable(p.LogoURL),
-		PrimaryContact: ContactOf(p.PrimaryContact), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		PrimaryContact: ContactOf(p.PrimaryContact), Grants: GrantsOf(p.Grants), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 }
 

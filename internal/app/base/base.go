@@ -24,6 +24,7 @@ import (
 	"github.com/partnerinvites/partnerinvites/internal/seal"
 	"github.com/partnerinvites/partnerinvites/internal/sesevents"
 	"github.com/partnerinvites/partnerinvites/internal/sweep"
+	"github.com/partnerinvites/partnerinvites/internal/tokenclaims"
 	"github.com/partnerinvites/partnerinvites/internal/webhooks"
 )
 
@@ -112,7 +113,7 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 		Config: cfg, AWS: awsCfg, Getenv: getenv, DynamoDB: db, Store: store, Service: svc, Log: log, Clock: opts.Clock, Tokens: tokens,
 		Webhooks: hooks,
 		API: &apigw.API{
-			Partners: svc, Invitations: svc, Activations: svc, Events: svc, Webhooks: hooks, CSRF: csrf, Clock: opts.Clock, Log: log,
+			Partners: svc, Invitations: svc, Activations: svc, Events: svc, Webhooks: hooks, Grants: svc, CSRF: csrf, Clock: opts.Clock, Log: log,
 			Rate: store, RateLimit: cfg.TenantRateLimit,
 			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock, Box: responses},
 		},
@@ -139,6 +140,7 @@ func (a *App) Handlers() map[string]any {
 		"list-partners":                 a.API.ListPartners,
 		"get-partner":                   a.API.GetPartner,
 		"update-partner":                a.API.UpdatePartner,
+		"set-partner-grants":            a.API.SetGrants,
 		"invite-partner-user":           a.API.InviteUser,
 		"list-partner-users":            a.API.ListPartnerUsers,
 		"invite-partner-users":          a.API.InviteMany,
@@ -162,6 +164,7 @@ func (a *App) Handlers() map[string]any {
 		"retry-webhook-delivery":        a.API.RetryWebhookDelivery,
 		apigw.DeliverWebhooksFunction:   a.WebhookSender().Handle,
 		apigw.RecordEmailEventFunction:  a.EmailEvents().Handle,
+		apigw.IssueTokenClaimsFunction:  a.TokenClaims().Handle,
 	}
 }
 
@@ -239,6 +242,16 @@ func (a *App) WebhookSender() *webhooks.Sender {
 // EmailEvents returns the handler of SES's events (record-email-event).
 func (a *App) EmailEvents() *sesevents.Handler {
 	return &sesevents.Handler{Log: a.Log, Reports: &partners.EmailReports{Store: a.Store, Clock: a.Clock, Log: a.Log}}
+}
+
+// TokenClaims returns the token trigger's handler (issue-token-claims).
+func (a *App) TokenClaims() *tokenclaims.Handler {
+	return &tokenclaims.Handler{Access: a.Access(), Log: a.Log}
+}
+
+// Access returns what decides, from the table, what a login may reach.
+func (a *App) Access() *partners.AccessReader {
+	return &partners.AccessReader{Pools: a.Store, Memberships: a.Store, Partners: a.Store}
 }
 
 // Imports returns the import worker's stream handler.
