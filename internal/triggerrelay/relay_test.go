@@ -50,7 +50,9 @@ func TestTheRelayRoutesByPool(t *testing.T) {
 	put(t, relay.URL, "/pools/pool-refused", failing.URL)
 	put(t, relay.URL, "/pools/pool-gone", gone.URL)
 
-	event := func(pool string) string { return `{"userPoolId":"` + pool + `","response":{"claimsOverrideDetails":{}}}` }
+	event := func(pool string) string {
+		return `{"userPoolId":"` + pool + `","response":{"claimsOverrideDetails":{}}}`
+	}
 	tests := []struct {
 		name, pool, fallback string
 		wantStatus           int
