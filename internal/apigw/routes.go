@@ -24,6 +24,10 @@ const (
 	AuthAPIKey Auth = "api_key"
 	// AuthNone routes are public (activation pages: the token is the credential).
 	AuthNone Auth = "none"
+	// AuthPartnerToken routes (/v1/partner/…) are a partner user's own: no
+	// API Gateway authorizer; the handler verifies the Cognito ID token
+	// (Authorization: Bearer <ID token>) and reads the membership live.
+	AuthPartnerToken Auth = "partner_token"
 )
 
 // Route maps an HTTP route to the Lambda function that serves it.
@@ -79,6 +83,11 @@ var Routes = []Route{
 	{Method: "GET", Path: "/v1/webhook-endpoints/{id}/deliveries", Function: "list-webhook-deliveries", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "An endpoint's deliveries, newest first: status, response code, attempts, next attempt."},
 	{Method: "POST", Path: "/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/retry", Function: "retry-webhook-delivery", Auth: AuthAPIKey, Permission: partners.PermManageSettings, Summary: "Attempt a delivery again now, with a new 3-day window."},
 	{Method: "GET", Path: "/v1/identity", Function: "get-identity", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "The tenant's own login pool: pool and client ids, issuer, JWKS URL."},
+	{Method: "GET", Path: "/v1/partner/users", Function: "partner-list-users", Auth: AuthPartnerToken, Permission: partners.PermRead, Summary: "A partner user's own partner: its users (any role)."},
+	{Method: "POST", Path: "/v1/partner/users", Function: "partner-invite-user", Auth: AuthPartnerToken, Permission: partners.PermInvite, Summary: "A partner admin invites one person into its own partner."},
+	{Method: "GET", Path: "/v1/partner/invitations", Function: "partner-list-invitations", Auth: AuthPartnerToken, Permission: partners.PermRead, Summary: "A partner user's own partner: its invitations (any role)."},
+	{Method: "POST", Path: "/v1/partner/invitations/{id}/resend", Function: "partner-resend-invitation", Auth: AuthPartnerToken, Permission: partners.PermInvite, Summary: "A partner admin resends one of its partner's invitations."},
+	{Method: "POST", Path: "/v1/partner/invitations/{id}/revoke", Function: "partner-revoke-invitation", Auth: AuthPartnerToken, Permission: partners.PermInvite, Summary: "A partner admin revokes one of its partner's invitations."},
 }
 
 // routeByKey finds a route by its key ("POST /v1/partners").
@@ -170,8 +179,11 @@ func RoutesMarkdown() string {
 	b.WriteString("| method | path | auth | function | what |\n|---|---|---|---|---|\n")
 	for _, r := range Routes {
 		auth := "API key: " + string(r.Permission)
-		if r.Auth == AuthNone {
+		switch r.Auth {
+		case AuthNone:
 			auth = "public"
+		case AuthPartnerToken:
+			auth = "partner ID token: " + string(r.Permission)
 		}
 		fmt.Fprintf(&b, "| `%s` | `%s` | %s | `%s` | %s |\n", r.Method, r.Path, auth, r.Function, r.Summary)
 	}

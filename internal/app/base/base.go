@@ -21,6 +21,7 @@ import (
 	"github.com/partnerinvites/partnerinvites/internal/idempotency"
 	"github.com/partnerinvites/partnerinvites/internal/outbox"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
+	"github.com/partnerinvites/partnerinvites/internal/partnertoken"
 	"github.com/partnerinvites/partnerinvites/internal/seal"
 	"github.com/partnerinvites/partnerinvites/internal/sesevents"
 	"github.com/partnerinvites/partnerinvites/internal/sweep"
@@ -105,6 +106,7 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	hooks := &partners.Webhooks{
 		Store: store, URLs: webhooks.Policy{AllowLoopback: cfg.WebhooksAllowLoopback}, Secrets: hookSecrets, Cursors: cursors, Clock: opts.Clock,
 	}
+	access := &partners.AccessReader{Pools: store, Memberships: store, Partners: store}
 	svc := &partners.Service{
 		Partners: store, Invitations: store, Settings: store, Imports: imports, Tenants: store, Cursors: cursors, Tokens: tokens,
 		Memberships: store, Counter: store, PasswordGuard: store, Events: store, SendQuota: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
@@ -113,7 +115,8 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 		Config: cfg, AWS: awsCfg, Getenv: getenv, DynamoDB: db, Store: store, Service: svc, Log: log, Clock: opts.Clock, Tokens: tokens,
 		Webhooks: hooks,
 		API: &apigw.API{
-			Partners: svc, Invitations: svc, Activations: svc, Events: svc, Webhooks: hooks, Grants: svc, CSRF: csrf, Clock: opts.Clock, Log: log,
+			Partners: svc, Invitations: svc, Activations: svc, Events: svc, Webhooks: hooks, Grants: svc, CSRF: csrf,
+			Portal: svc, PartnerAuth: &partnertoken.Authenticator{Tokens: &partnertoken.Verifier{Pools: store, Clock: opts.Clock}, Access: access}, Clock: opts.Clock, Log: log,
 			Rate: store, RateLimit: cfg.TenantRateLimit,
 			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock, Box: responses},
 		},
@@ -165,6 +168,11 @@ func (a *App) Handlers() map[string]any {
 		apigw.DeliverWebhooksFunction:   a.WebhookSender().Handle,
 		apigw.RecordEmailEventFunction:  a.EmailEvents().Handle,
 		apigw.IssueTokenClaimsFunction:  a.TokenClaims().Handle,
+		"partner-list-users":            a.API.ListOwnUsers,
+		"partner-invite-user":           a.API.InviteOwn,
+		"partner-list-invitations":      a.API.ListOwnInvitations,
+		"partner-resend-invitation":     a.API.ResendOwn,
+		"partner-revoke-invitation":     a.API.RevokeOwn,
 	}
 }
 
