@@ -78,6 +78,7 @@ func TestCreateAndGetPartner(t *testing.T) {
 			"first_name": "Ada", "last_name": "Lovelace", "email": "Ada@Acme.example",
 			"job_title": "Partner manager", "phone": "+4930901820",
 		},
+		"grants":     []any{},
 		"created_at": p["created_at"], "updated_at": p["updated_at"],
 	}
 	if diff := cmp.Diff(want, p); diff != "" {
