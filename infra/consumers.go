@@ -21,7 +21,7 @@ type consumer struct {
 }
 
 var consumers = []consumer{
-	{apigw.SendInvitationEmailFunction, dynamostore.QueuedIssueFilters()},
+	{apigw.SendInvitationEmailFunction, dynamostore.EmailFilters()},
 	{apigw.ProcessImportFunction, dynamostore.QueuedChunkFilters()},
 	{apigw.PublishEventsFunction, dynamostore.ChangeFilters()},
 }

@@ -163,11 +163,11 @@ var streamReader = []string{
 // (dynamodb:UpdateItem).
 var wantActions = map[string]map[string][]string{
 	"authorizer":             {"Table": {"dynamodb:GetItem"}},
-	"send-invitation-email":  {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}, "Mail": {"ses:SendEmail"}, "": streamReader},
+	"send-invitation-email":  {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}, "Mail": {"ses:SendEmail"}, "": streamReader},
 	"process-import":         {"Table": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}, "": streamReader},
 	"create-partner":         {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
 	"list-partners":          {"Table": {"dynamodb:Query", "dynamodb:UpdateItem"}},
-	"get-partner":            {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
+	"get-partner":            {"Table": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"update-partner":         {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
 	"set-partner-grants":     {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
 	"invite-partner-user":    {"Table": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
@@ -202,9 +202,15 @@ var wantActions = map[string]map[string][]string{
 	"deliver-webhooks":   {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"list-events":        {"Table": {"dynamodb:Query", "dynamodb:UpdateItem"}},
 	"decline-activation": {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
+	// The partner form after activation: the password check (and its guard), and the tenant's decision.
+	"partner-form":    {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "UserPools": {"cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"}},
+	"review-partner":  {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
+	"forgot-password": {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
+	"reset-password": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"},
+		"UserPools": {"cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUserGlobalSignOut"}},
 	// The schedule's function, and the event publisher (the bus, the webhooks' deliveries and their sender's wake).
 	"expire-invitations": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
-	"publish-events":     {"Table": {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems"}, "EventBus": {"events:PutEvents"}, "WakeSender": {"lambda:InvokeFunction"}, "": streamReader},
+	"publish-events":     {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems"}, "EventBus": {"events:PutEvents"}, "WakeSender": {"lambda:InvokeFunction"}, "": streamReader},
 	// SES's events; "": Lambda's on-failure destination (its failures queue).
 	"partner-list-users":        {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"partner-invite-user":       {"Table": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
@@ -308,7 +314,7 @@ func TestStreamConsumersReportFailuresAndKeepWhatTheyGiveUpOn(t *testing.T) {
 func TestStreamConsumersFilterWhatTheStoreQueues(t *testing.T) {
 	esms := resources(t, "AWS::Lambda::EventSourceMapping")
 	for fn, filters := range map[string][]dynamostore.StreamFilter{
-		apigw.SendInvitationEmailFunction: dynamostore.QueuedIssueFilters(),
+		apigw.SendInvitationEmailFunction: dynamostore.EmailFilters(),
 		apigw.ProcessImportFunction:       dynamostore.QueuedChunkFilters(),
 		apigw.PublishEventsFunction:       dynamostore.ChangeFilters(),
 	} {
@@ -361,8 +367,8 @@ func TestNoSharedUserPoolAndGrantsOnThisAccountsPools(t *testing.T) {
 			}
 		}
 	}
-	if found != 3 {
-		t.Errorf("%d policies reach user pools, want 3 (activation page, both accepts)", found)
+	if found != 5 {
+		t.Errorf("%d policies reach user pools, want 5 (activation page, both accepts, the partner form's sign-in, password reset)", found)
 	}
 	for name, fn := range resources(t, "AWS::Lambda::Function") {
 		vars, _ := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
@@ -438,8 +444,7 @@ func TestOnlyTheFunctionsThatSealGetTheSecret(t *testing.T) {
 	want := []string{
 		"accept-activation", "activation-page", "create-partner", "create-webhook-endpoint", "decline-activation", "deliver-webhooks", "get-import", "import-invitations",
 		"invite-partner-user", "invite-partner-users", "list-events", "list-invitations", "list-partner-users", "list-partners", "list-webhook-deliveries",
-		"partner-invite-user", "partner-list-invitations", "partner-list-users", "partner-resend-invitation", "partner-revoke-invitation",
-		"process-import", "renew-activation", "resend-invitation", "revoke-invitation", "rotate-webhook-secret", "send-invitation-email",
+		"partner-form", "partner-invite-user", "partner-list-invitations", "partner-list-users", "partner-resend-invitation", "partner-revoke-invitation", "process-import", "renew-activation", "resend-invitation", "reset-password", "review-partner", "revoke-invitation", "rotate-webhook-secret", "send-invitation-email",
 	}
 	var got []string
 	for id, fn := range resources(t, "AWS::Lambda::Function") {

@@ -26,6 +26,9 @@ type ActivationService interface {
 	ViewLink(ctx context.Context, token string) (partners.ActivationView, error)
 	ListMemberships(ctx context.Context, sub string) (partners.LoginMemberships, error)
 	Identity(ctx context.Context) (partners.LoginPool, error)
+	PartnerForm(ctx context.Context, by partners.PartnerUserRef) (partners.PartnerFormView, error)
+	SubmitPartnerForm(ctx context.Context, by partners.PartnerUserRef, in partners.FormInput) (partners.Partner, error)
+	FormSignIn(ctx context.Context, token, password string) (partners.ActivationView, partners.PartnerUserRef, error)
 }
 
 // csrfFor is the form's CSRF token: bound to the link, so that a form can
@@ -121,6 +124,11 @@ func (a *API) accept(ctx context.Context, log *slog.Logger, token string, e even
 	switch {
 	case err == nil:
 		log.Info("accepted", "tenant_id", acc.Invitation.TenantID, "invitation_id", acc.Invitation.ID, "new_login", acc.NewLogin)
+		if view.FormPending {
+			// An invited partner's admin goes on to the partner form.
+			m := acc.Membership
+			return a.formOrState(ctx, log, token, token+"/form", partners.PartnerUserRef{TenantID: m.TenantID, PartnerID: m.PartnerID, UserID: m.UserID})
+		}
 		return pages.Accepted(view, acc.RedirectURL)
 	case errors.As(err, &pe) && pe.Kind == partners.Invalid:
 		msg := pe.Message

@@ -28,6 +28,8 @@ type PartnerService interface {
 	GetPartnerDetail(ctx context.Context, id string) (partners.Partner, partners.PartnerCounts, error)
 	UpdatePartner(ctx context.Context, id string, patch partners.PartnerPatch) (partners.Partner, error)
 	ListPartners(ctx context.Context, f partners.PartnerFilter, limit int, cursor string) (partners.Page[partners.Partner], error)
+	ApprovePartner(ctx context.Context, id string) (partners.Partner, error)
+	RejectPartner(ctx context.Context, id, reason string) (partners.Partner, error)
 }
 
 // API holds the Lambda handlers of the tenant routes.
@@ -42,6 +44,7 @@ type API struct {
 	// authenticates by their ID tokens.
 	Portal      PartnerPortal
 	PartnerAuth PartnerAuthenticator
+	Resets      ResetService
 	// CSRF signs the activation form's CSRF tokens.
 	CSRF        *seal.MAC
 	Idempotency *idempotency.Guard

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
@@ -67,24 +66,6 @@ func putMembership(t *testing.T, api *testenv.API, m partners.Membership) {
 		t.Fatal(err)
 	}
 	if _, err := api.App.DynamoDB.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(api.App.Config.TableName), Item: item}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// disableMembership sets a membership disabled in the store, as portal
-// access turned off will.
-func disableMembership(t *testing.T, api *testenv.API, sub, tenantID, partnerID string) {
-	t.Helper()
-	_, err := api.App.DynamoDB.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
-		TableName: aws.String(api.App.Config.TableName),
-		Key: map[string]types.AttributeValue{
-			"PK": &types.AttributeValueMemberS{Value: "SUB#" + sub}, "SK": &types.AttributeValueMemberS{Value: "T#" + tenantID + "#P#" + partnerID},
-		},
-		UpdateExpression:          aws.String("SET membership_status = :d"),
-		ConditionExpression:       aws.String("attribute_exists(PK)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":d": &types.AttributeValueMemberS{Value: string(partners.MembershipDisabled)}},
-	})
-	if err != nil {
 		t.Fatal(err)
 	}
 }
@@ -209,7 +190,7 @@ func TestASignInCarriesMembershipAndGrants(t *testing.T) {
 		t.Error("no tokens once the partner is active again")
 	}
 	// The membership disabled: no tokens.
-	disableMembership(t, api, sub, tenantID, pid)
+	disableMembership(t, api, partners.Membership{Sub: sub, TenantID: tenantID, PartnerID: pid})
 	if out, err := signIn(t, api, key, email, goodPassword); err == nil {
 		t.Errorf("a login with no active membership got tokens: %v", out.AuthenticationResult)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/partnerinvites/partnerinvites/internal/apigw"
 	"github.com/partnerinvites/partnerinvites/internal/app"
+	"github.com/partnerinvites/partnerinvites/internal/partners"
 	"github.com/partnerinvites/partnerinvites/internal/testenv"
 )
 
@@ -99,7 +100,7 @@ func TestPartnerAdminsManageTheirOwnPartnerOnly(t *testing.T) {
 	}
 
 	// Membership read live: disabled in the store, the token no longer works.
-	disableMembership(t, api, memberSub, tenantID, own)
+	disableMembership(t, api, partners.Membership{Sub: memberSub, TenantID: tenantID, PartnerID: own})
 	wantStatus(t, api.Do(t, "GET", "/v1/partner/users", member, nil), http.StatusForbidden)
 
 	// Tokens refused: none, forged, wrong audience, a pool that is no

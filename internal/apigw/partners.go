@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -94,8 +95,10 @@ func (a *API) CreatePartner(ctx context.Context, e events.APIGatewayV2HTTPReques
 type partnerDetailJSON struct {
 	partnerJSON
 	Counts struct {
-		Users map[string]int `json:"users"`
+		Users       map[string]int `json:"users"`
+		Invitations map[string]int `json:"invitations"`
 	} `json:"counts"`
+	LastActivityAt time.Time `json:"last_activity_at"`
 }
 
 // GetPartner handles GET /v1/partners/{id}: the partner and its counts.
@@ -106,10 +109,14 @@ func (a *API) GetPartner(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 			return 0, nil, err
 		}
 		out := partnerDetailJSON{partnerJSON: partnerOut(p)}
-		out.Counts.Users = map[string]int{}
+		out.Counts.Users, out.Counts.Invitations = map[string]int{}, map[string]int{}
 		for status, n := range counts.Users {
 			out.Counts.Users[string(status)] = n
 		}
+		for status, n := range counts.Invitations {
+			out.Counts.Invitations[string(status)] = n
+		}
+		out.LastActivityAt = counts.LastActivityAt
 		return http.StatusOK, out, nil
 	})
 }
@@ -206,8 +213,10 @@ func decodePartnerPatch(fields map[string]json.RawMessage) (partners.PartnerPatc
 			}
 			contact := contactIn(c)
 			patch.PrimaryContact = &contact
-		case "onboarding":
-			bad(field, "read_only", "onboarding is set when the partner is created.")
+		case "primary_admin_user_id":
+			patch.PrimaryAdminUserID = str(field, raw, true)
+		case "onboarding", "onboarding_status":
+			bad(field, "read_only", field+" changes through the partner form, /approve and /reject.")
 		default:
 			bad(field, "unknown_field", field+" is not a field of this request.")
 		}

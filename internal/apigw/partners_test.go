@@ -56,17 +56,27 @@ func TestCreateAndGetPartner(t *testing.T) {
 	wantStatus(t, created, http.StatusCreated)
 	p := created.JSON(t)
 	id := p["id"].(string)
-	if inv, ok := p["primary_contact_invitation"].(map[string]any); !ok || inv["email"] != "Ada@Acme.example" {
-		t.Errorf("the primary contact was not invited: %v", p["primary_contact_invitation"])
+	inv, ok := p["primary_contact_invitation"].(map[string]any)
+	if !ok || inv["email"] != "Ada@Acme.example" {
+		t.Fatalf("the primary contact was not invited: %v", p["primary_contact_invitation"])
 	}
 	delete(p, "primary_contact_invitation")
+	contactUser := inv["user_id"]
 	got := api.Do(t, "GET", "/v1/partners/"+id, key, nil)
 	wantStatus(t, got, http.StatusOK)
 	detail := got.JSON(t)
-	if diff := cmp.Diff(map[string]any{"users": map[string]any{"invited": float64(1), "active": float64(0), "disabled": float64(0)}}, detail["counts"]); diff != "" {
+	wantCounts := map[string]any{
+		"users":       map[string]any{"invited": float64(1), "active": float64(0), "disabled": float64(0)},
+		"invitations": map[string]any{"pending": float64(1), "accepted": float64(0), "expired": float64(0), "revoked": float64(0), "declined": float64(0)},
+	}
+	if diff := cmp.Diff(wantCounts, detail["counts"]); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)
 	}
+	if detail["last_activity_at"] == nil {
+		t.Error("the detail has no last_activity_at")
+	}
 	delete(detail, "counts")
+	delete(detail, "last_activity_at")
 	if diff := cmp.Diff(p, detail); diff != "" {
 		t.Errorf("GET differs from POST (-post +get):\n%s", diff)
 	}
@@ -78,7 +88,9 @@ func TestCreateAndGetPartner(t *testing.T) {
 			"first_name": "Ada", "last_name": "Lovelace", "email": "Ada@Acme.example",
 			"job_title": "Partner manager", "phone": "+4930901820",
 		},
-		"grants":     []any{},
+		"grants":                []any{},
+		"primary_admin_user_id": contactUser, "form_answers": []any{}, "form_submitted_at": nil,
+		"reviewed_at": nil, "rejection_reason": nil,
 		"created_at": p["created_at"], "updated_at": p["updated_at"],
 	}
 	if diff := cmp.Diff(want, p); diff != "" {
@@ -87,7 +99,7 @@ func TestCreateAndGetPartner(t *testing.T) {
 
 	invited := api.Do(t, "POST", "/v1/partners", key, map[string]any{"name": "Beta", "onboarding": "invite"})
 	wantStatus(t, invited, http.StatusCreated)
-	if got := invited.JSON(t); got["onboarding_status"] != "pending" || got["status"] != "active" || got["country"] != nil {
+	if got := invited.JSON(t); got["onboarding_status"] != "pending" || got["status"] != "prospect" || got["country"] != nil {
 		t.Errorf("invited partner: %v", got)
 	}
 }

@@ -32,7 +32,46 @@ type settingsJSON struct {
 	SelfServiceRenewal bool          `json:"self_service_renewal"`
 	SendLimits         sendLimitsOut `json:"send_limits"`
 	RetentionDays      int           `json:"retention_days"`
+	PartnerForm        formJSON      `json:"partner_form"`
 	UpdatedAt          *time.Time    `json:"updated_at"`
+}
+
+// formJSON is the partner form as the settings show and take it.
+type formJSON struct {
+	Questions      []questionJSON `json:"questions"`
+	ReviewRequired bool           `json:"review_required"`
+}
+
+type questionJSON struct {
+	Key      string   `json:"key"`
+	Label    string   `json:"label"`
+	Help     *string  `json:"help"`
+	Type     string   `json:"type"`
+	Required bool     `json:"required"`
+	Choices  []string `json:"choices"`
+}
+
+func formOut(f partners.PartnerForm) formJSON {
+	out := formJSON{Questions: make([]questionJSON, 0, len(f.Questions)), ReviewRequired: f.ReviewRequired}
+	for _, q := range f.Questions {
+		choices := q.Choices
+		if choices == nil {
+			choices = []string{}
+		}
+		out.Questions = append(out.Questions, questionJSON{Key: q.Key, Label: q.Label, Help: nullable(q.Help), Type: string(q.Type), Required: q.Required, Choices: choices})
+	}
+	return out
+}
+
+func formIn(f *formJSON) partners.PartnerForm {
+	if f == nil {
+		return partners.PartnerForm{}
+	}
+	out := partners.PartnerForm{ReviewRequired: f.ReviewRequired}
+	for _, q := range f.Questions {
+		out.Questions = append(out.Questions, partners.FormQuestion{Key: q.Key, Label: q.Label, Help: deref(q.Help), Type: partners.QuestionType(q.Type), Required: q.Required, Choices: q.Choices})
+	}
+	return out
 }
 
 type sendLimitsOut struct {
@@ -52,7 +91,7 @@ func settingsOut(s partners.Settings) settingsJSON {
 		EmailTemplates: templatesJSON{Subject: nullable(s.Email.Subject), HTML: nullable(s.Email.HTML), Text: nullable(s.Email.Text)},
 		PortalURL:      nullable(s.PortalURL), SelfServiceRenewal: s.SelfServiceRenewal, UpdatedAt: timeOrNull(s.UpdatedAt),
 		SendLimits:    sendLimitsOut{EmailsPerHour: s.SendLimits.EmailsPerHour, EmailsPerRecipientPerDay: s.SendLimits.EmailsPerRecipientPerDay},
-		RetentionDays: s.RetentionDays,
+		RetentionDays: s.RetentionDays, PartnerForm: formOut(s.PartnerForm),
 	}
 }
 
@@ -67,6 +106,7 @@ type putSettingsJSON struct {
 	SelfServiceRenewal *bool          `json:"self_service_renewal"`
 	SendLimits         *sendLimitsIn  `json:"send_limits"`
 	RetentionDays      *int           `json:"retention_days"`
+	PartnerForm        *formJSON      `json:"partner_form"`
 }
 
 // GetSettings handles GET /v1/settings.
@@ -105,6 +145,7 @@ func (a *API) UpdateSettings(ctx context.Context, e events.APIGatewayV2HTTPReque
 		if in.RetentionDays != nil {
 			s.RetentionDays = *in.RetentionDays
 		}
+		s.PartnerForm = formIn(in.PartnerForm)
 		if l := in.SendLimits; l != nil {
 			if l.EmailsPerHour != nil {
 				s.SendLimits.EmailsPerHour = *l.EmailsPerHour

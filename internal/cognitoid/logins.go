@@ -139,3 +139,20 @@ func attribute(attrs []types.AttributeType, name string) string {
 	}
 	return ""
 }
+
+// SignOut ends every session of a login (AdminUserGlobalSignOut: its
+// refresh tokens are revoked). cognito-local does not implement it and
+// answers HTTP 500 with code Unsupported, which the SDK would retry: the
+// call is made once, and that answer is ErrSignOutUnsupported.
+func (l *Logins) SignOut(ctx context.Context, pool partners.LoginPool, email string) error {
+	_, err := l.Client().AdminUserGlobalSignOut(ctx, &cip.AdminUserGlobalSignOutInput{
+		UserPoolId: aws.String(pool.ID), Username: aws.String(email),
+	}, func(o *cip.Options) { o.RetryMaxAttempts = 1 })
+	switch errorCode(err) {
+	case "":
+		return nil
+	case "Unsupported":
+		return partners.ErrSignOutUnsupported
+	}
+	return fmt.Errorf("sign out a login in %s: %w", pool.ID, err)
+}

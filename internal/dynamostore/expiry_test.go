@@ -129,7 +129,10 @@ func (a *acceptingFirst) ListOverdue(ctx context.Context, shard int, now time.Ti
 func TestAnAcceptBetweenTheReadAndTheWriteWins(t *testing.T) {
 	s, ctx := newStore(t), context.Background()
 	invs := pendingInvitations(t, s, "c", 20, 20)
-	// The accept needs the user it activates.
+	// The accept needs the partner and the user it activates.
+	if err := s.CreatePartner(ctx, partners.Partner{ID: "ptr_1", TenantID: invs[7].TenantID, Name: "Globex", Status: partners.PartnerActive, OnboardingStatus: partners.OnboardingApproved, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.CreateInvitation(ctx, partners.NewInvitation{
 		NewUser: true, User: partners.PartnerUser{ID: "usr_1", TenantID: invs[7].TenantID, PartnerID: "ptr_1", Email: "x@example.com", Status: partners.UserInvited, InvitationID: invs[7].ID},
 		Invitation: partners.Invitation{ID: "inv_unrelated", TenantID: invs[7].TenantID, Status: partners.InvitationAccepted, ExpiresAt: sweepNow.Add(time.Hour)},

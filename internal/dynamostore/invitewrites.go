@@ -46,10 +46,7 @@ func (s *Store) invitationTxn(n partners.NewInvitation) (txn, error) {
 	var t txn
 	inv := n.Invitation
 	if n.CheckPartner {
-		t.add(types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName: aws.String(s.table), Key: keyOf(tenantPK(inv.TenantID), partnerSK(inv.PartnerID)),
-			ConditionExpression: aws.String("attribute_exists(PK)"),
-		}}, partners.ConflictPartnerMissing, inv.PartnerID)
+		t.add(s.partnerOpenCheck(inv.TenantID, inv.PartnerID), partners.ConflictPartnerMissing, inv.PartnerID)
 	}
 	if c := n.Claim; c != nil {
 		claim := claimRecord{

@@ -26,4 +26,7 @@ const (
 	TypeWebhookDelivery  = "webhook_delivery"
 	TypeRateCount        = "rate_count"
 	TypePoolEntry        = "pool_entry"
+	TypePasswordReset    = "password_reset"
+	TypeResetToken       = "reset_token"
+	TypeResetCount       = "reset_count"
 )

@@ -36,6 +36,7 @@ type membershipRecord struct {
 // this token and issue.
 func (s *Store) AcceptInvitation(ctx context.Context, inv partners.Invitation, user partners.PartnerUser, m partners.Membership) error {
 	var t txn
+	t.add(s.partnerOpenCheck(inv.TenantID, inv.PartnerID), partners.ConflictPartnerMissing, inv.PartnerID)
 	err := s.putIn(&t, newInvitationRecord(inv), "#status = :pending AND send_seq = :seq AND token_hash = :hash",
 		map[string]types.AttributeValue{":pending": str(string(partners.InvitationPending)), ":seq": num(inv.SendSeq), ":hash": str(inv.TokenHash)},
 		partners.ConflictInvitationChanged, inv.ID)

@@ -25,22 +25,27 @@ type contactRecord struct {
 
 type partnerRecord struct {
 	keys
-	Type             string         `dynamodbav:"type"`
-	ID               string         `dynamodbav:"id"`
-	TenantID         string         `dynamodbav:"tenant_id"`
-	Name             string         `dynamodbav:"name"`
-	Status           string         `dynamodbav:"status"`
-	OnboardingStatus string         `dynamodbav:"onboarding_status"`
-	Programs         []string       `dynamodbav:"programs,omitempty"`
-	Country          string         `dynamodbav:"country,omitempty"`
-	City             string         `dynamodbav:"city,omitempty"`
-	LogoURL          string         `dynamodbav:"logo_url,omitempty"`
-	PrimaryContact   *contactRecord `dynamodbav:"primary_contact,omitempty"`
-	Grants           []grantRecord  `dynamodbav:"grants,omitempty"`
-	CreatedAt        time.Time      `dynamodbav:"created_at"`
-	UpdatedAt        time.Time      `dynamodbav:"updated_at"`
-	Version          int            `dynamodbav:"version"`
-	ChangedBy        *actorRecord   `dynamodbav:"changed_by,omitempty"`
+	Type             string             `dynamodbav:"type"`
+	ID               string             `dynamodbav:"id"`
+	TenantID         string             `dynamodbav:"tenant_id"`
+	Name             string             `dynamodbav:"name"`
+	Status           string             `dynamodbav:"status"`
+	OnboardingStatus string             `dynamodbav:"onboarding_status"`
+	Programs         []string           `dynamodbav:"programs,omitempty"`
+	Country          string             `dynamodbav:"country,omitempty"`
+	City             string             `dynamodbav:"city,omitempty"`
+	LogoURL          string             `dynamodbav:"logo_url,omitempty"`
+	PrimaryContact   *contactRecord     `dynamodbav:"primary_contact,omitempty"`
+	PrimaryAdmin     string             `dynamodbav:"primary_admin_user_id,omitempty"`
+	FormAnswers      []formAnswerRecord `dynamodbav:"form_answers,omitempty"`
+	FormSubmittedAt  *time.Time         `dynamodbav:"form_submitted_at,omitempty"`
+	ReviewedAt       *time.Time         `dynamodbav:"reviewed_at,omitempty"`
+	RejectionReason  string             `dynamodbav:"rejection_reason,omitempty"`
+	Grants           []grantRecord      `dynamodbav:"grants,omitempty"`
+	CreatedAt        time.Time          `dynamodbav:"created_at"`
+	UpdatedAt        time.Time          `dynamodbav:"updated_at"`
+	Version          int                `dynamodbav:"version"`
+	ChangedBy        *actorRecord       `dynamodbav:"changed_by,omitempty"`
 }
 
 func newPartnerRecord(p partners.Partner) partnerRecord {
@@ -53,7 +58,9 @@ func newPartnerRecord(p partners.Partner) partnerRecord {
 		Status: string(p.Status), OnboardingStatus: string(p.OnboardingStatus),
 		Programs: p.Programs, Country: p.Country, City: p.City, LogoURL: p.LogoURL,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version, ChangedBy: newActorRecord(p.ChangedBy),
-		Grants: newGrantRecords(p.Grants),
+		Grants:       newGrantRecords(p.Grants),
+		PrimaryAdmin: p.PrimaryAdminUserID, FormAnswers: newAnswerRecords(p.FormAnswers),
+		FormSubmittedAt: timePtr(p.FormSubmittedAt), ReviewedAt: timePtr(p.ReviewedAt), RejectionReason: p.RejectionReason,
 	}
 	if c := p.PrimaryContact; c != nil {
 		r.PrimaryContact = &contactRecord{
@@ -69,7 +76,9 @@ func (r partnerRecord) domain() partners.Partner {
 		Status: partners.PartnerStatus(r.Status), OnboardingStatus: partners.OnboardingStatus(r.OnboardingStatus),
 		Programs: r.Programs, Country: r.Country, City: r.City, LogoURL: r.LogoURL,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version, ChangedBy: r.ChangedBy.domain(),
-		Grants: grantsOf(r.Grants),
+		Grants:             grantsOf(r.Grants),
+		PrimaryAdminUserID: r.PrimaryAdmin, FormAnswers: answersOf(r.FormAnswers),
+		FormSubmittedAt: timeOf(r.FormSubmittedAt), ReviewedAt: timeOf(r.ReviewedAt), RejectionReason: r.RejectionReason,
 	}
 	if p.Programs == nil {
 		p.Programs = []string{}
@@ -147,4 +156,17 @@ func (s *Store) ListPartners(ctx context.Context, tenantID string, f partners.Pa
 	}
 	out, err := decodeList[partnerRecord](items, "partners of "+tenantID)
 	return out, next, err
+}
+
+// partnerOpenCheck is a transaction's check that a partner exists and
+// takes people in: neither inactive nor rejected.
+func (s *Store) partnerOpenCheck(tenantID, partnerID string) types.TransactWriteItem {
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName: aws.String(s.table), Key: keyOf(tenantPK(tenantID), partnerSK(partnerID)),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND #status <> :inactive AND onboarding_status <> :rejected"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":inactive": str(string(partners.PartnerInactive)), ":rejected": str(string(partners.OnboardingRejected)),
+		},
+	}}
 }

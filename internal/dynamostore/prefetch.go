@@ -6,9 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/partnerinvites/partnerinvites/internal/partners"
@@ -89,18 +87,5 @@ func (s *Store) Prefetch(ctx context.Context, tenantID, partnerID string, emails
 
 // batchGet reads keys (at most 100), retrying unprocessed ones.
 func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
-	var out []map[string]types.AttributeValue
-	request := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
-	for attempt := 0; len(request) > 0; attempt++ {
-		if attempt > 10 {
-			return nil, fmt.Errorf("batch get: keys still unprocessed after %d attempts", attempt)
-		}
-		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: request})
-		if err != nil {
-			return nil, fmt.Errorf("batch get: %w", err)
-		}
-		out = append(out, res.Responses[s.table]...)
-		request = res.UnprocessedKeys
-	}
-	return out, nil
+	return s.batchGetProjected(ctx, keys, "")
 }

@@ -22,6 +22,11 @@ func recipientSendsSK(email string, day time.Time) string {
 // reserve adds n to a window's count unless that passes limit: one
 // conditional update, so concurrent requests never overshoot together.
 func (s *Store) reserve(ctx context.Context, tenantID, sk string, n, limit int, expires time.Time) (bool, error) {
+	return s.reserveCount(ctx, tenantID, sk, TypeSendCount, n, limit, expires)
+}
+
+// reserveCount is reserve for a count of any type.
+func (s *Store) reserveCount(ctx context.Context, tenantID, sk, typ string, n, limit int, expires time.Time) (bool, error) {
 	if n > limit {
 		return false, nil
 	}
@@ -33,7 +38,7 @@ func (s *Store) reserve(ctx context.Context, tenantID, sk string, n, limit int, 
 			"#type": "type", "#ttl": Table.TTLAttribute,
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":n": num(n), ":room": num(limit - n), ":type": str(TypeSendCount), ":ttl": num64(expires.Unix()),
+			":n": num(n), ":room": num(limit - n), ":type": str(typ), ":ttl": num64(expires.Unix()),
 		},
 	})
 	if isConditionFailed(err) {

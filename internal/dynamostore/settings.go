@@ -16,20 +16,22 @@ const settingsSK = "SETTINGS"
 
 type settingsRecord struct {
 	keys
-	Type           string    `dynamodbav:"type"`
-	InviteTTLHours int       `dynamodbav:"invite_ttl_hours"`
-	Roles          []string  `dynamodbav:"roles"`
-	LogoURL        string    `dynamodbav:"logo_url,omitempty"`
-	AccentColor    string    `dynamodbav:"accent_color,omitempty"`
-	EmailSubject   string    `dynamodbav:"email_subject,omitempty"`
-	EmailHTML      string    `dynamodbav:"email_html,omitempty"`
-	EmailText      string    `dynamodbav:"email_text,omitempty"`
-	PortalURL      string    `dynamodbav:"portal_url,omitempty"`
-	SelfService    bool      `dynamodbav:"self_service_renewal"`
-	EmailsPerHour  int       `dynamodbav:"emails_per_hour,omitempty"`
-	EmailsPerDay   int       `dynamodbav:"emails_per_recipient_per_day,omitempty"`
-	RetentionDays  int       `dynamodbav:"retention_days,omitempty"`
-	UpdatedAt      time.Time `dynamodbav:"updated_at"`
+	Type           string               `dynamodbav:"type"`
+	InviteTTLHours int                  `dynamodbav:"invite_ttl_hours"`
+	Roles          []string             `dynamodbav:"roles"`
+	LogoURL        string               `dynamodbav:"logo_url,omitempty"`
+	AccentColor    string               `dynamodbav:"accent_color,omitempty"`
+	EmailSubject   string               `dynamodbav:"email_subject,omitempty"`
+	EmailHTML      string               `dynamodbav:"email_html,omitempty"`
+	EmailText      string               `dynamodbav:"email_text,omitempty"`
+	PortalURL      string               `dynamodbav:"portal_url,omitempty"`
+	SelfService    bool                 `dynamodbav:"self_service_renewal"`
+	EmailsPerHour  int                  `dynamodbav:"emails_per_hour,omitempty"`
+	EmailsPerDay   int                  `dynamodbav:"emails_per_recipient_per_day,omitempty"`
+	RetentionDays  int                  `dynamodbav:"retention_days,omitempty"`
+	PartnerForm    []formQuestionRecord `dynamodbav:"partner_form,omitempty"`
+	FormReview     bool                 `dynamodbav:"partner_form_review,omitempty"`
+	UpdatedAt      time.Time            `dynamodbav:"updated_at"`
 }
 
 // GetSettings returns a tenant's settings, or the defaults.
@@ -52,7 +54,7 @@ func (r settingsRecord) domain() partners.Settings {
 		Email:     emails.Templates{Subject: r.EmailSubject, HTML: r.EmailHTML, Text: r.EmailText},
 		PortalURL: r.PortalURL, SelfServiceRenewal: r.SelfService, UpdatedAt: r.UpdatedAt,
 		SendLimits:    partners.SendLimits{EmailsPerHour: r.EmailsPerHour, EmailsPerRecipientPerDay: r.EmailsPerDay}.WithDefaults(),
-		RetentionDays: r.RetentionDays,
+		RetentionDays: r.RetentionDays, PartnerForm: formOf(r.PartnerForm, r.FormReview),
 	}
 	if st.RetentionDays == 0 {
 		st.RetentionDays = partners.DefaultRetentionDays // saved before retention was a setting
@@ -70,6 +72,7 @@ func (s *Store) PutSettings(ctx context.Context, tenantID string, st partners.Se
 		PortalURL: st.PortalURL, SelfService: st.SelfServiceRenewal, UpdatedAt: st.UpdatedAt,
 		EmailsPerHour: st.SendLimits.EmailsPerHour, EmailsPerDay: st.SendLimits.EmailsPerRecipientPerDay,
 		RetentionDays: st.RetentionDays,
+		PartnerForm:   newFormRecords(st.PartnerForm), FormReview: st.PartnerForm.ReviewRequired,
 	})
 	if err != nil {
 		return fmt.Errorf("encode settings: %w", err)

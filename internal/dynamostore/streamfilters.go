@@ -64,6 +64,23 @@ func QueuedIssueFilters() []StreamFilter {
 	}
 }
 
+// EmailFilters select the records the email sender may act on: queued
+// invitation issues and queued password reset requests (four patterns;
+// Lambda allows five per event source mapping).
+func EmailFilters() []StreamFilter {
+	return append(QueuedIssueFilters(), QueuedResetFilters()...)
+}
+
+// QueuedResetFilters select the records DecodeQueuedReset may accept, for
+// the email sender: every change to a password reset that is queued.
+func QueuedResetFilters() []StreamFilter {
+	queued := map[string]string{attrType: TypePasswordReset, attrResetStatus: string(partners.ResetQueued)}
+	return []StreamFilter{
+		{EventName: events.DynamoDBOperationTypeInsert, Strings: queued},
+		{EventName: events.DynamoDBOperationTypeModify, Strings: queued},
+	}
+}
+
 // QueuedChunkFilters select the records DecodeQueuedChunk may accept, for
 // the import worker: every new chunk, and every change to one that is not
 // done (a chunk put back in the queue, waiting for its job).

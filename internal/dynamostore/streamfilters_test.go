@@ -65,6 +65,27 @@ func TestStreamFiltersPassWhatTheStoreQueues(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A password reset: asked, its link stored, sent, asked again.
+	reset := func(f func() error) {
+		t.Helper()
+		if err := f(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const addr = "ada@acme.example"
+	reset(func() error { return s.QueuePasswordReset(ctx, "ten_A", addr, t0) })
+	r, err := s.GetPasswordReset(ctx, "ten_A", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.PartnerID, r.UserID, r.Sub = "ptr_1", "usr_1", "sub-1"
+	reset(func() error {
+		return s.IssuePasswordResetLink(ctx, r, partners.ResetToken{Hash: "rhash_1", TenantID: "ten_A", Email: addr, ExpiresAt: t0.Add(time.Hour)})
+	})
+	r.Status, r.Attempts = partners.ResetSent, 1
+	reset(func() error { return s.RecordPasswordResetDelivery(ctx, r) })
+	reset(func() error { return s.QueuePasswordReset(ctx, "ten_A", addr, t0.Add(time.Minute)) })
+
 	// What each consumer makes of each record of an item, in stream order;
 	// "" where no consumer's filter passes it. The items not named here
 	// (tokens, claims, the import job) pass no filter.
@@ -80,6 +101,12 @@ func TestStreamFiltersPassWhatTheStoreQueues(t *testing.T) {
 		"P#ptr_1#U#usr_inv_2":  {"events: handled"},
 		"IMPORT#imp_1#C#00000": {"import: handled", "import: handled", ""}, // new, requeued, done
 		"IMPORT#imp_1#C#00001": {"import: skipped"},                        // done already
+		"PWRESET#" + addr: {
+			"email: handled", // asked
+			"email: skipped", // its link stored, still queued
+			"",               // sent
+			"email: handled", // asked again
+		},
 	}
 	got := map[string][]string{}
 	for _, raw := range readStream(t, table, func(read map[string]int) bool {
@@ -108,7 +135,7 @@ var consumers = []struct {
 	filters []dynamostore.StreamFilter
 	decodes func(events.DynamoDBEventRecord) bool
 }{
-	{"email", dynamostore.QueuedIssueFilters(), func(r events.DynamoDBEventRecord) bool { _, ok := dynamostore.DecodeQueuedIssue(r); return ok }},
+	{"email", dynamostore.EmailFilters(), func(r events.DynamoDBEventRecord) bool { _, ok := dynamostore.DecodeQueuedEmail(r); return ok }},
 	{"import", dynamostore.QueuedChunkFilters(), func(r events.DynamoDBEventRecord) bool { _, ok := dynamostore.DecodeQueuedChunk(r); return ok }},
 	{"events", dynamostore.ChangeFilters(), func(r events.DynamoDBEventRecord) bool {
 		c, ok, err := dynamostore.DecodeChange(r)

@@ -15,6 +15,7 @@ const (
 	attrType           = "type"
 	attrDeliveryStatus = "delivery_status"
 	attrDone           = "done"
+	attrResetStatus    = "reset_status"
 )
 
 // QueuedIssue is an issue of an invitation whose email waits to be sent.
@@ -101,4 +102,69 @@ func streamAttr(img map[string]events.DynamoDBAttributeValue, name string) strin
 		return v.Number()
 	}
 	return ""
+}
+
+// QueuedReset is a password reset request whose email (or its absence)
+// waits to be decided and sent.
+type QueuedReset struct {
+	TenantID, Email string
+	Seq             int
+}
+
+// DecodeQueuedReset reports whether a stream record is a password reset
+// request waiting for the sender: a queued reset whose reset_seq is new, or
+// which the sender put back in the queue (its requeues changed). Other
+// writes (its link, its use) do not trigger it again.
+func DecodeQueuedReset(rec events.DynamoDBEventRecord) (QueuedReset, bool) {
+	if rec.EventName != string(events.DynamoDBOperationTypeInsert) && rec.EventName != string(events.DynamoDBOperationTypeModify) {
+		return QueuedReset{}, false
+	}
+	img := rec.Change.NewImage
+	if streamAttr(img, attrType) != TypePasswordReset || streamAttr(img, attrResetStatus) != string(partners.ResetQueued) {
+		return QueuedReset{}, false
+	}
+	seq, err := strconv.Atoi(streamAttr(img, "reset_seq"))
+	if err != nil {
+		return QueuedReset{}, false
+	}
+	if old := rec.Change.OldImage; old != nil && streamAttr(old, "reset_seq") == streamAttr(img, "reset_seq") &&
+		streamAttr(old, "requeues") == streamAttr(img, "requeues") {
+		return QueuedReset{}, false
+	}
+	return QueuedReset{TenantID: streamAttr(img, "tenant_id"), Email: streamAttr(img, "email"), Seq: seq}, true
+}
+
+// LogValue names the request in a log line: its tenant and number, never
+// its address.
+func (r QueuedReset) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("tenant_id", r.TenantID), slog.Int("reset_seq", r.Seq))
+}
+
+// QueuedEmail is one piece of the email sender's work: an invitation's
+// issue or a password reset request (exactly one is set).
+type QueuedEmail struct {
+	Issue *QueuedIssue
+	Reset *QueuedReset
+}
+
+// DecodeQueuedEmail decodes the records the email sender acts on.
+func DecodeQueuedEmail(rec events.DynamoDBEventRecord) (QueuedEmail, bool) {
+	if i, ok := DecodeQueuedIssue(rec); ok {
+		return QueuedEmail{Issue: &i}, true
+	}
+	if r, ok := DecodeQueuedReset(rec); ok {
+		return QueuedEmail{Reset: &r}, true
+	}
+	return QueuedEmail{}, false
+}
+
+// LogValue names the work in a log line.
+func (q QueuedEmail) LogValue() slog.Value {
+	if q.Issue != nil {
+		return q.Issue.LogValue()
+	}
+	if q.Reset != nil {
+		return q.Reset.LogValue()
+	}
+	return slog.Value{}
 }

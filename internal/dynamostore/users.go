@@ -30,6 +30,7 @@ type userRecord struct {
 	Sub          string       `dynamodbav:"cognito_sub,omitempty"`
 	BouncedAt    *time.Time   `dynamodbav:"email_bounced_at,omitempty"`
 	ComplainedAt *time.Time   `dynamodbav:"email_complained_at,omitempty"`
+	ResetAt      *time.Time   `dynamodbav:"password_reset_at,omitempty"`
 	CreatedAt    time.Time    `dynamodbav:"created_at"`
 	UpdatedAt    time.Time    `dynamodbav:"updated_at"`
 	ChangedBy    *actorRecord `dynamodbav:"changed_by,omitempty"`
@@ -42,6 +43,7 @@ func newUserRecord(u partners.PartnerUser) userRecord {
 		Email: u.Email, JobTitle: u.JobTitle, Phone: u.Phone, Role: u.Role, Status: string(u.Status),
 		InvitationID: u.InvitationID, Sub: u.Sub, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 		ChangedBy: newActorRecord(u.ChangedBy), BouncedAt: timePtr(u.EmailBouncedAt), ComplainedAt: timePtr(u.EmailComplainedAt),
+		ResetAt: timePtr(u.PasswordResetAt),
 	}
 }
 
@@ -51,6 +53,7 @@ func (r userRecord) domain() partners.PartnerUser {
 		Email: r.Email, JobTitle: r.JobTitle, Phone: r.Phone, Role: r.Role, Status: partners.UserStatus(r.Status),
 		InvitationID: r.InvitationID, Sub: r.Sub, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		ChangedBy: r.ChangedBy.domain(), EmailBouncedAt: timeOf(r.BouncedAt), EmailComplainedAt: timeOf(r.ComplainedAt),
+		PasswordResetAt: timeOf(r.ResetAt),
 	}
 }
 
@@ -84,27 +87,4 @@ func (s *Store) ListUsers(ctx context.Context, tenantID, partnerID string, f par
 	}
 	out, err := decodeList[userRecord](items, "users of "+partnerID)
 	return out, next, err
-}
-
-// CountUsers counts a partner's users by status, reading only their status.
-func (s *Store) CountUsers(ctx context.Context, tenantID, partnerID string) (map[partners.UserStatus]int, error) {
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :prefix)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(tenantPK(tenantID)), ":prefix": str(userSK(partnerID, ""))},
-		ProjectionExpression:      aws.String("#status"),
-		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ConsistentRead:            aws.Bool(true),
-	})
-	counts := map[partners.UserStatus]int{partners.UserInvited: 0, partners.UserActive: 0, partners.UserDisabled: 0}
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("count users of %s: %w", partnerID, err)
-		}
-		for _, item := range page.Items {
-			counts[partners.UserStatus(sOf(item["status"]))]++
-		}
-	}
-	return counts, nil
 }

@@ -147,3 +147,75 @@ func TestAPartnerActivatesInABrowser(t *testing.T) {
 		t.Errorf("ID token claims %+v", claims)
 	}
 }
+
+// A partner who forgot their password asks for a link on the tenant's
+// page, opens the emailed link, sets a new password in the browser, and
+// signs in with it (and no longer with the old one).
+func TestAPartnerResetsItsPasswordInABrowser(t *testing.T) {
+	ctx := browser(t)
+	api := testenv.NewAPI(t)
+	tenantID, key := api.Tenant(t, "Acme SaaS")
+	api.Do(t, "PUT", "/v1/settings", key, map[string]any{"branding": map[string]any{"accent_color": "#0b7285"}})
+	pid := api.Do(t, "POST", "/v1/partners", key, map[string]any{"name": "Globex Resellers"}).JSON(t)["id"].(string)
+	email := fmt.Sprintf("ada+%d@globex.example", time.Now().UnixNano())
+	inv := api.Do(t, "POST", "/v1/partners/"+pid+"/users", key, map[string]any{"email": email, "role": "admin", "send_email": false}).JSON(t)["invitation"].(map[string]any)
+	const oldPassword, newPassword = "Correct-Horse-42", "Battery-Staple-77"
+	var sent string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(inv["activation_url"].(string)),
+		chromedp.WaitVisible(`#password`, chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, oldPassword, chromedp.ByQuery),
+		chromedp.SendKeys(`#password_confirm`, oldPassword, chromedp.ByQuery),
+		chromedp.Click(`button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`//h1[contains(., "You're in")]`, chromedp.BySearch),
+		chromedp.Navigate(api.URL+"/forgot-password/"+tenantID),
+		chromedp.WaitVisible(`#email`, chromedp.ByQuery),
+		chromedp.SendKeys(`#email`, email, chromedp.ByQuery),
+		chromedp.Click(`button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`//h1[contains(., "Check your email")]`, chromedp.BySearch),
+		chromedp.Text(`.card`, &sent, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("browser, asking: %v", err)
+	}
+	if !strings.Contains(sent, "If that address has a login here") {
+		t.Errorf("the answer said %q", sent)
+	}
+	mail := testenv.WaitForMail(t, email, 1, 15*time.Second)[0]
+	link := strings.Fields(mail.Body.Text[strings.Index(mail.Body.Text, "http"):])[0]
+	if !strings.Contains(link, "/reset-password/") {
+		t.Fatalf("the email's first link is %s", link)
+	}
+	var formPage, donePage []byte
+	var done string
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(`#password`, chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, newPassword, chromedp.ByQuery),
+		chromedp.SendKeys(`#password_confirm`, newPassword, chromedp.ByQuery),
+		chromedp.FullScreenshot(&formPage, 100),
+		chromedp.Click(`button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`//h1[contains(., "Your password was changed")]`, chromedp.BySearch),
+		chromedp.Text(`.card`, &done, chromedp.ByQuery),
+		chromedp.FullScreenshot(&donePage, 100),
+	)
+	if err != nil {
+		t.Fatalf("browser, resetting: %v", err)
+	}
+	artifact(t, "password-reset-form.png", formPage)
+	artifact(t, "password-reset-done.png", donePage)
+	if !strings.Contains(done, strings.ToLower(email)) {
+		t.Errorf("the done page said %q", done)
+	}
+	pool := api.Pool(t, tenantID)
+	signIn := func(password string) bool {
+		out, err := cip.NewFromConfig(api.App.AWS).InitiateAuth(context.Background(), &cip.InitiateAuthInput{
+			ClientId: aws.String(pool.ClientID), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+			AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": password},
+		})
+		return err == nil && out.AuthenticationResult != nil && aws.ToString(out.AuthenticationResult.IdToken) != ""
+	}
+	if !signIn(newPassword) || signIn(oldPassword) {
+		t.Errorf("after the reset: new password signs in %v, old %v; want true, false", signIn(newPassword), signIn(oldPassword))
+	}
+}

@@ -113,11 +113,11 @@ func join(lists ...[]string) []string {
 // build one that is missing.
 var needs = map[string]Need{
 	"authorizer":             {Summary: "API key authorizer", Env: base, DynamoDB: read},
-	"send-invitation-email":  {Summary: "Invitation email sender (stream)", Env: append(append([]string{}, sealing...), "SENDER_EMAIL", "SES_CONFIGURATION_SET"), DynamoDB: join(read, []string{"dynamodb:UpdateItem"}), SES: true},
+	"send-invitation-email":  {Summary: "Invitation email sender (stream)", Env: append(append([]string{}, sealing...), "SENDER_EMAIL", "SES_CONFIGURATION_SET"), DynamoDB: join(read, query, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"}), SES: true}, // Query, TransactWriteItems: password resets (a login's memberships, the link)
 	"process-import":         {Summary: "CSV import worker (stream)", Env: sealing, DynamoDB: join(invite, []string{"dynamodb:UpdateItem"}), Heavy: true},
 	"create-partner":         {Summary: "POST /v1/partners", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:TransactWriteItems", "dynamodb:UpdateItem"})},
 	"list-partners":          {Summary: "GET /v1/partners", Env: sealing, DynamoDB: query},
-	"get-partner":            {Summary: "GET /v1/partners/{id}", Env: base, DynamoDB: join(read, query)},
+	"get-partner":            {Summary: "GET /v1/partners/{id}", Env: base, DynamoDB: join(read, query, []string{"dynamodb:BatchGetItem"})}, // BatchGetItem: the invited users' latest invitations
 	"update-partner":         {Summary: "PATCH /v1/partners/{id}", Env: base, DynamoDB: join(read, []string{"dynamodb:PutItem"})},
 	"set-partner-grants":     {Summary: "PUT /v1/partners/{id}/grants", Env: base, DynamoDB: join(read, []string{"dynamodb:PutItem"})},
 	"invite-partner-user":    {Summary: "POST /v1/partners/{id}/users", Env: sealing, DynamoDB: join(invite, idempotent)},
@@ -135,14 +135,26 @@ var needs = map[string]Need{
 	"activation-page":        {Summary: "GET/HEAD /activate/{token}", Env: sealing, DynamoDB: read, Cognito: []string{"cognito-idp:AdminGetUser"}},
 	"accept-activation":      {Summary: "POST /activate/{token}", Env: sealing, DynamoDB: join(read, passwordGuard, []string{"dynamodb:TransactWriteItems"}), Cognito: acceptCognito},
 	"decline-activation":     {Summary: "GET/HEAD/POST /activate/{token}/decline", Env: sealing, DynamoDB: join(read, []string{"dynamodb:UpdateItem"})},
+	"partner-form":           {Summary: "POST /activate/{token}/form", Env: sealing, DynamoDB: join(read, passwordGuard), Cognito: []string{"cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"}},
+	"review-partner":         {Summary: "POST /v1/partners/{id}/approve and /reject", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:PutItem"})},
 	"renew-activation":       {Summary: "POST /activate/{token}/renew", Env: sealing, DynamoDB: join(read, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"})},
-	"create-activation":      {Summary: "POST /v1/activations", Env: base, DynamoDB: join(read, passwordGuard, []string{"dynamodb:TransactWriteItems"}), Cognito: acceptCognito},
-	"list-memberships":       {Summary: "GET /v1/memberships/{sub}", Env: base, DynamoDB: join(read, query)},
-	"get-identity":           {Summary: "GET /v1/identity", Env: base, DynamoDB: read},
-	"expire-invitations":     {Summary: "Expiry schedule", Env: base, DynamoDB: join(read, query, []string{"dynamodb:UpdateItem"})},
-	"list-events":            {Summary: "GET /v1/events", Env: sealing, DynamoDB: query},
+	// The reset request reads the tenant and its settings, counts (UpdateItem)
+	// and queues (UpdateItem); no secret: its form has no CSRF token.
+	"forgot-password": {Summary: "GET/HEAD/POST /forgot-password/{tenant_id}", Env: base, DynamoDB: join(read, []string{"dynamodb:UpdateItem"})},
+	// The reset link: reads, the claim on its membership (Query), the
+	// lease (UpdateItem), the use with the user's stamp (TransactWriteItems).
+	"reset-password": {Summary: "GET/HEAD/POST /reset-password/{token}", Env: sealing, DynamoDB: join(read, query, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"}),
+		Cognito: []string{"cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUserGlobalSignOut"}},
+	"create-activation":  {Summary: "POST /v1/activations", Env: base, DynamoDB: join(read, passwordGuard, []string{"dynamodb:TransactWriteItems"}), Cognito: acceptCognito},
+	"list-memberships":   {Summary: "GET /v1/memberships/{sub}", Env: base, DynamoDB: join(read, query)},
+	"get-identity":       {Summary: "GET /v1/identity", Env: base, DynamoDB: read},
+	"expire-invitations": {Summary: "Expiry schedule", Env: base, DynamoDB: join(read, query, []string{"dynamodb:UpdateItem"})},
+	"list-events":        {Summary: "GET /v1/events", Env: sealing, DynamoDB: query},
 	"publish-events": {Summary: "Event publisher (stream)", Env: append(append([]string{}, base...), "EVENT_BUS_NAME", "WEBHOOK_SENDER_FUNCTION"),
-		DynamoDB: []string{"dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems"}, Events: true, WakesSender: true}, // Query: the tenant's webhook endpoints; TransactWriteItems: a purged invitation's user and claim
+		// Query: the tenant's webhook endpoints; TransactWriteItems: a purged
+		// invitation's user and claim; GetItem and PutItem: a prospect
+		// partner made active with its first activated person.
+		DynamoDB: []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems"}, Events: true, WakesSender: true},
 	"create-webhook-endpoint": {Summary: "POST /v1/webhook-endpoints", Env: sealing, DynamoDB: join(read, query, idempotent)},
 	"list-webhook-endpoints":  {Summary: "GET /v1/webhook-endpoints", Env: base, DynamoDB: query},
 	"get-webhook-endpoint":    {Summary: "GET /v1/webhook-endpoints/{id}", Env: base, DynamoDB: read},

@@ -91,6 +91,7 @@ func TestEventsMatchSamples(t *testing.T) {
 		"update-partner": sampleRequest("PATCH", "/v1/partners/ptr_01JD0000000000000000000001", `{"city":null,"status":"inactive"}`),
 		"set-partner-grants": sampleRequest("PUT", "/v1/partners/ptr_01JD0000000000000000000001/grants",
 			`{"grants":[{"resource_type":"dashboard","resource_id":"dash-42","permission":"view"}]}`),
+		"review-partner": sampleRequest("POST", "/v1/partners/ptr_01JD0000000000000000000001/reject", `{"reason":"We only work with resellers in the EU."}`),
 		"invite-partner-user": sampleRequest("POST", "/v1/partners/ptr_01JD0000000000000000000001/users",
 			`{"email":"ada@acme.example","first_name":"Ada","last_name":"Lovelace","phone":"+49 30 901820","job_title":"CTO","role":"admin"}`),
 		"list-partner-users":   sampleRequest("GET", "/v1/partners/ptr_01JD0000000000000000000001/users?status=invited", ""),
@@ -118,6 +119,27 @@ func TestEventsMatchSamples(t *testing.T) {
 		}(),
 		"decline-activation": func() *http.Request {
 			r := sampleRequest("POST", "/activate/Xy3v0Qm8cT2b9kLpWz4nR7sD1fGhJ6aE5uVq0oIiYtB/decline", "csrf=sample")
+			r.Header.Del("Authorization")
+			r.Header.Del("Idempotency-Key")
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return r
+		}(),
+		"partner-form": func() *http.Request {
+			r := sampleRequest("POST", "/activate/Xy3v0Qm8cT2b9kLpWz4nR7sD1fGhJ6aE5uVq0oIiYtB/form", "answers.website=https%3A%2F%2Facme.example&answers.regions=EMEA&answers.regions=APAC&answers.terms=true&session=sample&session_expires=1764601200")
+			r.Header.Del("Authorization")
+			r.Header.Del("Idempotency-Key")
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return r
+		}(),
+		"forgot-password": func() *http.Request {
+			r := sampleRequest("POST", "/forgot-password/ten_01JD0000000000000000000001", "email=ada%40globex.example")
+			r.Header.Del("Authorization")
+			r.Header.Del("Idempotency-Key")
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return r
+		}(),
+		"reset-password": func() *http.Request {
+			r := sampleRequest("POST", "/reset-password/Xy3v0Qm8cT2b9kLpWz4nR7sD1fGhJ6aE5uVq0oIiYtB", "password=Correct-Horse-42&password_confirm=Correct-Horse-42&csrf=sample")
 			r.Header.Del("Authorization")
 			r.Header.Del("Idempotency-Key")
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")

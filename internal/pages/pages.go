@@ -123,6 +123,14 @@ type data struct {
 	// DeclineURL the activation page's link to that page.
 	DeclineAction string
 	DeclineURL    string
+	// The partner form (Kind "form"): its questions, the session that
+	// proves who posts it, and (on other pages) the button that opens it.
+	Questions      []questionData
+	Session        string
+	SessionExpires string
+	FormAction     string
+	// ForgotURL links to the tenant's "forgot your password?" page.
+	ForgotURL string
 }
 
 func render(status int, nonce string, d data) Page {
@@ -156,7 +164,7 @@ func Activation(v partners.ActivationView, action, csrf, formError string, polic
 		Role: inv.Role, Email: inv.Email, FirstName: v.FirstName, LastName: v.LastName,
 		ExpiresAt: emails.FormatExpiry(inv.ExpiresAt), ExpiresIn: emails.Lifetime(inv.ExpiresAt.Sub(now)),
 		Action: action, CSRF: csrf, Error: formError, Policy: policyOf(policy), HasLogin: v.HasLogin,
-		DeclineURL: declineAction(v),
+		DeclineURL: declineAction(v), ForgotURL: forgotURL(v),
 	})
 }
 
@@ -229,6 +237,12 @@ func Dead(v partners.ActivationView, csrf string) Page {
 			fmt.Sprintf("You can ask for a new link: %s will be told, and a new invitation may be sent to %s.", v.InviterName, v.Invitation.Email),
 		}
 		d.RenewAction, d.CSRF = renewAction(v), csrf
+		if v.HasLogin {
+			// They have a login here already: what they may want is a
+			// new password, not a new invitation.
+			d.Paragraphs = append(d.Paragraphs, fmt.Sprintf("You already have a login for %s at %s: if you forgot its password, you can set a new one.", v.Invitation.Email, v.TenantName))
+			d.ForgotURL = forgotURL(v)
+		}
 	case "revoked":
 		d.Title, d.Heading = "Invitation withdrawn", "This invitation was withdrawn"
 		d.Paragraphs = []string{
@@ -247,6 +261,18 @@ func Dead(v partners.ActivationView, csrf string) Page {
 			fmt.Sprintf("This link has been used to join %s; each link works once.", v.PartnerName),
 			"Sign in to the partner portal with the login you created.",
 		}
+		if v.FormPending {
+			d.Paragraphs = append(d.Paragraphs, fmt.Sprintf("%s's partner profile is not complete yet.", v.PartnerName))
+			d.FormAction = formAction(v)
+		}
+	case "partner_inactive":
+		d.Title, d.Heading = "Partner portal closed", "The partner portal of "+v.PartnerName+" is closed"
+		d.Paragraphs = []string{
+			fmt.Sprintf("%s has made %s inactive, so this link no longer works.", v.TenantName, v.PartnerName),
+			fmt.Sprintf("If you think this is a mistake, contact %s.", v.InviterName),
+		}
+	case "partner_rejected":
+		return rejected(v.TenantName, v.Branding, v.PartnerName, v.RejectionReason)
 	default: // replaced
 		d.Title, d.Heading = "Link replaced", "This link was replaced by a newer one"
 		d.Paragraphs = []string{
@@ -274,6 +300,22 @@ func Failure() Page {
 		Kind: "message", Title: "Something went wrong", Heading: "Something went wrong on our side",
 		Paragraphs: []string{"Please try again in a moment. Your invitation is unchanged."},
 	})
+}
+
+// formAction is the partner form's action, relative to the page's own
+// /activate/{token}.
+func formAction(v partners.ActivationView) string {
+	return v.Token + "/form"
+}
+
+// forgotURL is the tenant's "forgot your password?" page, relative to the
+// page's own /activate/{token}, for a person with a login there; "" for
+// anyone else.
+func forgotURL(v partners.ActivationView) string {
+	if !v.HasLogin {
+		return ""
+	}
+	return "../" + partners.ForgotPasswordPath(v.Invitation.TenantID)
 }
 
 // renewAction is the renewal form's action, relative to the page's own

@@ -41,8 +41,9 @@ type MembershipStore interface {
 	// AcceptInvitation stores, in one transaction, the invitation accepted,
 	// the user active with its login, and the membership — if the stored
 	// invitation is still pending at inv.SendSeq with inv.TokenHash
-	// (ConflictInvitationChanged otherwise) and the user still invited
-	// (ConflictUserChanged).
+	// (ConflictInvitationChanged otherwise), the user still invited
+	// (ConflictUserChanged) and the partner neither inactive nor rejected
+	// (ConflictPartnerMissing).
 	AcceptInvitation(ctx context.Context, inv Invitation, user PartnerUser, m Membership) error
 	// ListMemberships returns a login's memberships within a tenant.
 	ListMemberships(ctx context.Context, sub, tenantID string) ([]Membership, error)
@@ -156,6 +157,17 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 	}
 	m := Membership{Sub: sub, TenantID: inv.TenantID, PartnerID: inv.PartnerID, UserID: user.ID, Email: email, Role: inv.Role, Status: MembershipActive, CreatedAt: now}
 	err = s.Memberships.AcceptInvitation(ctx, accepted, user, m)
+	if isConflict(err, ConflictPartnerMissing) {
+		// The partner was made inactive or rejected: its links are dead.
+		p, perr := s.Partners.GetPartner(ctx, inv.TenantID, inv.PartnerID)
+		if perr != nil {
+			return Acceptance{}, fmt.Errorf("accept %s: get partner: %w", inv.ID, perr)
+		}
+		if reason := p.closedReason(); reason != "" {
+			return Acceptance{}, &Error{Kind: Gone, Message: "This partner takes nobody in now.", Details: map[string]any{"reason": reason}}
+		}
+		return Acceptance{}, Errorf(Conflict, "The partner changed meanwhile; try again.")
+	}
 	if isConflict(err, ConflictInvitationChanged, ConflictUserChanged, ConflictConcurrentWrite) {
 		// Lost to another accept (or a resend, or a revoke): say what the link is now.
 		if _, err := s.ResolveToken(ctx, in.Token); err != nil {

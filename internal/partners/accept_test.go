@@ -27,7 +27,8 @@ func (f *fakeMemberships) AcceptInvitation(_ context.Context, _ Invitation, _ Pa
 
 type fakeLogin struct {
 	Login
-	password string
+	password  string
+	signedOut int
 }
 
 // fakeLogins is a set of pools; it records which pools were touched.
@@ -84,6 +85,11 @@ func (f *fakeLogins) CheckPassword(_ context.Context, p LoginPool, email, passwo
 
 func (f *fakeLogins) MarkEmailVerified(_ context.Context, p LoginPool, email string) error {
 	f.pool(p)[email].EmailVerified = true
+	return nil
+}
+
+func (f *fakeLogins) SignOut(_ context.Context, p LoginPool, email string) error {
+	f.pool(p)[email].signedOut++
 	return nil
 }
 

@@ -19,14 +19,23 @@ type ActivationView struct {
 	LastName    string
 	Branding    Branding
 	// Dead is set for a link that no longer works: "expired", "revoked",
-	// "accepted" or "replaced". Empty for a live link.
+	// "accepted", "declined", "replaced", or "partner_inactive" and
+	// "partner_rejected" when its partner takes nobody in. Empty for a live
+	// link.
 	Dead string
-	// HasLogin is set for a live link whose email already has a finished
-	// login in the tenant's own pool: the page asks for its password.
-	// Logins at other tenants are never looked at.
+	// HasLogin is set for a live or expired link whose email already has
+	// a finished login in the tenant's own pool: a live link's page asks
+	// for its password, an expired one's offers a password reset. Logins
+	// at other tenants are never looked at.
 	HasLogin bool
 	// Pool is the tenant's login pool.
 	Pool LoginPool
+	// RejectionReason is what the tenant said when it rejected the
+	// partner (Dead "partner_rejected").
+	RejectionReason string
+	// FormPending is set when the partner has yet to submit the tenant's
+	// partner form.
+	FormPending bool
 
 	tenant Tenant
 }
@@ -37,9 +46,11 @@ type ActivationView struct {
 // so that its page can say what happened in the tenant's colours.
 func (s *Service) ViewActivation(ctx context.Context, token string) (ActivationView, error) {
 	view, err := s.viewLink(ctx, token)
-	if err != nil || view.Dead != "" {
+	if err != nil || (view.Dead != "" && view.Dead != "expired") {
 		return view, err
 	}
+	// A live link's page asks an existing login for its password; an
+	// expired link's page offers that login a password reset.
 	pool, err := poolOf(view.tenant)
 	if err != nil {
 		return ActivationView{}, fmt.Errorf("view invitation %s: %w", view.Invitation.ID, err)
@@ -86,6 +97,10 @@ func (s *Service) viewLink(ctx context.Context, token string) (ActivationView, e
 	}
 	view.tenant = tenant
 	view.TenantName, view.PartnerName, view.Branding = tenant.Name, partner.Name, settings.Branding
+	view.FormPending = partner.OnboardingStatus == OnboardingPending
+	if reason := partner.closedReason(); reason != "" && view.Dead == "" {
+		view.Dead, view.RejectionReason = reason, partner.RejectionReason
+	}
 	view.InviterName = inv.InviterName
 	if view.InviterName == "" {
 		view.InviterName = tenant.Name

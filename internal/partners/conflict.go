@@ -39,6 +39,10 @@ const (
 	// ConflictRenewalRecent: an invitee's renewal request was recorded less
 	// than the interval ago (Key is the invitation id).
 	ConflictRenewalRecent ConflictReason = "renewal_recent"
+	// ConflictResetChanged: a password reset moved on since it was read:
+	// a newer request, another link, or its link was used or claimed (Key
+	// is the tenant id).
+	ConflictResetChanged ConflictReason = "reset_changed"
 	// ConflictConcurrentWrite: the write collided with another transaction
 	// on the same items; nothing was decided, and trying again may succeed.
 	ConflictConcurrentWrite ConflictReason = "concurrent_write"

@@ -14,6 +14,9 @@ func (s *Service) createPartnerInvitingContact(ctx context.Context, caller Princ
 		return CreatedPartner{}, fmt.Errorf("get settings: %w", err)
 	}
 	ic := contactInvite(caller, p, st)
+	if err := p.inviteRefusal(); err != nil {
+		return CreatedPartner{}, err
+	}
 	c := p.PrimaryContact
 	in := InviteInput{
 		Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, Phone: c.Phone, JobTitle: c.JobTitle,
@@ -27,6 +30,7 @@ func (s *Service) createPartnerInvitingContact(ctx context.Context, caller Princ
 		return CreatedPartner{}, s.claimedElsewhere(ctx, ic, c.Email, claim)
 	}
 	n := s.newInvitation(ic, in, nil)
+	p.PrimaryAdminUserID = n.User.ID
 	token, tok := s.issue(&n.Invitation, ic, in)
 	n.Token = tok
 	release, err := s.reserveFor(ctx, ic, in)

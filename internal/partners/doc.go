@@ -14,7 +14,7 @@
 // only its part and a test fakes only what it touches:
 //
 //   - internal/dynamostore, on one DynamoDB table: PartnerStore,
-//     InvitationStore, SettingsStore, MembershipStore, UserCounter,
+//     InvitationStore, SettingsStore, MembershipStore, UserCounter (PartnerPeople),
 //     DeliveryStore, ImportStore, SendQuotaStore, PasswordGuardStore,
 //     TenantStore and KeyStore;
 //   - internal/cognitoid, on Cognito: Logins (a tenant's partner logins, in

@@ -17,10 +17,20 @@ type EventType string
 // The event types. They are part of the API (webhooks, the bus, GET
 // /v1/events): never renamed.
 const (
-	EventPartnerCreated           EventType = "partner.created"
-	EventPartnerUpdated           EventType = "partner.updated"
-	EventPartnerUserInvited       EventType = "partner_user.invited"
-	EventPartnerUserActivated     EventType = "partner_user.activated"
+	EventPartnerCreated       EventType = "partner.created"
+	EventPartnerUpdated       EventType = "partner.updated"
+	EventPartnerFormSubmitted EventType = "partner.form_submitted"
+	EventPartnerApproved      EventType = "partner.approved"
+	EventPartnerRejected      EventType = "partner.rejected"
+	EventPartnerUserInvited   EventType = "partner_user.invited"
+	EventPartnerUserActivated EventType = "partner_user.activated"
+	EventPartnerUserDisabled  EventType = "partner_user.disabled"
+	EventPartnerUserEnabled   EventType = "partner_user.enabled"
+	EventPartnerUserRemoved   EventType = "partner_user.removed"
+	EventPartnerUserMoved     EventType = "partner_user.moved"
+	// EventPartnerUserPasswordReset: the user set a new password with a
+	// reset link (actor: the user). A request alone is no event.
+	EventPartnerUserPasswordReset EventType = "partner_user.password_reset"
 	EventInvitationCreated        EventType = "invitation.created"
 	EventInvitationSent           EventType = "invitation.sent"
 	EventInvitationResent         EventType = "invitation.resent"
@@ -42,7 +52,9 @@ const (
 
 // EventTypes are every type, in the order the docs list them.
 var EventTypes = []EventType{
-	EventPartnerCreated, EventPartnerUpdated, EventPartnerUserInvited, EventPartnerUserActivated,
+	EventPartnerCreated, EventPartnerUpdated, EventPartnerFormSubmitted, EventPartnerApproved, EventPartnerRejected,
+	EventPartnerUserInvited, EventPartnerUserActivated, EventPartnerUserDisabled, EventPartnerUserEnabled,
+	EventPartnerUserRemoved, EventPartnerUserMoved, EventPartnerUserPasswordReset,
 	EventInvitationCreated, EventInvitationSent, EventInvitationResent, EventInvitationAccepted,
 	EventInvitationExpired, EventInvitationRevoked, EventInvitationDeclined, EventInvitationDeliveryFailed,
 	EventInvitationBounced, EventInvitationComplained, EventWebhookEndpointDisabled,

@@ -47,6 +47,8 @@ func EventsOf(c Change) []Event {
 			emit(EventPartnerUserInvited, userSubject{u})
 		case old != nil && old.Status == UserInvited && u.Status == UserActive:
 			emit(EventPartnerUserActivated, userSubject{u})
+		case old != nil && u.PasswordResetAt.After(old.PasswordResetAt):
+			emit(EventPartnerUserPasswordReset, userSubject{u})
 		}
 	case c.NewPartner != nil:
 		p := *c.NewPartner
@@ -54,12 +56,35 @@ func EventsOf(c Change) []Event {
 		case old == nil:
 			emit(EventPartnerCreated, partnerSubject{p})
 		case p.Version > old.Version:
-			emit(EventPartnerUpdated, partnerSubject{p})
+			for _, t := range partnerEvents(old, p) {
+				emit(t, partnerSubject{p})
+			}
 		}
 	case c.NewEndpoint != nil:
 		if ep, old := *c.NewEndpoint, c.OldEndpoint; old != nil && !old.Disabled && ep.Disabled {
 			emit(EventWebhookEndpointDisabled, endpointSubject{ep})
 		}
+	}
+	return out
+}
+
+// partnerEvents are the event types of one change of a partner: its
+// onboarding steps, or else partner.updated.
+func partnerEvents(old *Partner, p Partner) []EventType {
+	var out []EventType
+	if !p.FormSubmittedAt.Equal(old.FormSubmittedAt) && !p.FormSubmittedAt.IsZero() {
+		out = append(out, EventPartnerFormSubmitted)
+	}
+	if p.OnboardingStatus != old.OnboardingStatus {
+		switch p.OnboardingStatus {
+		case OnboardingApproved:
+			out = append(out, EventPartnerApproved)
+		case OnboardingRejected:
+			out = append(out, EventPartnerRejected)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, EventPartnerUpdated)
 	}
 	return out
 }

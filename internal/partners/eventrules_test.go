@@ -15,6 +15,8 @@ func TestEventsOfEachChange(t *testing.T) {
 	invited := PartnerUser{ID: "usr_1", TenantID: "ten_1", PartnerID: "ptr_1", Status: UserInvited, UpdatedAt: at, ChangedBy: key}
 	active := invited
 	active.Status = UserActive
+	reset := active
+	reset.PasswordResetAt = at.Add(time.Minute)
 	partner := Partner{ID: "ptr_1", TenantID: "ten_1", Version: 1, UpdatedAt: at, ChangedBy: key}
 	renamed := partner
 	renamed.Version, renamed.Name = 2, "Renamed"
@@ -43,6 +45,8 @@ func TestEventsOfEachChange(t *testing.T) {
 		{"new user", Change{NewUser: &invited}, []EventType{EventPartnerUserInvited}},
 		{"user activated", Change{OldUser: &invited, NewUser: &active}, []EventType{EventPartnerUserActivated}},
 		{"user re-invited", Change{OldUser: &invited, NewUser: &invited}, nil},
+		{"password reset", Change{OldUser: &active, NewUser: &reset}, []EventType{EventPartnerUserPasswordReset}},
+		{"a reset user rewritten unchanged", Change{OldUser: &reset, NewUser: &reset}, nil},
 		{"new partner", Change{NewPartner: &partner}, []EventType{EventPartnerCreated}},
 		{"partner changed", Change{OldPartner: &partner, NewPartner: &renamed}, []EventType{EventPartnerUpdated}},
 		{"partner rewritten unchanged", Change{OldPartner: &partner, NewPartner: &partner}, nil},

@@ -25,6 +25,17 @@ type EventPublisher struct {
 	Sinks  []EventSink
 	// Purges removes what dies with a purged invitation (nil: nothing).
 	Purges PurgeStore
+	// Partners lets the publisher make the product's own follow-up
+	// changes (reactions.go); nil: none.
+	Partners PartnerStore
+	Clock    Clock
+}
+
+func (p *EventPublisher) now() time.Time {
+	if p.Clock == nil {
+		return timestamp(SystemClock{})
+	}
+	return timestamp(p.Clock)
 }
 
 // Publish stores and sends the events of one change. An error means the
@@ -46,6 +57,9 @@ func (p *EventPublisher) Publish(ctx context.Context, c Change) error {
 			if err := s.Publish(ctx, e); err != nil {
 				return fmt.Errorf("publish %s %s: %w", e.Type, e.ID, err)
 			}
+		}
+		if err := p.react(ctx, e); err != nil {
+			return fmt.Errorf("react to %s %s: %w", e.Type, e.ID, err)
 		}
 	}
 	return nil

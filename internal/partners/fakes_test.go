@@ -191,15 +191,19 @@ func (m *memStore) settingsOf(tenantID string) Settings {
 	return st
 }
 
-func (m *memStore) CountUsers(_ context.Context, tenantID, partnerID string) (map[UserStatus]int, error) {
-	defer m.read("CountUsers")()
-	counts := map[UserStatus]int{UserInvited: 0, UserActive: 0, UserDisabled: 0}
+func (m *memStore) PartnerPeople(_ context.Context, tenantID, partnerID string) ([]PartnerUser, []Invitation, error) {
+	defer m.read("PartnerPeople")()
+	var users []PartnerUser
+	var invitations []Invitation
 	for k, u := range m.users {
 		if k.tenant == tenantID && k.partner == partnerID {
-			counts[u.Status]++
+			users = append(users, u)
+			if inv, ok := m.invitations[tenantKey{tenantID, u.InvitationID}]; ok && u.Status == UserInvited {
+				invitations = append(invitations, inv)
+			}
 		}
 	}
-	return counts, nil
+	return users, invitations, nil
 }
 
 // Writes.

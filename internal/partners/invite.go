@@ -174,6 +174,11 @@ func (s *Service) invite(ctx context.Context, ic inviteContext, in InviteInput, 
 // inviteOnce decides an invite from one look at the email's claim, its user
 // and its invitation, and writes the outcome.
 func (s *Service) inviteOnce(ctx context.Context, ic inviteContext, in InviteInput, email string, dryRun bool) (InviteResult, error) {
+	if ic.partnerRead {
+		if err := ic.partner.inviteRefusal(); err != nil {
+			return InviteResult{}, err
+		}
+	}
 	claim, found, err := ic.claims.firstLook(ctx, s, ic.caller.TenantID, email)
 	switch {
 	case err != nil:

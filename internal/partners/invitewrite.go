@@ -56,7 +56,7 @@ func (s *Service) createInvitation(ctx context.Context, ic inviteContext, in Inv
 	if prev != nil {
 		n.PreviousSendSeq = prev.SendSeq
 	}
-	n.CheckPartner = !ic.partnerRead && user == nil
+	n.CheckPartner = !ic.partnerRead
 	if dryRun {
 		return InviteResult{Outcome: OutcomeCreated, Invitation: n.Invitation, User: n.User}, nil
 	}
@@ -76,6 +76,9 @@ func (s *Service) createInvitation(ctx context.Context, ic inviteContext, in Inv
 	err = s.Invitations.CreateInvitation(ctx, n)
 	if err != nil {
 		release()
+	}
+	if isConflict(err, ConflictPartnerMissing) {
+		err = s.whyNotInvitable(ctx, ic.caller.TenantID, ic.partner.ID, err)
 	}
 	if err := inviteWriteError(err, ic.partner.ID); err != nil {
 		return InviteResult{}, fmt.Errorf("create invitation for %s: %w", in.Email, err)
@@ -182,6 +185,23 @@ func recentResends(times []time.Time, now time.Time) []time.Time {
 		}
 	}
 	return recent
+}
+
+// whyNotInvitable explains a write refused because its partner was missing
+// or could not be invited into (the write's condition covers both): 404
+// for a partner that is not there, the partner's own refusal otherwise.
+func (s *Service) whyNotInvitable(ctx context.Context, tenantID, partnerID string, err error) error {
+	p, gerr := s.Partners.GetPartner(ctx, tenantID, partnerID)
+	switch {
+	case IsKind(gerr, NotFound):
+		return err
+	case gerr != nil:
+		return fmt.Errorf("get partner %s: %w", partnerID, gerr)
+	}
+	if refusal := p.inviteRefusal(); refusal != nil {
+		return refusal
+	}
+	return fmt.Errorf("%w: %w", errLostRace, err) // it changed back meanwhile: decide again
 }
 
 // inviteWriteError says what a refused invite write means to the rules: the

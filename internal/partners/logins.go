@@ -58,6 +58,9 @@ var (
 	// ErrWrongPassword: the password does not sign the login in — wrong,
 	// or the login is locked, or signing in needs a further challenge.
 	ErrWrongPassword = errors.New("the password does not sign in")
+	// ErrSignOutUnsupported: the login service cannot end a login's
+	// sessions (cognito-local has no AdminUserGlobalSignOut).
+	ErrSignOutUnsupported = errors.New("the login service cannot sign a login out")
 )
 
 // Logins are the partners' logins, in the tenant's own pool. Every call
@@ -78,6 +81,10 @@ type Logins interface {
 	CheckPassword(ctx context.Context, pool LoginPool, email, password string) (string, error)
 	// MarkEmailVerified records that the login's owner proved the mailbox.
 	MarkEmailVerified(ctx context.Context, pool LoginPool, email string) error
+	// SignOut ends every session of the login: its refresh tokens stop
+	// working (ID and access tokens live out their hour).
+	// ErrSignOutUnsupported where the login service cannot.
+	SignOut(ctx context.Context, pool LoginPool, email string) error
 }
 
 // LoginPools make and remove tenants' pools (the operator's side).

@@ -1,6 +1,7 @@
 package partners
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,10 @@ type OnboardingStatus string
 const (
 	OnboardingApproved OnboardingStatus = "approved"
 	OnboardingPending  OnboardingStatus = "pending"
+	// OnboardingInReview: the form is submitted, and the tenant's settings
+	// ask for its review (approve or reject).
+	OnboardingInReview OnboardingStatus = "in_review"
+	OnboardingRejected OnboardingStatus = "rejected"
 )
 
 // Onboarding is how a partner is created: approved at once, or invited.
@@ -65,6 +70,17 @@ type Partner struct {
 	City             string
 	LogoURL          string
 	PrimaryContact   *Contact
+	// PrimaryAdminUserID is the partner user who is its primary admin: the
+	// primary contact's user when it was invited, or whom the tenant chose.
+	PrimaryAdminUserID string
+	// FormAnswers are the answers to the tenant's partner form, as
+	// submitted at FormSubmittedAt.
+	FormAnswers     []FormAnswer
+	FormSubmittedAt time.Time
+	// ReviewedAt is when the tenant approved or rejected the partner, and
+	// RejectionReason why it rejected it.
+	ReviewedAt      time.Time
+	RejectionReason string
 	// Grants are what the tenant shares with the partner (grant.go); in
 	// the ID tokens of its people.
 	Grants    []Grant
@@ -74,6 +90,34 @@ type Partner struct {
 	ChangedBy Actor
 	// Version increases with every change; updates are conditional on it.
 	Version int
+}
+
+// closedReason is why the links into the partner no longer work, as a dead
+// link's reason: "partner_inactive" or "partner_rejected"; empty when they
+// work.
+func (p Partner) closedReason() string {
+	switch {
+	case p.Status == PartnerInactive:
+		return "partner_inactive"
+	case p.OnboardingStatus == OnboardingRejected:
+		return "partner_rejected"
+	}
+	return ""
+}
+
+// inviteRefusal says why nobody may be invited into the partner now, as a
+// Conflict with a typed code; nil when they may.
+func (p Partner) inviteRefusal() error {
+	var code, msg string
+	switch {
+	case p.Status == PartnerInactive:
+		code, msg = "partner_inactive", "Partner %s is inactive: nobody can be invited into it until it is made active again."
+	case p.OnboardingStatus == OnboardingRejected:
+		code, msg = "partner_rejected", "Partner %s was rejected: nobody can be invited into it."
+	default:
+		return nil
+	}
+	return &Error{Kind: Conflict, Message: fmt.Sprintf(msg, p.ID), Details: map[string]any{"code": code}}
 }
 
 // PartnerInput is what a tenant sends to create a partner.
@@ -101,6 +145,9 @@ type PartnerPatch struct {
 	City           *string
 	LogoURL        *string
 	PrimaryContact **Contact // non-nil pointer to nil clears the contact
+	// PrimaryAdminUserID names the partner's primary admin, one of its
+	// users; a pointer to "" clears it.
+	PrimaryAdminUserID *string
 }
 
 // normalizeProfile trims and canonicalises the editable fields of p and

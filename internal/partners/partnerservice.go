@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"time"
 )
 
 // The Service's partner methods: create (with the primary contact's
@@ -48,7 +49,12 @@ func (s *Service) CreatePartner(ctx context.Context, in PartnerInput) (CreatedPa
 		fe.add("onboarding", "invalid_choice", "onboarding must be approved or invite.")
 	}
 	if in.Status == "" {
+		// An invited partner is a prospect until its first person activates
+		// (EventPublisher.activateProspect); a created one is active at once.
 		in.Status = PartnerActive
+		if onboarding == OnboardingPending {
+			in.Status = PartnerProspect
+		}
 	}
 	now := timestamp(s.Clock)
 	p := Partner{
@@ -95,16 +101,22 @@ func (s *Service) GetPartner(ctx context.Context, partnerID string) (Partner, er
 	return p, nil
 }
 
-// PartnerCounts counts a partner's users by status: invited users are those
-// with an invitation out (pending or lapsed), active ones have a login.
+// PartnerCounts are a partner's people at a glance: its users by status
+// (invited users have an invitation out, pending or lapsed; active ones a
+// login), the latest invitation of each user by status, and when anything
+// of the partner, its users or those invitations last changed.
 type PartnerCounts struct {
-	Users map[UserStatus]int
+	Users          map[UserStatus]int
+	Invitations    map[InvitationStatus]int
+	LastActivityAt time.Time
 }
 
-// UserCounter counts a partner's users.
+// UserCounter reads what a partner's counts are made of.
 type UserCounter interface {
-	// CountUsers returns how many users a partner has in each status.
-	CountUsers(ctx context.Context, tenantID, partnerID string) (map[UserStatus]int, error)
+	// PartnerPeople returns a partner's users (ID, Status, InvitationID,
+	// UpdatedAt) and the latest invitation (ID, Status, ExpiresAt,
+	// UpdatedAt) of each user still invited.
+	PartnerPeople(ctx context.Context, tenantID, partnerID string) ([]PartnerUser, []Invitation, error)
 }
 
 // GetPartnerDetail returns one of the caller's partners with its counts.
@@ -113,11 +125,41 @@ func (s *Service) GetPartnerDetail(ctx context.Context, partnerID string) (Partn
 	if err != nil {
 		return Partner{}, PartnerCounts{}, err
 	}
-	counts, err := s.Counter.CountUsers(ctx, p.TenantID, p.ID)
+	users, invitations, err := s.Counter.PartnerPeople(ctx, p.TenantID, p.ID)
 	if err != nil {
-		return Partner{}, PartnerCounts{}, fmt.Errorf("count users of %s: %w", partnerID, err)
+		return Partner{}, PartnerCounts{}, fmt.Errorf("count people of %s: %w", partnerID, err)
 	}
-	return p, PartnerCounts{Users: counts}, nil
+	return p, countPeople(p, users, invitations, timestamp(s.Clock)), nil
+}
+
+// countPeople counts a partner's users and their latest invitations: an
+// active user's latest invitation is the one they accepted.
+func countPeople(p Partner, users []PartnerUser, invitations []Invitation, now time.Time) PartnerCounts {
+	c := PartnerCounts{
+		Users:          map[UserStatus]int{UserInvited: 0, UserActive: 0, UserDisabled: 0},
+		Invitations:    map[InvitationStatus]int{},
+		LastActivityAt: p.UpdatedAt,
+	}
+	for _, st := range []InvitationStatus{InvitationPending, InvitationAccepted, InvitationExpired, InvitationRevoked, InvitationDeclined} {
+		c.Invitations[st] = 0
+	}
+	later := func(t time.Time) {
+		if t.After(c.LastActivityAt) {
+			c.LastActivityAt = t
+		}
+	}
+	for _, u := range users {
+		c.Users[u.Status]++
+		if u.Status == UserActive || u.Status == UserDisabled { // they accepted theirs
+			c.Invitations[InvitationAccepted]++
+		}
+		later(u.UpdatedAt)
+	}
+	for _, inv := range invitations {
+		c.Invitations[inv.StatusAt(now)]++
+		later(inv.UpdatedAt)
+	}
+	return c
 }
 
 // maxUpdateAttempts bounds the optimistic-concurrency retries of an update
@@ -139,6 +181,11 @@ func (s *Service) UpdatePartner(ctx context.Context, partnerID string, patch Par
 		if err := normalizeProfile(&next, s.Phones); err != nil {
 			return Partner{}, err
 		}
+		if id := patch.PrimaryAdminUserID; id != nil && *id != "" && *id != current.PrimaryAdminUserID {
+			if err := s.checkPrimaryAdmin(ctx, current, *id); err != nil {
+				return Partner{}, err
+			}
+		}
 		next.UpdatedAt, next.ChangedBy = timestamp(s.Clock), keyActor(caller)
 		next.Version = current.Version + 1
 		err = s.Partners.UpdatePartner(ctx, next, current.Version)
@@ -151,7 +198,29 @@ func (s *Service) UpdatePartner(ctx context.Context, partnerID string, patch Par
 	}
 }
 
+// checkPrimaryAdmin refuses a primary admin who is not a user of the
+// partner, or whose access is off.
+func (s *Service) checkPrimaryAdmin(ctx context.Context, p Partner, userID string) error {
+	bad := InvalidField("primary_admin_user_id", "not_a_user", "primary_admin_user_id must be a user of this partner.")
+	if !validID(userIDPrefix, userID) {
+		return bad
+	}
+	u, err := s.Invitations.GetUser(ctx, p.TenantID, p.ID, userID)
+	switch {
+	case IsKind(err, NotFound):
+		return bad
+	case err != nil:
+		return fmt.Errorf("get user %s: %w", userID, err)
+	case u.Status != UserActive && u.Status != UserInvited:
+		return InvalidField("primary_admin_user_id", "user_disabled", "primary_admin_user_id names a user whose portal access is off.")
+	}
+	return nil
+}
+
 func applyPatch(p Partner, patch PartnerPatch) Partner {
+	if patch.PrimaryAdminUserID != nil {
+		p.PrimaryAdminUserID = *patch.PrimaryAdminUserID
+	}
 	if patch.Name != nil {
 		p.Name = *patch.Name
 	}

@@ -43,6 +43,8 @@ type Service struct {
 	SendQuota SendQuotaStore
 	// PasswordGuard counts wrong passwords per login, for the ceiling.
 	PasswordGuard PasswordGuardStore
+	// Resets keeps password reset requests and their links.
+	Resets PasswordResetStore
 	// Tenants reads tenants (names for pages and emails, login pools).
 	Tenants interface {
 		GetTenant(ctx context.Context, id string) (Tenant, error)

@@ -33,7 +33,10 @@ type Settings struct {
 	// RetentionDays is how long an invitation is kept after it ends
 	// (accepted, expired, revoked, declined) before the table purges it.
 	RetentionDays int
-	UpdatedAt     time.Time
+	// PartnerForm is the onboarding form of partners created with
+	// onboarding "invite".
+	PartnerForm PartnerForm
+	UpdatedAt   time.Time
 }
 
 // Branding is how a tenant's emails and pages look.
@@ -76,6 +79,10 @@ func (s Settings) HasRole(role string) bool {
 	}
 	return false
 }
+
+// PartnerAdminRole is the role of a partner's own admins, who submit the
+// partner form and manage their partner's people: the primary contact's.
+func (s Settings) PartnerAdminRole() string { return s.PrimaryContactRole() }
 
 // PrimaryContactRole is the role a partner's primary contact is invited with.
 func (s Settings) PrimaryContactRole() string {
@@ -127,6 +134,7 @@ func normalizeSettings(s *Settings) error {
 	if s.RetentionDays < MinRetentionDays || s.RetentionDays > MaxRetentionDays {
 		fe.add("retention_days", "out_of_range", fmt.Sprintf("retention_days must be between %d and %d.", MinRetentionDays, MaxRetentionDays))
 	}
+	checkPartnerForm(&fe, &s.PartnerForm)
 	checkSendLimits(&fe, s.SendLimits)
 	s.SendLimits = s.SendLimits.WithDefaults()
 	for _, p := range emails.Check(s.Email) {

@@ -38,8 +38,11 @@ type PartnerUser struct {
 	// emailing them again needs force. A later delivery clears both.
 	EmailBouncedAt    time.Time
 	EmailComplainedAt time.Time
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// PasswordResetAt is when the user last set a new password with a
+	// reset link (the event partner_user.password_reset).
+	PasswordResetAt time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 	// ChangedBy is who made the latest change.
 	ChangedBy Actor
 }

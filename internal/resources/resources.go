@@ -109,8 +109,11 @@ type PartnerUser struct {
 	// needs "force". A later delivery clears both.
 	EmailBouncedAt    *time.Time `json:"email_bounced_at"`
 	EmailComplainedAt *time.Time `json:"email_complained_at"`
-	CreatedAt         time.Time  `json:"created_at"`
-	UpdatedAt         time.Time  `json:"updated_at"`
+	// PasswordResetAt is when the person last set a new password with a
+	// reset link.
+	PasswordResetAt *time.Time `json:"password_reset_at"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
 }
 
 // PartnerUserOf is a partner user as the API shows it.
@@ -120,6 +123,7 @@ func PartnerUserOf(u partners.PartnerUser) PartnerUser {
 		FirstName: Nullable(u.FirstName), LastName: Nullable(u.LastName), JobTitle: Nullable(u.JobTitle), Phone: Nullable(u.Phone),
 		Role: u.Role, Status: string(u.Status), InvitationID: u.InvitationID, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 		EmailBouncedAt: TimeOrNull(u.EmailBouncedAt), EmailComplainedAt: TimeOrNull(u.EmailComplainedAt),
+		PasswordResetAt: TimeOrNull(u.PasswordResetAt),
 	}
 }
 
@@ -146,19 +150,55 @@ func ContactOf(c *partners.Contact) *Contact {
 // Partner is a partner as the API returns it. Absent optional values are
 // null, as in Stripe's API, so that every field is always present.
 type Partner struct {
-	Object           string    `json:"object"`
-	ID               string    `json:"id"`
-	Name             string    `json:"name"`
-	Status           string    `json:"status"`
-	OnboardingStatus string    `json:"onboarding_status"`
-	Programs         []string  `json:"programs"`
-	Country          *string   `json:"country"`
-	City             *string   `json:"city"`
-	LogoURL          *string   `json:"logo_url"`
-	PrimaryContact   *Contact  `json:"primary_contact"`
-	Grants           []Grant   `json:"grants"`
-	CreatedAt        time.Time `json:"created_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
+	Object           string   `json:"object"`
+	ID               string   `json:"id"`
+	Name             string   `json:"name"`
+	Status           string   `json:"status"`
+	OnboardingStatus string   `json:"onboarding_status"`
+	Programs         []string `json:"programs"`
+	Country          *string  `json:"country"`
+	City             *string  `json:"city"`
+	LogoURL          *string  `json:"logo_url"`
+	PrimaryContact   *Contact `json:"primary_contact"`
+	// PrimaryAdminUserID is the partner user who is its primary admin.
+	PrimaryAdminUserID *string      `json:"primary_admin_user_id"`
+	FormAnswers        []FormAnswer `json:"form_answers"`
+	FormSubmittedAt    *time.Time   `json:"form_submitted_at"`
+	ReviewedAt         *time.Time   `json:"reviewed_at"`
+	RejectionReason    *string      `json:"rejection_reason"`
+	Grants             []Grant      `json:"grants"`
+	CreatedAt          time.Time    `json:"created_at"`
+	UpdatedAt          time.Time    `json:"updated_at"`
+}
+
+// FormAnswer is an answer to the partner form: the question's key, label
+// and type when answered, and the value — a string, an array of strings
+// (multi_choice) or a boolean (checkbox).
+type FormAnswer struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	Type  string `json:"type"`
+	Value any    `json:"value"`
+}
+
+// FormAnswersOf are a partner's answers as the API shows them.
+func FormAnswersOf(answers []partners.FormAnswer) []FormAnswer {
+	out := make([]FormAnswer, 0, len(answers))
+	for _, a := range answers {
+		var v any = a.Text
+		switch a.Type {
+		case partners.QuestionMultiChoice:
+			choices := a.Choices
+			if choices == nil {
+				choices = []string{}
+			}
+			v = choices
+		case partners.QuestionCheckbox:
+			v = a.Checked
+		}
+		out = append(out, FormAnswer{Key: a.Key, Label: a.Label, Type: string(a.Type), Value: v})
+	}
+	return out
 }
 
 // Grant is a resource shared with a partner, as the API shows it.
@@ -188,6 +228,8 @@ func PartnerOf(p partners.Partner) Partner {
 		OnboardingStatus: string(p.OnboardingStatus), Programs: programs,
 		Country: Nullable(p.Country), City: Nullable(p.City), LogoURL: Nullable(p.LogoURL),
 		PrimaryContact: ContactOf(p.PrimaryContact), Grants: GrantsOf(p.Grants), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		PrimaryAdminUserID: Nullable(p.PrimaryAdminUserID), FormAnswers: FormAnswersOf(p.FormAnswers),
+		FormSubmittedAt: TimeOrNull(p.FormSubmittedAt), ReviewedAt: TimeOrNull(p.ReviewedAt), RejectionReason: Nullable(p.RejectionReason),
 	}
 }
 

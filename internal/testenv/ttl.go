@@ -40,7 +40,8 @@ var mortal = map[string]mortality{
 	dynamostore.TypeIdempotency: dies, dynamostore.TypeIdempotencyPart: dies, dynamostore.TypePasswordFailures: dies,
 	dynamostore.TypeSendCount: dies, dynamostore.TypeRateCount: dies, dynamostore.TypeEvent: dies,
 	dynamostore.TypeWebhookDelivery: dies,
-	"test_clock":                    lives, // the local stack's clock (localgw)
+	dynamostore.TypePasswordReset:   dies, dynamostore.TypeResetToken: dies, dynamostore.TypeResetCount: dies,
+	"test_clock": lives, // the local stack's clock (localgw)
 }
 
 // CheckTTLs scans a table and reports every item whose ttl breaks its

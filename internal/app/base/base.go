@@ -109,13 +109,13 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	access := &partners.AccessReader{Pools: store, Memberships: store, Partners: store}
 	svc := &partners.Service{
 		Partners: store, Invitations: store, Settings: store, Imports: imports, Tenants: store, Cursors: cursors, Tokens: tokens,
-		Memberships: store, Counter: store, PasswordGuard: store, Events: store, SendQuota: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
+		Memberships: store, Counter: store, PasswordGuard: store, Resets: store, Events: store, SendQuota: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
 	}
 	return &App{
 		Config: cfg, AWS: awsCfg, Getenv: getenv, DynamoDB: db, Store: store, Service: svc, Log: log, Clock: opts.Clock, Tokens: tokens,
 		Webhooks: hooks,
 		API: &apigw.API{
-			Partners: svc, Invitations: svc, Activations: svc, Events: svc, Webhooks: hooks, Grants: svc, CSRF: csrf,
+			Partners: svc, Invitations: svc, Activations: svc, Events: svc, Resets: svc, Webhooks: hooks, Grants: svc, CSRF: csrf,
 			Portal: svc, PartnerAuth: &partnertoken.Authenticator{Tokens: &partnertoken.Verifier{Pools: store, Clock: opts.Clock}, Access: access}, Clock: opts.Clock, Log: log,
 			Rate: store, RateLimit: cfg.TenantRateLimit,
 			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock, Box: responses},
@@ -136,6 +136,10 @@ func (a *App) Handlers() map[string]any {
 		"accept-activation":             a.API.AcceptActivation,
 		"renew-activation":              a.API.RenewActivation,
 		"decline-activation":            a.API.DeclineActivation,
+		"partner-form":                  a.API.PartnerFormPage,
+		"review-partner":                a.API.ReviewPartner,
+		"forgot-password":               a.API.ForgotPassword,
+		"reset-password":                a.API.ResetPasswordPage,
 		"create-activation":             a.API.CreateActivation,
 		"list-memberships":              a.API.ListMemberships,
 		"get-identity":                  a.API.GetIdentity,

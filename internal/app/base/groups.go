@@ -37,6 +37,8 @@ var groups = map[string]Group{
 	"activation-page":        GroupLogins,
 	"accept-activation":      GroupLogins,
 	"create-activation":      GroupLogins,
+	"partner-form":           GroupLogins,
+	"reset-password":         GroupLogins,
 	"send-invitation-email":  GroupMail,
 	"publish-events":         GroupEvents,
 	"retry-webhook-delivery": GroupWebhooks,

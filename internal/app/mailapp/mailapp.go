@@ -19,11 +19,16 @@ import (
 func Outbox(a *base.App, sesOpts ...func(*sesv2.Options)) *outbox.Handler {
 	endpoint := base.WithEndpoint(a.Getenv, "SESV2", func(o *sesv2.Options, e *string) { o.BaseEndpoint = e })
 	client := sesv2.NewFromConfig(a.AWS, append([]func(*sesv2.Options){endpoint}, sesOpts...)...)
+	mailer := &sesmail.Mailer{Client: client, ConfigurationSet: a.Config.SESConfigurationSet}
 	return &outbox.Handler{
 		Log: a.Log,
+		Resets: &partners.ResetMailer{
+			Store: a.Store, Mailer: mailer, Clock: a.Clock, Log: a.Log, From: a.Config.SenderEmail,
+			BaseURL: a.Config.ActivationBaseURL, RetryWindow: a.Config.DeliveryRetryWindow,
+		},
 		Deliverer: &partners.Deliverer{
 			Store:       a.Store,
-			Mailer:      &sesmail.Mailer{Client: client, ConfigurationSet: a.Config.SESConfigurationSet},
+			Mailer:      mailer,
 			Tokens:      a.Tokens,
 			Clock:       a.Clock,
 			Log:         a.Log,
