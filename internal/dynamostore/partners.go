@@ -41,6 +41,7 @@ type partnerRecord struct {
 	FormSubmittedAt  *time.Time         `dynamodbav:"form_submitted_at,omitempty"`
 	ReviewedAt       *time.Time         `dynamodbav:"reviewed_at,omitempty"`
 	RejectionReason  string             `dynamodbav:"rejection_reason,omitempty"`
+	Grants           []grantRecord      `dynamodbav:"grants,omitempty"`
 	CreatedAt        time.Time          `dynamodbav:"created_at"`
 	UpdatedAt        time.Time          `dynamodbav:"updated_at"`
 	Version          int                `dynamodbav:"version"`
@@ -57,6 +58,7 @@ func newPartnerRecord(p partners.Partner) partnerRecord {
 		Status: string(p.Status), OnboardingStatus: string(p.OnboardingStatus),
 		Programs: p.Programs, Country: p.Country, City: p.City, LogoURL: p.LogoURL,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version, ChangedBy: newActorRecord(p.ChangedBy),
+		Grants:       newGrantRecords(p.Grants),
 		PrimaryAdmin: p.PrimaryAdminUserID, FormAnswers: newAnswerRecords(p.FormAnswers),
 		FormSubmittedAt: timePtr(p.FormSubmittedAt), ReviewedAt: timePtr(p.ReviewedAt), RejectionReason: p.RejectionReason,
 	}
@@ -74,6 +76,7 @@ func (r partnerRecord) domain() partners.Partner {
 		Status: partners.PartnerStatus(r.Status), OnboardingStatus: partners.OnboardingStatus(r.OnboardingStatus),
 		Programs: r.Programs, Country: r.Country, City: r.City, LogoURL: r.LogoURL,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version, ChangedBy: r.ChangedBy.domain(),
+		Grants:             grantsOf(r.Grants),
 		PrimaryAdminUserID: r.PrimaryAdmin, FormAnswers: answersOf(r.FormAnswers),
 		FormSubmittedAt: timeOf(r.FormSubmittedAt), ReviewedAt: timeOf(r.ReviewedAt), RejectionReason: r.RejectionReason,
 	}

@@ -88,6 +88,7 @@ var (
 	idempotent = []string{"dynamodb:PutItem", "dynamodb:DeleteItem"} // the Idempotency-Key record
 	read       = []string{"dynamodb:GetItem"}
 	query      = []string{"dynamodb:Query"}
+	rate       = []string{"dynamodb:UpdateItem"} // the tenant's request-rate count
 	// passwordGuard counts wrong passwords (a conditional update, or a put
 	// that starts a new window).
 	passwordGuard = []string{"dynamodb:UpdateItem", "dynamodb:PutItem"}
@@ -118,6 +119,7 @@ var needs = map[string]Need{
 	"list-partners":          {Summary: "GET /v1/partners", Env: sealing, DynamoDB: query},
 	"get-partner":            {Summary: "GET /v1/partners/{id}", Env: base, DynamoDB: join(read, query, []string{"dynamodb:BatchGetItem"})}, // BatchGetItem: the invited users' latest invitations
 	"update-partner":         {Summary: "PATCH /v1/partners/{id}", Env: base, DynamoDB: join(read, []string{"dynamodb:PutItem"})},
+	"set-partner-grants":     {Summary: "PUT /v1/partners/{id}/grants", Env: base, DynamoDB: join(read, []string{"dynamodb:PutItem"})},
 	"invite-partner-user":    {Summary: "POST /v1/partners/{id}/users", Env: sealing, DynamoDB: join(invite, idempotent)},
 	"list-partner-users":     {Summary: "GET /v1/partners/{id}/users", Env: sealing, DynamoDB: join(read, query)},
 	"invite-partner-users":   {Summary: "POST /v1/partners/{id}/invitations", Env: sealing, DynamoDB: join(invite, idempotent)},
@@ -174,6 +176,17 @@ var needs = map[string]Need{
 	"deliver-webhooks": {Summary: "Webhook sender (schedule and wakes)", Env: sealing, DynamoDB: join(read, query, []string{"dynamodb:UpdateItem", "dynamodb:PutItem"})},
 	// SES's events: reads the invitation and its user, updates the
 	// delivery alone, or with the user's address flags in a transaction.
+	// The partner routes: their tenant counterparts' needs, the pool entry
+	// and the membership (GetItem, Query) of the ID token, and the tenant's
+	// request rate (UpdateItem).
+	"partner-list-users":        {Summary: "GET /v1/partner/users", Env: sealing, DynamoDB: join(read, query, rate)},
+	"partner-invite-user":       {Summary: "POST /v1/partner/users", Env: sealing, DynamoDB: join(invite, idempotent, query)},
+	"partner-list-invitations":  {Summary: "GET /v1/partner/invitations", Env: sealing, DynamoDB: join(read, query, rate)},
+	"partner-resend-invitation": {Summary: "POST /v1/partner/invitations/{id}/resend", Env: sealing, DynamoDB: join(invite, idempotent, query)},
+	"partner-revoke-invitation": {Summary: "POST /v1/partner/invitations/{id}/revoke", Env: sealing, DynamoDB: join(read, idempotent, query, rate)},
+	// The token trigger: the pool's entry and the partners (GetItem), the
+	// login's memberships (Query).
+	"issue-token-claims": {Summary: "Cognito pre-token-generation trigger", Env: base, DynamoDB: join(read, query)},
 	"record-email-event": {Summary: "SES event recorder (EventBridge rule)", Env: base, DynamoDB: join(read, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"})},
 }
 

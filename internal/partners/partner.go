@@ -81,8 +81,11 @@ type Partner struct {
 	// RejectionReason why it rejected it.
 	ReviewedAt      time.Time
 	RejectionReason string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// Grants are what the tenant shares with the partner (grant.go); in
+	// the ID tokens of its people.
+	Grants    []Grant
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// ChangedBy is who made the latest change.
 	ChangedBy Actor
 	// Version increases with every change; updates are conditional on it.

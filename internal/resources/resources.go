@@ -180,6 +180,7 @@ type Partner struct {
 	FormSubmittedAt    *time.Time   `json:"form_submitted_at"`
 	ReviewedAt         *time.Time   `json:"reviewed_at"`
 	RejectionReason    *string      `json:"rejection_reason"`
+	Grants             []Grant      `json:"grants"`
 	CreatedAt          time.Time    `json:"created_at"`
 	UpdatedAt          time.Time    `json:"updated_at"`
 }
@@ -214,6 +215,22 @@ func FormAnswersOf(answers []partners.FormAnswer) []FormAnswer {
 	return out
 }
 
+// Grant is a resource shared with a partner, as the API shows it.
+type Grant struct {
+	ResourceType string `json:"resource_type"`
+	ResourceID   string `json:"resource_id"`
+	Permission   string `json:"permission"`
+}
+
+// GrantsOf are grants as the API shows them: never null.
+func GrantsOf(gs []partners.Grant) []Grant {
+	out := make([]Grant, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, Grant{ResourceType: g.ResourceType, ResourceID: g.ResourceID, Permission: g.Permission})
+	}
+	return out
+}
+
 // PartnerOf is a partner as the API shows it.
 func PartnerOf(p partners.Partner) Partner {
 	programs := p.Programs
@@ -224,7 +241,7 @@ func PartnerOf(p partners.Partner) Partner {
 		Object: "partner", ID: p.ID, Name: p.Name, Status: string(p.Status),
 		OnboardingStatus: string(p.OnboardingStatus), Programs: programs,
 		Country: Nullable(p.Country), City: Nullable(p.City), LogoURL: Nullable(p.LogoURL),
-		PrimaryContact: ContactOf(p.PrimaryContact), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		PrimaryContact: ContactOf(p.PrimaryContact), Grants: GrantsOf(p.Grants), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 		PrimaryAdminUserID: Nullable(p.PrimaryAdminUserID), FormAnswers: FormAnswersOf(p.FormAnswers),
 		FormSubmittedAt: TimeOrNull(p.FormSubmittedAt), ReviewedAt: TimeOrNull(p.ReviewedAt), RejectionReason: Nullable(p.RejectionReason),
 	}
