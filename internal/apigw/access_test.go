@@ -3,6 +3,7 @@ package apigw_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/partnerinvites/partnerinvites/internal/testenv"
@@ -45,6 +46,7 @@ func TestPortalAccessTurnsOffAndOn(t *testing.T) {
 	_, viewer := api.Key(t, tenantID, "viewer")
 	pid := newPartner(t, api, key, "Globex")
 	email := uniqueEmail(t, "ada")
+	api.RouteTokenTrigger(t, tenantID) // sign-ins get this stack's token claims
 	uid, sub := activeUser(t, api, tenantID, key, pid, email)
 	path := "/v1/partners/" + pid + "/users/" + uid
 
@@ -67,6 +69,9 @@ func TestPortalAccessTurnsOffAndOn(t *testing.T) {
 	}
 	if u := adminGetUser(t, api, tenantID, email); u.Enabled {
 		t.Error("after access off the login is still enabled")
+	}
+	if signsIn(t, api, key, email, goodPassword) {
+		t.Error("after access off the login still gets tokens")
 	}
 	// Again: nothing changes, and it still answers.
 	wantStatus(t, api.Do(t, "PATCH", path, key, map[string]any{"portal_access": false}), http.StatusOK)
@@ -111,6 +116,7 @@ func TestARemovedUserFreesTheEmail(t *testing.T) {
 	_, otherKey := api.Tenant(t, "Other SaaS")
 	a, b := newPartner(t, api, key, "Globex"), newPartner(t, api, key, "Initech")
 	email := uniqueEmail(t, "ada")
+	api.RouteTokenTrigger(t, tenantID)
 	uid, sub := activeUser(t, api, tenantID, key, a, email)
 
 	wantStatus(t, api.Do(t, "DELETE", "/v1/partners/"+a+"/users/"+uid, otherKey, nil), http.StatusNotFound)
@@ -136,8 +142,24 @@ func TestARemovedUserFreesTheEmail(t *testing.T) {
 		t.Errorf("partner_user.removed events: %v", types)
 	}
 
-	// The email is free: another partner invites it, and its link accepts.
-	wantStatus(t, api.Do(t, "POST", "/v1/partners/"+b+"/users", key, map[string]any{"email": email, "role": "member", "send_email": false}), http.StatusCreated)
+	if signsIn(t, api, key, email, goodPassword) {
+		t.Error("the removed user's login still gets tokens")
+	}
+
+	// The email is free: another partner invites it, and the person joins
+	// it with the login (and password) they had.
+	again, _ := activationLink(t, api, key, b, email)
+	page := api.Do(t, "GET", again, "", nil)
+	if !strings.Contains(string(page.Body), "You already have a login") {
+		t.Fatalf("the new invitation's page does not ask for the existing login's password:\n%s", page.Body)
+	}
+	wantStatus(t, submit(t, api, again, url.Values{"password": {goodPassword}}), http.StatusOK)
+	if !signsIn(t, api, key, email, goodPassword) {
+		t.Error("the person re-invited to another partner cannot sign in")
+	}
+	if _, m := membershipOf(t, api, key, sub); m["partner_id"] != b {
+		t.Errorf("the re-invited login's membership is %v, want one in %s", m, b)
+	}
 
 	// Removing an invited user kills their link.
 	path, inv := activationLink(t, api, key, a, uniqueEmail(t, "bob"))
@@ -156,6 +178,7 @@ func TestAMovedUserTakesItsLoginToTheOtherPartner(t *testing.T) {
 	a, b := newPartner(t, api, key, "Globex"), newPartner(t, api, key, "Initech")
 	foreign := newPartner(t, api, otherKey, "Elsewhere")
 	email := uniqueEmail(t, "ada")
+	api.RouteTokenTrigger(t, tenantID)
 	uid, sub := activeUser(t, api, tenantID, key, a, email)
 	move := "/v1/partners/" + a + "/users/" + uid + "/move"
 

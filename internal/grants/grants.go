@@ -192,5 +192,5 @@ var needs = map[string]Need{
 
 var acceptCognito = []string{
 	"cognito-idp:AdminGetUser", "cognito-idp:AdminCreateUser", "cognito-idp:AdminSetUserPassword",
-	"cognito-idp:AdminInitiateAuth", "cognito-idp:AdminUpdateUserAttributes",
+	"cognito-idp:AdminInitiateAuth", "cognito-idp:AdminUpdateUserAttributes", "cognito-idp:AdminEnableUser",
 }

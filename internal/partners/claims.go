@@ -35,7 +35,7 @@ const (
 	NoAccessUnknownPool     NoAccessReason = "unknown_pool"     // the pool is no tenant's
 	NoAccessNoMembership    NoAccessReason = "no_membership"    // the login joined no partner of the tenant
 	NoAccessDisabled        NoAccessReason = "disabled"         // every membership is disabled
-	NoAccessPartnerInactive NoAccessReason = "partner_inactive" // the partners of its active memberships are inactive (or gone)
+	NoAccessPartnerInactive NoAccessReason = "partner_inactive" // the partners of its active memberships are inactive, rejected (or gone)
 )
 
 // NoAccessError is a login that may reach nothing in its tenant: the token
@@ -51,7 +51,7 @@ func (e *NoAccessError) Error() string {
 }
 
 // Access is what a login may reach in its tenant, now: the tenant, and
-// each active membership whose partner is not inactive, with that
+// each active membership whose partner is neither inactive nor rejected, with that
 // partner's grants. It is what the ID token's claim carries.
 type Access struct {
 	Tenant      Tenant
@@ -115,7 +115,7 @@ func (r *AccessReader) AccessIn(ctx context.Context, tenant Tenant, sub string) 
 		if err != nil {
 			return Access{}, fmt.Errorf("partner %s of %s: %w", m.PartnerID, sub, err)
 		}
-		if p.Status == PartnerInactive {
+		if p.closedReason() != "" { // inactive, or rejected: it takes nobody in
 			continue
 		}
 		access.Memberships = append(access.Memberships, MemberAccess{
