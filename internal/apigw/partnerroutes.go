@@ -27,6 +27,8 @@ type PartnerPortal interface {
 	ListOwnInvitations(ctx context.Context, f partners.InvitationFilter, limit int, cursor string) (partners.Page[partners.Invitation], error)
 	ResendOwn(ctx context.Context, id string, in partners.ResendInput) (partners.InviteResult, error)
 	RevokeOwn(ctx context.Context, id string) (partners.Invitation, error)
+	OwnPartner(ctx context.Context) (partners.PartnerFormView, error)
+	SubmitOwnAnswers(ctx context.Context, in partners.FormInput) (partners.Partner, error)
 }
 
 // servePartner runs an endpoint of an AuthPartnerToken route: the ID token

@@ -179,6 +179,8 @@ var needs = map[string]Need{
 	// The partner routes: their tenant counterparts' needs, the pool entry
 	// and the membership (GetItem, Query) of the ID token, and the tenant's
 	// request rate (UpdateItem).
+	"partner-get":               {Summary: "GET /v1/partner", Env: base, DynamoDB: join(read, query, rate)},
+	"partner-submit-answers":    {Summary: "PUT /v1/partner/answers", Env: base, DynamoDB: join(read, query, rate, []string{"dynamodb:PutItem"})},
 	"partner-list-users":        {Summary: "GET /v1/partner/users", Env: sealing, DynamoDB: join(read, query, rate)},
 	"partner-invite-user":       {Summary: "POST /v1/partner/users", Env: sealing, DynamoDB: join(invite, idempotent, query)},
 	"partner-list-invitations":  {Summary: "GET /v1/partner/invitations", Env: sealing, DynamoDB: join(read, query, rate)},

@@ -156,6 +156,8 @@ func TestEventsMatchSamples(t *testing.T) {
 		"list-memberships":          sampleRequest("GET", "/v1/memberships/2f5ba0e4-7c1d-4d59-9b1e-6b0f6f1f2a10", ""),
 		"get-identity":              sampleRequest("GET", "/v1/identity", ""),
 		"partner-list-users":        sampleRequest("GET", "/v1/partner/users?status=active", ""),
+		"partner-get":               sampleRequest("GET", "/v1/partner", ""),
+		"partner-submit-answers":    sampleRequest("PUT", "/v1/partner/answers", `{"answers":{"website":"https://globex.example","regions":["EMEA","APAC"],"terms":true}}`),
 		"partner-invite-user":       sampleRequest("POST", "/v1/partner/users", `{"email":"grace@acme.example","role":"member"}`),
 		"partner-list-invitations":  sampleRequest("GET", "/v1/partner/invitations?status=pending", ""),
 		"partner-resend-invitation": sampleRequest("POST", "/v1/partner/invitations/inv_01JD0000000000000000000001/resend", ""),

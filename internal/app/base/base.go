@@ -175,6 +175,8 @@ func (a *App) Handlers() map[string]any {
 		apigw.DeliverWebhooksFunction:   a.WebhookSender().Handle,
 		apigw.RecordEmailEventFunction:  a.EmailEvents().Handle,
 		apigw.IssueTokenClaimsFunction:  a.TokenClaims().Handle,
+		"partner-get":                   a.API.GetOwnPartner,
+		"partner-submit-answers":        a.API.SubmitOwnAnswers,
 		"partner-list-users":            a.API.ListOwnUsers,
 		"partner-invite-user":           a.API.InviteOwn,
 		"partner-list-invitations":      a.API.ListOwnInvitations,
