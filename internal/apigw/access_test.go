@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/partnerinvites/partnerinvites/internal/testenv"
 )
@@ -233,5 +234,47 @@ func TestAMovedUserTakesItsLoginToTheOtherPartner(t *testing.T) {
 	wantStatus(t, submit(t, api, path, url.Values{"password": {goodPassword}, "password_confirm": {goodPassword}}), http.StatusOK)
 	if got := api.Do(t, "GET", "/v1/invitations/"+inv, key, nil).JSON(t); got["partner_id"] != b || got["status"] != "accepted" {
 		t.Errorf("the moved invitation is %v/%v, want accepted in %s", got["partner_id"], got["status"], b)
+	}
+}
+
+func TestAPartnerWithoutAccessInvitesNobodyUntilGranted(t *testing.T) {
+	api := testenv.NewAPI(t)
+	_, key := api.Tenant(t, "Acme SaaS")
+	email := uniqueEmail(t, "contact")
+	r := api.Do(t, "POST", "/v1/partners", key, map[string]any{"name": "Globex", "portal_access": false, "primary_contact": map[string]any{"email": email}})
+	wantStatus(t, r, http.StatusCreated)
+	pid := r.JSON(t)["id"].(string)
+	if p := r.JSON(t); p["portal_access"] != false || p["primary_contact_invitation"] != nil || p["primary_admin_user_id"] != nil {
+		t.Fatalf("a partner created without access: %s", r.Body)
+	}
+	inv := api.Do(t, "POST", "/v1/partners/"+pid+"/users", key, map[string]any{"email": uniqueEmail(t, "bob"), "role": "member"})
+	wantStatus(t, inv, http.StatusConflict)
+	if inv.JSON(t)["code"] != "portal_access_off" {
+		t.Errorf("an invite into a partner without access: code %v", inv.JSON(t)["code"])
+	}
+
+	// Granting access invites the primary contact, by email.
+	g := api.Do(t, "PATCH", "/v1/partners/"+pid, key, map[string]any{"portal_access": true})
+	wantStatus(t, g, http.StatusOK)
+	body := g.JSON(t)
+	contactInv, ok := body["primary_contact_invitation"].(map[string]any)
+	if !ok || body["portal_access"] != true || body["primary_admin_user_id"] != contactInv["user_id"] {
+		t.Fatalf("granting access: %s", g.Body)
+	}
+	mail := testenv.WaitForMail(t, email, 1, 30*time.Second)
+	link := "/activate/" + testenv.ActivationToken(t, mail[0])
+	// Granting again invites nobody twice.
+	again := api.Do(t, "PATCH", "/v1/partners/"+pid, key, map[string]any{"portal_access": true})
+	wantStatus(t, again, http.StatusOK)
+	if again.JSON(t)["primary_contact_invitation"] != nil {
+		t.Error("granting access twice invited the contact again")
+	}
+
+	// Taking it away closes the partner's links.
+	wantStatus(t, api.Do(t, "PATCH", "/v1/partners/"+pid, key, map[string]any{"portal_access": false}), http.StatusOK)
+	page := api.Do(t, "GET", link, "", nil)
+	wantStatus(t, page, http.StatusGone)
+	if !strings.Contains(string(page.Body), "is not open") {
+		t.Errorf("the closed partner's link page says:\n%s", page.Body)
 	}
 }

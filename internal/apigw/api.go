@@ -26,7 +26,7 @@ import (
 type PartnerService interface {
 	CreatePartner(ctx context.Context, in partners.PartnerInput) (partners.CreatedPartner, error)
 	GetPartnerDetail(ctx context.Context, id string) (partners.Partner, partners.PartnerCounts, error)
-	UpdatePartner(ctx context.Context, id string, patch partners.PartnerPatch) (partners.Partner, error)
+	UpdatePartner(ctx context.Context, id string, patch partners.PartnerPatch) (partners.CreatedPartner, error)
 	ListPartners(ctx context.Context, f partners.PartnerFilter, limit int, cursor string) (partners.Page[partners.Partner], error)
 	ApprovePartner(ctx context.Context, id string) (partners.Partner, error)
 	RejectPartner(ctx context.Context, id, reason string) (partners.Partner, error)

@@ -90,7 +90,7 @@ func TestCreateAndGetPartner(t *testing.T) {
 		},
 		"grants":                []any{},
 		"primary_admin_user_id": contactUser, "form_answers": []any{}, "form_submitted_at": nil,
-		"reviewed_at": nil, "rejection_reason": nil,
+		"reviewed_at": nil, "rejection_reason": nil, "portal_access": true,
 		"created_at": p["created_at"], "updated_at": p["updated_at"],
 	}
 	if diff := cmp.Diff(want, p); diff != "" {

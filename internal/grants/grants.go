@@ -112,13 +112,14 @@ func join(lists ...[]string) []string {
 // needs lists every function of apigw.Functions(); the stack refuses to
 // build one that is missing.
 var needs = map[string]Need{
-	"authorizer":             {Summary: "API key authorizer", Env: base, DynamoDB: read},
-	"send-invitation-email":  {Summary: "Invitation email sender (stream)", Env: append(append([]string{}, sealing...), "SENDER_EMAIL", "SES_CONFIGURATION_SET"), DynamoDB: join(read, query, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"}), SES: true}, // Query, TransactWriteItems: password resets (a login's memberships, the link)
-	"process-import":         {Summary: "CSV import worker (stream)", Env: sealing, DynamoDB: join(invite, []string{"dynamodb:UpdateItem"}), Heavy: true},
-	"create-partner":         {Summary: "POST /v1/partners", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:TransactWriteItems", "dynamodb:UpdateItem"})},
-	"list-partners":          {Summary: "GET /v1/partners", Env: sealing, DynamoDB: query},
-	"get-partner":            {Summary: "GET /v1/partners/{id}", Env: base, DynamoDB: join(read, query, []string{"dynamodb:BatchGetItem"})}, // BatchGetItem: the invited users' latest invitations
-	"update-partner":         {Summary: "PATCH /v1/partners/{id}", Env: base, DynamoDB: join(read, []string{"dynamodb:PutItem"})},
+	"authorizer":            {Summary: "API key authorizer", Env: base, DynamoDB: read},
+	"send-invitation-email": {Summary: "Invitation email sender (stream)", Env: append(append([]string{}, sealing...), "SENDER_EMAIL", "SES_CONFIGURATION_SET"), DynamoDB: join(read, query, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"}), SES: true}, // Query, TransactWriteItems: password resets (a login's memberships, the link)
+	"process-import":        {Summary: "CSV import worker (stream)", Env: sealing, DynamoDB: join(invite, []string{"dynamodb:UpdateItem"}), Heavy: true},
+	"create-partner":        {Summary: "POST /v1/partners", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:TransactWriteItems", "dynamodb:UpdateItem"})},
+	"list-partners":         {Summary: "GET /v1/partners", Env: sealing, DynamoDB: query},
+	"get-partner":           {Summary: "GET /v1/partners/{id}", Env: base, DynamoDB: join(read, query, []string{"dynamodb:BatchGetItem"})}, // BatchGetItem: the invited users' latest invitations
+	// Granting portal access invites the primary contact: the invite's writes, and its sealed token.
+	"update-partner":         {Summary: "PATCH /v1/partners/{id}", Env: sealing, DynamoDB: join(read, invite, []string{"dynamodb:PutItem"})},
 	"set-partner-grants":     {Summary: "PUT /v1/partners/{id}/grants", Env: base, DynamoDB: join(read, []string{"dynamodb:PutItem"})},
 	"invite-partner-user":    {Summary: "POST /v1/partners/{id}/users", Env: sealing, DynamoDB: join(invite, idempotent)},
 	"list-partner-users":     {Summary: "GET /v1/partners/{id}/users", Env: sealing, DynamoDB: join(read, query)},

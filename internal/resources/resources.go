@@ -175,14 +175,17 @@ type Partner struct {
 	LogoURL          *string  `json:"logo_url"`
 	PrimaryContact   *Contact `json:"primary_contact"`
 	// PrimaryAdminUserID is the partner user who is its primary admin.
-	PrimaryAdminUserID *string      `json:"primary_admin_user_id"`
-	FormAnswers        []FormAnswer `json:"form_answers"`
-	FormSubmittedAt    *time.Time   `json:"form_submitted_at"`
-	ReviewedAt         *time.Time   `json:"reviewed_at"`
-	RejectionReason    *string      `json:"rejection_reason"`
-	Grants             []Grant      `json:"grants"`
-	CreatedAt          time.Time    `json:"created_at"`
-	UpdatedAt          time.Time    `json:"updated_at"`
+	PrimaryAdminUserID *string `json:"primary_admin_user_id"`
+	// PortalAccess is false while the partner's people are kept out of
+	// the portal (created without access, or access taken).
+	PortalAccess    bool         `json:"portal_access"`
+	FormAnswers     []FormAnswer `json:"form_answers"`
+	FormSubmittedAt *time.Time   `json:"form_submitted_at"`
+	ReviewedAt      *time.Time   `json:"reviewed_at"`
+	RejectionReason *string      `json:"rejection_reason"`
+	Grants          []Grant      `json:"grants"`
+	CreatedAt       time.Time    `json:"created_at"`
+	UpdatedAt       time.Time    `json:"updated_at"`
 }
 
 // FormAnswer is an answer to the partner form: the question's key, label
@@ -242,7 +245,7 @@ func PartnerOf(p partners.Partner) Partner {
 		OnboardingStatus: string(p.OnboardingStatus), Programs: programs,
 		Country: Nullable(p.Country), City: Nullable(p.City), LogoURL: Nullable(p.LogoURL),
 		PrimaryContact: ContactOf(p.PrimaryContact), Grants: GrantsOf(p.Grants), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
-		PrimaryAdminUserID: Nullable(p.PrimaryAdminUserID), FormAnswers: FormAnswersOf(p.FormAnswers),
+		PrimaryAdminUserID: Nullable(p.PrimaryAdminUserID), PortalAccess: !p.PortalAccessOff, FormAnswers: FormAnswersOf(p.FormAnswers),
 		FormSubmittedAt: TimeOrNull(p.FormSubmittedAt), ReviewedAt: TimeOrNull(p.ReviewedAt), RejectionReason: Nullable(p.RejectionReason),
 	}
 }
