@@ -112,6 +112,18 @@ func TestPortalAccessTurnsOffAndOn(t *testing.T) {
 	if got := api.Do(t, "GET", "/v1/invitations/"+inv, key, nil).JSON(t)["role"]; got != "member" {
 		t.Errorf("the invited user's invitation has role %v, want member", got)
 	}
+	types = typesOfEvents(t, api, key, "subject_id="+bob, 2)
+	if !contains(types, "partner_user.role_changed") {
+		t.Errorf("events of the invited user %v lack partner_user.role_changed", types)
+	}
+
+	// A closed partner's invitation is not resent.
+	wantStatus(t, api.Do(t, "PATCH", "/v1/partners/"+pid, key, map[string]any{"status": "inactive"}), http.StatusOK)
+	resend := api.Do(t, "POST", "/v1/invitations/"+inv+"/resend", key, nil)
+	wantStatus(t, resend, http.StatusConflict)
+	if resend.JSON(t)["code"] != "partner_inactive" {
+		t.Errorf("a resend into an inactive partner: %s", resend.Body)
+	}
 }
 
 func TestARemovedUserFreesTheEmail(t *testing.T) {

@@ -2,6 +2,7 @@ package apigw_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -44,13 +45,28 @@ func TestPartnerAdminsManageTheirOwnPartnerOnly(t *testing.T) {
 	admin, adminID, _ := partnerLogin(t, api, key, own, "admin")
 	member, _, memberSub := partnerLogin(t, api, key, own, "member")
 
-	otherInv := invitation(t, api.Do(t, "POST", "/v1/partners/"+other+"/users", key, map[string]any{"email": uniqueEmail(t, "other"), "role": "member", "send_email": false}))["id"].(string)
+	otherEmail := uniqueEmail(t, "other")
+	otherInv := invitation(t, api.Do(t, "POST", "/v1/partners/"+other+"/users", key, map[string]any{"email": otherEmail, "role": "member", "send_email": false}))["id"].(string)
 	foreignPartner := newPartner(t, api, otherKey, "Umbrella")
 	foreignInv := invitation(t, api.Do(t, "POST", "/v1/partners/"+foreignPartner+"/users", otherKey, map[string]any{"email": uniqueEmail(t, "foreign"), "role": "member", "send_email": false}))["id"].(string)
 
 	// The admin invites into its own partner.
-	invited := api.Do(t, "POST", "/v1/partner/users", admin, map[string]any{"email": uniqueEmail(t, "new"), "role": "member", "send_email": false})
+	invited := api.Do(t, "POST", "/v1/partner/users", admin, map[string]any{"email": uniqueEmail(t, "new"), "role": "member"})
 	wantStatus(t, invited, http.StatusCreated)
+	// A partner admin cannot take the link, vouch for an address, send
+	// people elsewhere or speak as someone else: those are the tenant's.
+	trust := api.Do(t, "POST", "/v1/partner/users", admin, map[string]any{"email": uniqueEmail(t, "ceo"), "role": "member",
+		"send_email": false, "email_verified": true, "redirect_url": "https://evil.example", "inviter_name": "Acme CEO", "expires_in_hours": 720})
+	wantStatus(t, trust, http.StatusBadRequest)
+	if got := problemFields(t, trust); fmt.Sprint(got) != "[email_verified expires_in_hours inviter_name redirect_url send_email]" {
+		t.Errorf("the tenant's options on a partner invite name %v", got)
+	}
+	// An address of another partner is taken, without saying whose.
+	taken := api.Do(t, "POST", "/v1/partner/users", admin, map[string]any{"email": otherEmail, "role": "member"})
+	wantStatus(t, taken, http.StatusConflict)
+	if body := string(taken.Body); strings.Contains(body, other) || strings.Contains(body, "Initech") {
+		t.Errorf("a partner admin learns whose the address is: %s", body)
+	}
 	inv := invitation(t, invited)
 	if inv["partner_id"] != own {
 		t.Errorf("invited into %v, want %s", inv["partner_id"], own)

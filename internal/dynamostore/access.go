@@ -52,10 +52,10 @@ func (s *Store) SetUserAccess(ctx context.Context, prev, next partners.PartnerUs
 }
 
 // pendingInvitationIn adds the write of a changed invitation that must
-// still be pending at its issue.
+// still be as read: the same status (pending or expired) at its issue.
 func (s *Store) pendingInvitationIn(t *txn, inv partners.Invitation) error {
-	return s.putIn(t, newInvitationRecord(inv), "#status = :pending AND send_seq = :seq",
-		map[string]types.AttributeValue{":pending": str(string(partners.InvitationPending)), ":seq": num(inv.SendSeq)},
+	return s.putIn(t, newInvitationRecord(inv), "#status = :status AND send_seq = :seq",
+		map[string]types.AttributeValue{":status": str(string(inv.Status)), ":seq": num(inv.SendSeq)},
 		partners.ConflictInvitationChanged, inv.ID)
 }
 

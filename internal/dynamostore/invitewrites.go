@@ -137,6 +137,9 @@ func (s *Store) CreatePartnerWithInvitation(ctx context.Context, p partners.Part
 // ReissueInvitation writes a reissued invitation, its new token and the user.
 func (s *Store) ReissueInvitation(ctx context.Context, prev, next partners.Invitation, token partners.Token, user *partners.PartnerUser) error {
 	var t txn
+	// A closed partner (inactive, rejected, without portal access) gets no
+	// new link mailed, whatever path asks (resend, renewal, re-invite).
+	t.add(s.partnerOpenCheck(next.TenantID, next.PartnerID), partners.ConflictPartnerMissing, next.PartnerID)
 	// An expired invitation may be reissued too, whether or not the expiry
 	// schedule has marked it yet.
 	err := s.putIn(&t, newInvitationRecord(next), "send_seq = :seq AND #status IN (:pending, :expired)",

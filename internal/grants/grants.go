@@ -141,7 +141,7 @@ var needs = map[string]Need{
 	// one transaction; the login follows.
 	"update-partner-user": {Summary: "PATCH /v1/partners/{id}/users/{uid}", Env: base, DynamoDB: join(read, query, []string{"dynamodb:TransactWriteItems"}),
 		Cognito: []string{"cognito-idp:AdminEnableUser", "cognito-idp:AdminDisableUser", "cognito-idp:AdminUserGlobalSignOut"}},
-	"remove-partner-user": {Summary: "DELETE /v1/partners/{id}/users/{uid}", Env: base, DynamoDB: join(read, query, []string{"dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}),
+	"remove-partner-user": {Summary: "DELETE /v1/partners/{id}/users/{uid}", Env: base, DynamoDB: join(read, query, []string{"dynamodb:TransactWriteItems", "dynamodb:UpdateItem", "dynamodb:PutItem"}),
 		Cognito: []string{"cognito-idp:AdminEnableUser", "cognito-idp:AdminDisableUser", "cognito-idp:AdminUserGlobalSignOut"}},
 	"move-partner-user": {Summary: "POST /v1/partners/{id}/users/{uid}/move", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:TransactWriteItems"})},
 	"review-partner":    {Summary: "POST /v1/partners/{id}/approve and /reject", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:PutItem"})},

@@ -155,7 +155,10 @@ func (s *Service) Accept(ctx context.Context, in AcceptInput) (Acceptance, error
 	if in.LastName != "" {
 		user.LastName = in.LastName
 	}
-	m := Membership{Sub: sub, TenantID: inv.TenantID, PartnerID: inv.PartnerID, UserID: user.ID, Email: email, Role: inv.Role, Status: MembershipActive, CreatedAt: now}
+	// The role is the user's: the tenant may have changed it since the link
+	// went out (PATCH …/users/{uid}).
+	accepted.Role = user.Role
+	m := Membership{Sub: sub, TenantID: inv.TenantID, PartnerID: inv.PartnerID, UserID: user.ID, Email: email, Role: user.Role, Status: MembershipActive, CreatedAt: now}
 	err = s.Memberships.AcceptInvitation(ctx, accepted, user, m)
 	if isConflict(err, ConflictPartnerMissing) {
 		// The partner was made inactive or rejected: its links are dead.

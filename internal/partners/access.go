@@ -29,8 +29,9 @@ type AccessStore interface {
 	// SetUserAccess replaces the user (status, role) and, when m is set,
 	// its membership, in one transaction — if the stored user is still as
 	// prev (status and updated_at; ConflictUserChanged otherwise). inv,
-	// when set, is the user's pending invitation with its new role, written
-	// if still pending at its issue (ConflictInvitationChanged).
+	// when set, is the user's latest invitation (pending or expired) with
+	// its new role, written if still so at its issue
+	// (ConflictInvitationChanged).
 	SetUserAccess(ctx context.Context, prev, next PartnerUser, m *Membership, inv *Invitation) error
 	// RemoveUser writes the user removed (with its PurgeAt), deletes its
 	// claim on the email and its membership (when it has a login), if the
@@ -154,7 +155,9 @@ func (s *Service) writeAccess(ctx context.Context, prev, next PartnerUser) error
 		if err != nil {
 			return fmt.Errorf("get invitation of %s: %w", next.ID, err)
 		}
-		if got.Status == InvitationPending {
+		if got.Status == InvitationPending || got.Status == InvitationExpired {
+			// A lapsed link can be resent or renewed: it must carry the
+			// new role too, or the person would join with the old one.
 			got.Role, got.UpdatedAt, got.ChangedBy = next.Role, next.UpdatedAt, next.ChangedBy
 			inv = &got
 		}

@@ -98,7 +98,9 @@ func (s *Service) viewLink(ctx context.Context, token string) (ActivationView, e
 	view.tenant = tenant
 	view.TenantName, view.PartnerName, view.Branding = tenant.Name, partner.Name, settings.Branding
 	view.FormPending = partner.OnboardingStatus == OnboardingPending
-	if reason := partner.closedReason(); reason != "" && view.Dead == "" {
+	// A closed partner's live or lapsed link says the partner is closed
+	// (and offers no renewal); a used, withdrawn or replaced one says so.
+	if reason := partner.closedReason(); reason != "" && (view.Dead == "" || view.Dead == "expired") {
 		view.Dead, view.RejectionReason = reason, partner.RejectionReason
 	}
 	view.InviterName = inv.InviterName

@@ -28,6 +28,8 @@ const (
 	EventPartnerUserEnabled   EventType = "partner_user.enabled"
 	EventPartnerUserRemoved   EventType = "partner_user.removed"
 	EventPartnerUserMoved     EventType = "partner_user.moved"
+	// EventPartnerUserRoleChanged: the tenant changed the user's role.
+	EventPartnerUserRoleChanged EventType = "partner_user.role_changed"
 	// EventPartnerUserPasswordReset: the user set a new password with a
 	// reset link (actor: the user). A request alone is no event.
 	EventPartnerUserPasswordReset EventType = "partner_user.password_reset"
@@ -54,7 +56,7 @@ const (
 var EventTypes = []EventType{
 	EventPartnerCreated, EventPartnerUpdated, EventPartnerFormSubmitted, EventPartnerApproved, EventPartnerRejected,
 	EventPartnerUserInvited, EventPartnerUserActivated, EventPartnerUserDisabled, EventPartnerUserEnabled,
-	EventPartnerUserRemoved, EventPartnerUserMoved, EventPartnerUserPasswordReset,
+	EventPartnerUserRemoved, EventPartnerUserMoved, EventPartnerUserRoleChanged, EventPartnerUserPasswordReset,
 	EventInvitationCreated, EventInvitationSent, EventInvitationResent, EventInvitationAccepted,
 	EventInvitationExpired, EventInvitationRevoked, EventInvitationDeclined, EventInvitationDeliveryFailed,
 	EventInvitationBounced, EventInvitationComplained, EventWebhookEndpointDisabled,

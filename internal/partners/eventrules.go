@@ -42,22 +42,8 @@ func EventsOf(c Change) []Event {
 		}
 	case c.NewUser != nil:
 		u := *c.NewUser
-		switch old := c.OldUser; {
-		case old == nil && u.MovedFrom != "":
-			// A move writes the user anew under its new partner.
-			emit(EventPartnerUserMoved, userSubject{u})
-		case old == nil && u.Status == UserInvited:
-			emit(EventPartnerUserInvited, userSubject{u})
-		case old != nil && old.Status == UserInvited && u.Status == UserActive:
-			emit(EventPartnerUserActivated, userSubject{u})
-		case old != nil && old.Status == UserActive && u.Status == UserDisabled:
-			emit(EventPartnerUserDisabled, userSubject{u})
-		case old != nil && old.Status == UserDisabled && u.Status == UserActive:
-			emit(EventPartnerUserEnabled, userSubject{u})
-		case old != nil && old.Status != UserRemoved && u.Status == UserRemoved:
-			emit(EventPartnerUserRemoved, userSubject{u})
-		case old != nil && u.PasswordResetAt.After(old.PasswordResetAt):
-			emit(EventPartnerUserPasswordReset, userSubject{u})
+		for _, t := range userEvents(c.OldUser, u) {
+			emit(t, userSubject{u})
 		}
 	case c.NewPartner != nil:
 		p := *c.NewPartner
@@ -73,6 +59,37 @@ func EventsOf(c Change) []Event {
 		if ep, old := *c.NewEndpoint, c.OldEndpoint; old != nil && !old.Disabled && ep.Disabled {
 			emit(EventWebhookEndpointDisabled, endpointSubject{ep})
 		}
+	}
+	return out
+}
+
+// userEvents are the event types of one change of a partner user: its
+// status step, then a role change made with it.
+func userEvents(old *PartnerUser, u PartnerUser) []EventType {
+	switch {
+	case old == nil && u.MovedFrom != "":
+		// A move writes the user anew under its new partner.
+		return []EventType{EventPartnerUserMoved}
+	case old == nil && u.Status == UserInvited:
+		return []EventType{EventPartnerUserInvited}
+	case old == nil:
+		return nil
+	}
+	var out []EventType
+	switch {
+	case old.Status == UserInvited && u.Status == UserActive:
+		out = append(out, EventPartnerUserActivated)
+	case old.Status == UserActive && u.Status == UserDisabled:
+		out = append(out, EventPartnerUserDisabled)
+	case old.Status == UserDisabled && u.Status == UserActive:
+		out = append(out, EventPartnerUserEnabled)
+	case old.Status != UserRemoved && u.Status == UserRemoved:
+		return []EventType{EventPartnerUserRemoved}
+	case u.PasswordResetAt.After(old.PasswordResetAt):
+		out = append(out, EventPartnerUserPasswordReset)
+	}
+	if old.Role != u.Role && old.Role != "" && u.Status != UserRemoved {
+		out = append(out, EventPartnerUserRoleChanged)
 	}
 	return out
 }

@@ -31,10 +31,14 @@ type FormAnswer struct {
 // checkbox "true" or "on" when ticked).
 type FormInput map[string][]string
 
-// Limits of answers.
+// Limits of answers. MaxAnswersChars bounds them all together: the
+// answers travel in every event of the partner, which must stay well
+// inside EventBridge's 256 KB entry (JSON may write a character as six
+// bytes) and the partner item inside DynamoDB's 400 KB.
 const (
 	maxTextAnswer     = 1000
 	maxLongTextAnswer = 5000
+	MaxAnswersChars   = 20_000
 )
 
 // checkAnswers checks a submitted form against the tenant's form and returns
@@ -59,6 +63,16 @@ func checkAnswers(form PartnerForm, in FormInput) ([]FormAnswer, error) {
 		if ok {
 			answers = append(answers, a)
 		}
+	}
+	total := 0
+	for _, a := range answers {
+		total += utf8.RuneCountInString(a.Text)
+		for _, c := range a.Choices {
+			total += utf8.RuneCountInString(c)
+		}
+	}
+	if total > MaxAnswersChars {
+		fe.add("answers", "too_large", fmt.Sprintf("The answers must total at most %d characters (they have %d).", MaxAnswersChars, total))
 	}
 	if err := fe.err(); err != nil {
 		return nil, err

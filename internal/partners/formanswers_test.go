@@ -61,6 +61,24 @@ func TestAnswersAreCheckedAgainstTheForm(t *testing.T) {
 	}
 }
 
+// Answers are bounded all together, not only one by one: they travel in
+// every event of the partner.
+func TestAnswersAreBoundedTogether(t *testing.T) {
+	var f PartnerForm
+	in := FormInput{}
+	for _, k := range []string{"a", "b", "c", "d", "e"} {
+		f.Questions = append(f.Questions, FormQuestion{Key: k, Label: k, Type: QuestionLongText})
+		in[k] = []string{strings.Repeat("<", maxLongTextAnswer)}
+	}
+	if _, err := checkAnswers(f, in); fieldsOf(err)["answers"] != "too_large" {
+		t.Errorf("25,000 characters of answers: %v, want answers too_large", err)
+	}
+	delete(in, "e")
+	if _, err := checkAnswers(f, in); err != nil {
+		t.Errorf("20,000 characters of answers: %v", err)
+	}
+}
+
 func TestAnswersKeepTheQuestionAsAsked(t *testing.T) {
 	got, err := checkAnswers(testForm, FormInput{
 		"website": {"https://acme.example"}, "terms": {"true"}, "regions": {"Americas", "EMEA", "EMEA"}, "hq": {" de "}, "about": {"a\r\nb"},

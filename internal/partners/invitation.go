@@ -164,7 +164,8 @@ type InvitationStore interface {
 	// invited on it. Otherwise nothing, and a *ConflictError:
 	// ConflictInvitationChanged, ConflictItemExists (the token),
 	// ConflictUserChanged (the user moved to another invitation, activated,
-	// or is gone), ConflictConcurrentWrite.
+	// or is gone), ConflictPartnerMissing (the partner is closed or gone),
+	// ConflictConcurrentWrite.
 	// Old tokens stay, pointing at the invitation, so that an old link can
 	// say it was replaced; TTL purges them.
 	ReissueInvitation(ctx context.Context, prev, next Invitation, token Token, user *PartnerUser) error

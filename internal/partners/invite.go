@@ -219,6 +219,12 @@ func (s *Service) inviteOnce(ctx context.Context, ic inviteContext, in InviteInp
 }
 
 func (s *Service) claimedElsewhere(ctx context.Context, ic inviteContext, email string, claim EmailClaim) error {
+	if ic.caller.PartnerUser != nil {
+		// A partner admin learns that the address is taken, not by which
+		// of the tenant's other partners (they may be competitors).
+		return &Error{Kind: Conflict, Message: email + " belongs to another partner; an email belongs to one partner only.",
+			Details: map[string]any{"code": "email_taken"}}
+	}
 	other, err := s.Partners.GetPartner(ctx, ic.caller.TenantID, claim.PartnerID)
 	if err != nil {
 		return fmt.Errorf("get partner %s owning %s: %w", claim.PartnerID, email, err)

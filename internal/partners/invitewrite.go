@@ -168,6 +168,9 @@ func (s *Service) reissue(ctx context.Context, ic inviteContext, prev Invitation
 	if err != nil {
 		release()
 	}
+	if isConflict(err, ConflictPartnerMissing) {
+		err = s.whyNotInvitable(ctx, prev.TenantID, prev.PartnerID, err)
+	}
 	if err := inviteWriteError(err, prev.PartnerID); err != nil {
 		return InviteResult{}, fmt.Errorf("reissue invitation %s: %w", prev.ID, err)
 	}

@@ -44,6 +44,9 @@ func (s *Service) RemoveUser(ctx context.Context, partnerID, userID string) (Par
 				return PartnerUser{}, err
 			}
 		}
+		if err := s.dropPrimaryAdmin(ctx, caller, partnerID, userID); err != nil {
+			return PartnerUser{}, err
+		}
 		return removed, nil
 	}
 }
@@ -114,6 +117,9 @@ func (s *Service) MoveUser(ctx context.Context, partnerID, userID, toPartnerID s
 		case err != nil:
 			return PartnerUser{}, fmt.Errorf("move user %s: %w", userID, err)
 		}
+		if err := s.dropPrimaryAdmin(ctx, caller, partnerID, userID); err != nil {
+			return PartnerUser{}, err
+		}
 		return moved, nil
 	}
 }
@@ -138,10 +144,28 @@ func (s *Service) movingWith(ctx context.Context, user, moved PartnerUser) (*Mem
 		if err != nil {
 			return nil, nil, fmt.Errorf("get invitation of %s: %w", user.ID, err)
 		}
-		if got.Status == InvitationPending {
+		if got.Status == InvitationPending || got.Status == InvitationExpired {
+			// A lapsed link can be resent, renewed and purged: it moves
+			// with the user, or those would look for the user where it was.
 			got.PartnerID, got.UpdatedAt, got.ChangedBy = moved.PartnerID, moved.UpdatedAt, moved.ChangedBy
 			inv = &got
 		}
 	}
 	return m, inv, nil
+}
+
+// dropPrimaryAdmin clears a partner's primary admin who is no longer one of
+// its users (removed, or moved away).
+func (s *Service) dropPrimaryAdmin(ctx context.Context, caller Principal, partnerID, userID string) error {
+	p, err := s.Partners.GetPartner(ctx, caller.TenantID, partnerID)
+	if err != nil || p.PrimaryAdminUserID != userID {
+		return err
+	}
+	_, err = s.changePartner(ctx, caller.TenantID, partnerID, keyActor(caller), func(q *Partner) error {
+		if q.PrimaryAdminUserID == userID {
+			q.PrimaryAdminUserID = ""
+		}
+		return nil
+	})
+	return err
 }

@@ -104,6 +104,9 @@ func (s *Service) SubmitPartnerForm(ctx context.Context, by PartnerUserRef, in F
 		next = OnboardingInReview
 	}
 	return s.changePartner(ctx, by.TenantID, by.PartnerID, userActor(user), func(p *Partner) error {
+		if reason := p.closedReason(); reason != "" && reason != "partner_rejected" {
+			return onboardingConflict(p, reason, "Partner %s takes nobody in now; its form cannot be submitted.")
+		}
 		switch p.OnboardingStatus {
 		case OnboardingPending:
 		case OnboardingRejected:

@@ -41,6 +41,9 @@ func (s *Service) InviteOwn(ctx context.Context, in InviteInput) (InviteResult, 
 	if len(in.Grants) > 0 {
 		return InviteResult{}, InvalidField(grantsField, "not_allowed", "A partner user cannot share resources; the tenant sets its partners' grants.")
 	}
+	if err := partnerInviteRefusal(in); err != nil {
+		return InviteResult{}, err
+	}
 	return s.InviteUser(ctx, u.PartnerID, in)
 }
 
@@ -75,6 +78,9 @@ func (s *Service) ResendOwn(ctx context.Context, id string, in ResendInput) (Inv
 		return InviteResult{}, err
 	}
 	if _, err := authorize(ctx, PermInvite); err != nil {
+		return InviteResult{}, err
+	}
+	if err := partnerResendRefusal(in); err != nil {
 		return InviteResult{}, err
 	}
 	if err := s.ownInvitation(ctx, u, id); err != nil {
