@@ -130,6 +130,9 @@ type PartnerInput struct {
 	// SendEmail false skips the primary contact's invitation email; the
 	// link is returned instead.
 	SendEmail bool
+	// Template names the email template of the primary contact's
+	// invitation; empty is the default.
+	Template string
 }
 
 // PartnerPatch changes some fields of a partner; a nil field is left as it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -64,6 +65,9 @@ func (s *Service) CreatePartner(ctx context.Context, in PartnerInput) (CreatedPa
 		PrimaryContact: in.PrimaryContact, CreatedAt: now, UpdatedAt: now, Version: 1, ChangedBy: keyActor(caller),
 	}
 	checkProfile(&fe, &p, s.Phones)
+	if strings.TrimSpace(in.Template) != "" && p.PrimaryContact == nil {
+		fe.add("template", "requires_primary_contact", "template chooses the email of the primary contact's invitation; there is no primary_contact.")
+	}
 	if err := fe.err(); err != nil {
 		return CreatedPartner{}, err
 	}
@@ -73,7 +77,7 @@ func (s *Service) CreatePartner(ctx context.Context, in PartnerInput) (CreatedPa
 		}
 		return CreatedPartner{Partner: p}, nil
 	}
-	return s.createPartnerInvitingContact(ctx, caller, p, in.SendEmail)
+	return s.createPartnerInvitingContact(ctx, caller, p, in.SendEmail, in.Template)
 }
 
 // CreatedPartner is a new partner and, when it has a primary contact, the
