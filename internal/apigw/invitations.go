@@ -55,6 +55,9 @@ type inviteOptionsJSON struct {
 	ExpiresInHours int     `json:"expires_in_hours"`
 	RedirectURL    *string `json:"redirect_url"`
 	InviterName    *string `json:"inviter_name"`
+	// Template names one of the tenant's named email templates; null is
+	// the default.
+	Template *string `json:"template"`
 }
 
 type inviteUserJSON struct {
@@ -82,7 +85,7 @@ func (a *API) InviteUser(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 			Email: in.Email, FirstName: deref(in.FirstName), LastName: deref(in.LastName), Phone: deref(in.Phone),
 			JobTitle: deref(in.JobTitle), Role: in.Role, SendEmail: sendEmail(in.SendEmail), EmailVerified: in.EmailVerified,
 			ExpiresInHours: in.ExpiresInHours, RedirectURL: deref(in.RedirectURL), InviterName: deref(in.InviterName),
-			Force: in.Force,
+			Template: deref(in.Template), Force: in.Force,
 		})
 		if err != nil {
 			return 0, nil, err

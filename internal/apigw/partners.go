@@ -65,6 +65,8 @@ type createPartnerJSON struct {
 	City           *string      `json:"city"`
 	LogoURL        *string      `json:"logo_url"`
 	PrimaryContact *contactJSON `json:"primary_contact"`
+	// Template names the email template of the primary contact's invitation.
+	Template *string `json:"template"`
 }
 
 // CreatePartner handles POST /v1/partners.
@@ -77,7 +79,7 @@ func (a *API) CreatePartner(ctx context.Context, e events.APIGatewayV2HTTPReques
 		p, err := a.Partners.CreatePartner(ctx, partners.PartnerInput{
 			Name: in.Name, Status: partners.PartnerStatus(in.Status), Onboarding: partners.Onboarding(in.Onboarding),
 			Programs: in.Programs, Country: deref(in.Country), City: deref(in.City), LogoURL: deref(in.LogoURL),
-			PrimaryContact: contactIn(in.PrimaryContact), SendEmail: sendEmail(in.SendEmail),
+			PrimaryContact: contactIn(in.PrimaryContact), SendEmail: sendEmail(in.SendEmail), Template: deref(in.Template),
 		})
 		if err != nil {
 			return 0, nil, err
