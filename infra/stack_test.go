@@ -202,9 +202,15 @@ var wantActions = map[string]map[string][]string{
 	"list-events":        {"Table": {"dynamodb:Query", "dynamodb:UpdateItem"}},
 	"decline-activation": {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
 	// The partner form after activation: the password check (and its guard), and the tenant's decision.
-	"partner-form":    {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "UserPools": {"cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"}},
-	"review-partner":  {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
-	"forgot-password": {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
+	"partner-form": {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "UserPools": {"cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"}},
+	// Portal access: the user with its membership in one transaction, then the login.
+	"update-partner-user": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"},
+		"UserPools": {"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser", "cognito-idp:AdminUserGlobalSignOut"}},
+	"remove-partner-user": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"},
+		"UserPools": {"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser", "cognito-idp:AdminUserGlobalSignOut"}},
+	"move-partner-user": {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
+	"review-partner":    {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
+	"forgot-password":   {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
 	"reset-password": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"},
 		"UserPools": {"cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUserGlobalSignOut"}},
 	// The schedule's function, and the event publisher (the bus, the webhooks' deliveries and their sender's wake).
@@ -360,8 +366,8 @@ func TestNoSharedUserPoolAndGrantsOnThisAccountsPools(t *testing.T) {
 			}
 		}
 	}
-	if found != 5 {
-		t.Errorf("%d policies reach user pools, want 5 (activation page, both accepts, the partner form's sign-in, password reset)", found)
+	if found != 7 {
+		t.Errorf("%d policies reach user pools, want 7 (activation page, both accepts, the partner form's sign-in, password reset, portal access, removal)", found)
 	}
 	for name, fn := range resources(t, "AWS::Lambda::Function") {
 		vars, _ := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
@@ -437,7 +443,7 @@ func TestOnlyTheFunctionsThatSealGetTheSecret(t *testing.T) {
 	want := []string{
 		"accept-activation", "activation-page", "create-partner", "create-webhook-endpoint", "decline-activation", "deliver-webhooks", "get-import", "import-invitations",
 		"invite-partner-user", "invite-partner-users", "list-events", "list-invitations", "list-partner-users", "list-partners", "list-webhook-deliveries",
-		"partner-form", "process-import", "renew-activation", "resend-invitation", "reset-password", "review-partner", "revoke-invitation", "rotate-webhook-secret", "send-invitation-email",
+		"move-partner-user", "partner-form", "process-import", "renew-activation", "resend-invitation", "reset-password", "review-partner", "revoke-invitation", "rotate-webhook-secret", "send-invitation-email",
 	}
 	var got []string
 	for id, fn := range resources(t, "AWS::Lambda::Function") {

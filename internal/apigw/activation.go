@@ -225,11 +225,14 @@ func (a *API) CreateActivation(ctx context.Context, e events.APIGatewayV2HTTPReq
 }
 
 type membershipJSON struct {
-	Object    string    `json:"object"`
-	Sub       string    `json:"sub"`
-	PartnerID string    `json:"partner_id"`
-	UserID    string    `json:"user_id"`
-	Role      string    `json:"role"`
+	Object    string `json:"object"`
+	Sub       string `json:"sub"`
+	PartnerID string `json:"partner_id"`
+	UserID    string `json:"user_id"`
+	Role      string `json:"role"`
+	// Status is active, or disabled when the tenant turned the user's
+	// portal access off.
+	Status    string    `json:"status"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -248,7 +251,7 @@ func (a *API) ListMemberships(ctx context.Context, e events.APIGatewayV2HTTPRequ
 		}
 		out := membershipsJSON{listJSON: listJSON[membershipJSON]{Object: "list", Data: []membershipJSON{}}, Login: loginOut(lm.Login)}
 		for _, m := range lm.Memberships {
-			out.Data = append(out.Data, membershipJSON{Object: "membership", Sub: m.Sub, PartnerID: m.PartnerID, UserID: m.UserID, Role: m.Role, CreatedAt: m.CreatedAt})
+			out.Data = append(out.Data, membershipJSON{Object: "membership", Sub: m.Sub, PartnerID: m.PartnerID, UserID: m.UserID, Role: m.Role, Status: membershipStatus(m), CreatedAt: m.CreatedAt})
 		}
 		return http.StatusOK, out, nil
 	})
@@ -372,4 +375,11 @@ func (a *API) decline(ctx context.Context, log *slog.Logger, token string, e eve
 		log.Error("decline failed", "err", err)
 		return pages.Failure()
 	}
+}
+
+func membershipStatus(m partners.Membership) string {
+	if m.Active() {
+		return string(partners.MembershipActive)
+	}
+	return string(partners.MembershipDisabled)
 }

@@ -23,6 +23,9 @@ type InvitationService interface {
 	ResendInvitation(ctx context.Context, id string, in partners.ResendInput) (partners.InviteResult, error)
 	RevokeInvitation(ctx context.Context, id string) (partners.Invitation, error)
 	ListUsers(ctx context.Context, partnerID string, f partners.UserFilter, limit int, cursor string) (partners.Page[partners.PartnerUser], error)
+	UpdateUser(ctx context.Context, partnerID, userID string, patch partners.UserPatch) (partners.PartnerUser, error)
+	RemoveUser(ctx context.Context, partnerID, userID string) (partners.PartnerUser, error)
+	MoveUser(ctx context.Context, partnerID, userID, toPartnerID string) (partners.PartnerUser, error)
 	GetSettings(ctx context.Context) (partners.Settings, error)
 	UpdateSettings(ctx context.Context, s partners.Settings) (partners.Settings, error)
 }

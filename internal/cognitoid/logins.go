@@ -156,3 +156,20 @@ func (l *Logins) SignOut(ctx context.Context, pool partners.LoginPool, email str
 	}
 	return fmt.Errorf("sign out a login in %s: %w", pool.ID, err)
 }
+
+// SetEnabled enables or disables a login (AdminEnableUser,
+// AdminDisableUser); both are idempotent. A login that is gone has nothing
+// to enable or disable.
+func (l *Logins) SetEnabled(ctx context.Context, pool partners.LoginPool, email string, enabled bool) error {
+	var err error
+	if enabled {
+		_, err = l.Client().AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: aws.String(pool.ID), Username: aws.String(email)})
+	} else {
+		_, err = l.Client().AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(pool.ID), Username: aws.String(email)})
+	}
+	switch errorCode(err) {
+	case "", "UserNotFoundException":
+		return nil
+	}
+	return fmt.Errorf("set login enabled=%t in %s: %w", enabled, pool.ID, err)
+}

@@ -31,6 +31,17 @@ type membershipRecord struct {
 	CreatedAt time.Time `dynamodbav:"created_at"`
 }
 
+func newMembershipRecord(m partners.Membership) membershipRecord {
+	return membershipRecord{
+		keys: keys{PK: subPK(m.Sub), SK: membershipSK(m.TenantID, m.PartnerID)}, Type: TypeMembership,
+		Sub: m.Sub, TenantID: m.TenantID, PartnerID: m.PartnerID, UserID: m.UserID, Email: m.Email, Role: m.Role, Status: string(m.Status), CreatedAt: m.CreatedAt,
+	}
+}
+
+func (r membershipRecord) domain() partners.Membership {
+	return partners.Membership{Sub: r.Sub, TenantID: r.TenantID, PartnerID: r.PartnerID, UserID: r.UserID, Email: r.Email, Role: r.Role, Status: partners.MembershipStatus(r.Status), CreatedAt: r.CreatedAt}
+}
+
 // AcceptInvitation writes the accepted invitation, the active user and the
 // membership in one transaction, if the invitation is still pending with
 // this token and issue.
@@ -48,11 +59,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv partners.Invitation, u
 	if err != nil {
 		return err
 	}
-	membership := membershipRecord{
-		keys: keys{PK: subPK(m.Sub), SK: membershipSK(m.TenantID, m.PartnerID)}, Type: TypeMembership,
-		Sub: m.Sub, TenantID: m.TenantID, PartnerID: m.PartnerID, UserID: m.UserID, Email: m.Email, Role: m.Role, Status: string(m.Status), CreatedAt: m.CreatedAt,
-	}
-	if err := s.putIn(&t, membership, "", nil, "", ""); err != nil {
+	if err := s.putIn(&t, newMembershipRecord(m), "", nil, "", ""); err != nil {
 		return err
 	}
 	if err := s.transact(ctx, t); err != nil {
@@ -80,7 +87,16 @@ func (s *Store) ListMemberships(ctx context.Context, sub, tenantID string) ([]pa
 	}
 	ms := make([]partners.Membership, 0, len(records))
 	for _, r := range records {
-		ms = append(ms, partners.Membership{Sub: r.Sub, TenantID: r.TenantID, PartnerID: r.PartnerID, UserID: r.UserID, Email: r.Email, Role: r.Role, Status: partners.MembershipStatus(r.Status), CreatedAt: r.CreatedAt})
+		ms = append(ms, r.domain())
 	}
 	return ms, nil
+}
+
+// GetMembership returns the membership of a login in a tenant's partner.
+func (s *Store) GetMembership(ctx context.Context, sub, tenantID, partnerID string) (partners.Membership, error) {
+	var r membershipRecord
+	if err := s.get(ctx, subPK(sub), membershipSK(tenantID, partnerID), "membership of "+sub, &r); err != nil {
+		return partners.Membership{}, err
+	}
+	return r.domain(), nil
 }

@@ -28,6 +28,8 @@ type userRecord struct {
 	Status       string       `dynamodbav:"status"`
 	InvitationID string       `dynamodbav:"invitation_id"`
 	Sub          string       `dynamodbav:"cognito_sub,omitempty"`
+	MovedFrom    string       `dynamodbav:"moved_from,omitempty"`
+	TTL          int64        `dynamodbav:"ttl,omitempty"`
 	BouncedAt    *time.Time   `dynamodbav:"email_bounced_at,omitempty"`
 	ComplainedAt *time.Time   `dynamodbav:"email_complained_at,omitempty"`
 	ResetAt      *time.Time   `dynamodbav:"password_reset_at,omitempty"`
@@ -42,6 +44,7 @@ func newUserRecord(u partners.PartnerUser) userRecord {
 		ID: u.ID, TenantID: u.TenantID, PartnerID: u.PartnerID, FirstName: u.FirstName, LastName: u.LastName,
 		Email: u.Email, JobTitle: u.JobTitle, Phone: u.Phone, Role: u.Role, Status: string(u.Status),
 		InvitationID: u.InvitationID, Sub: u.Sub, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+		MovedFrom: u.MovedFrom, TTL: unixOrZero(u.PurgeAt),
 		ChangedBy: newActorRecord(u.ChangedBy), BouncedAt: timePtr(u.EmailBouncedAt), ComplainedAt: timePtr(u.EmailComplainedAt),
 		ResetAt: timePtr(u.PasswordResetAt),
 	}
@@ -52,6 +55,7 @@ func (r userRecord) domain() partners.PartnerUser {
 		ID: r.ID, TenantID: r.TenantID, PartnerID: r.PartnerID, FirstName: r.FirstName, LastName: r.LastName,
 		Email: r.Email, JobTitle: r.JobTitle, Phone: r.Phone, Role: r.Role, Status: partners.UserStatus(r.Status),
 		InvitationID: r.InvitationID, Sub: r.Sub, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		MovedFrom: r.MovedFrom, PurgeAt: unixTime(r.TTL),
 		ChangedBy: r.ChangedBy.domain(), EmailBouncedAt: timeOf(r.BouncedAt), EmailComplainedAt: timeOf(r.ComplainedAt),
 		PasswordResetAt: timeOf(r.ResetAt),
 	}
@@ -76,10 +80,13 @@ func (s *Store) ListUsers(ctx context.Context, tenantID, partnerID string, f par
 			":pk": str(tenantPK(tenantID)), ":prefix": str(prefix),
 		},
 	}
+	q.ExpressionAttributeNames = map[string]string{"#status": "status"}
 	if f.Status != "" {
 		q.FilterExpression = aws.String("#status = :status")
-		q.ExpressionAttributeNames = map[string]string{"#status": "status"}
 		q.ExpressionAttributeValues[":status"] = str(string(f.Status))
+	} else {
+		q.FilterExpression = aws.String("#status <> :removed") // removed users only when asked for
+		q.ExpressionAttributeValues[":removed"] = str(string(partners.UserRemoved))
 	}
 	items, next, err := s.queryPage(ctx, pageQuery{in: q, wantPK: tenantPK(tenantID), wantSKPrefix: prefix}, position, limit)
 	if err != nil {

@@ -134,8 +134,15 @@ var needs = map[string]Need{
 	"accept-activation":      {Summary: "POST /activate/{token}", Env: sealing, DynamoDB: join(read, passwordGuard, []string{"dynamodb:TransactWriteItems"}), Cognito: acceptCognito},
 	"decline-activation":     {Summary: "GET/HEAD/POST /activate/{token}/decline", Env: sealing, DynamoDB: join(read, []string{"dynamodb:UpdateItem"})},
 	"partner-form":           {Summary: "POST /activate/{token}/form", Env: sealing, DynamoDB: join(read, passwordGuard), Cognito: []string{"cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"}},
-	"review-partner":         {Summary: "POST /v1/partners/{id}/approve and /reject", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:PutItem"})},
-	"renew-activation":       {Summary: "POST /activate/{token}/renew", Env: sealing, DynamoDB: join(read, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"})},
+	// Access: the user, its membership (and a pending invitation's role) in
+	// one transaction; the login follows.
+	"update-partner-user": {Summary: "PATCH /v1/partners/{id}/users/{uid}", Env: base, DynamoDB: join(read, query, []string{"dynamodb:TransactWriteItems"}),
+		Cognito: []string{"cognito-idp:AdminEnableUser", "cognito-idp:AdminDisableUser", "cognito-idp:AdminUserGlobalSignOut"}},
+	"remove-partner-user": {Summary: "DELETE /v1/partners/{id}/users/{uid}", Env: base, DynamoDB: join(read, query, []string{"dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}),
+		Cognito: []string{"cognito-idp:AdminEnableUser", "cognito-idp:AdminDisableUser", "cognito-idp:AdminUserGlobalSignOut"}},
+	"move-partner-user": {Summary: "POST /v1/partners/{id}/users/{uid}/move", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:TransactWriteItems"})},
+	"review-partner":    {Summary: "POST /v1/partners/{id}/approve and /reject", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:PutItem"})},
+	"renew-activation":  {Summary: "POST /activate/{token}/renew", Env: sealing, DynamoDB: join(read, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"})},
 	// The reset request reads the tenant and its settings, counts (UpdateItem)
 	// and queues (UpdateItem); no secret: its form has no CSRF token.
 	"forgot-password": {Summary: "GET/HEAD/POST /forgot-password/{tenant_id}", Env: base, DynamoDB: join(read, []string{"dynamodb:UpdateItem"})},

@@ -85,11 +85,14 @@ func sampleRequest(method, target, body string) *http.Request {
 // compares the event the function receives with events/<function>.json.
 func TestEventsMatchSamples(t *testing.T) {
 	requests := map[string]*http.Request{
-		"create-partner": sampleRequest("POST", "/v1/partners", `{"name":"Acme Resellers","status":"active","programs":["reseller"],"country":"DE","primary_contact":{"first_name":"Ada","last_name":"Lovelace","email":"ada@acme.example","phone":"+49 30 901820"}}`),
-		"list-partners":  sampleRequest("GET", "/v1/partners?status=active&limit=2", ""),
-		"get-partner":    sampleRequest("GET", "/v1/partners/ptr_01JD0000000000000000000001", ""),
-		"update-partner": sampleRequest("PATCH", "/v1/partners/ptr_01JD0000000000000000000001", `{"city":null,"status":"inactive"}`),
-		"review-partner": sampleRequest("POST", "/v1/partners/ptr_01JD0000000000000000000001/reject", `{"reason":"We only work with resellers in the EU."}`),
+		"create-partner":      sampleRequest("POST", "/v1/partners", `{"name":"Acme Resellers","status":"active","programs":["reseller"],"country":"DE","primary_contact":{"first_name":"Ada","last_name":"Lovelace","email":"ada@acme.example","phone":"+49 30 901820"}}`),
+		"list-partners":       sampleRequest("GET", "/v1/partners?status=active&limit=2", ""),
+		"get-partner":         sampleRequest("GET", "/v1/partners/ptr_01JD0000000000000000000001", ""),
+		"update-partner":      sampleRequest("PATCH", "/v1/partners/ptr_01JD0000000000000000000001", `{"city":null,"status":"inactive"}`),
+		"update-partner-user": sampleRequest("PATCH", "/v1/partners/ptr_01JD0000000000000000000001/users/usr_01JD0000000000000000000001", `{"portal_access":false}`),
+		"remove-partner-user": sampleRequest("DELETE", "/v1/partners/ptr_01JD0000000000000000000001/users/usr_01JD0000000000000000000001", ""),
+		"move-partner-user":   sampleRequest("POST", "/v1/partners/ptr_01JD0000000000000000000001/users/usr_01JD0000000000000000000001/move", `{"partner_id":"ptr_01JD0000000000000000000002"}`),
+		"review-partner":      sampleRequest("POST", "/v1/partners/ptr_01JD0000000000000000000001/reject", `{"reason":"We only work with resellers in the EU."}`),
 		"invite-partner-user": sampleRequest("POST", "/v1/partners/ptr_01JD0000000000000000000001/users",
 			`{"email":"ada@acme.example","first_name":"Ada","last_name":"Lovelace","phone":"+49 30 901820","job_title":"CTO","role":"admin"}`),
 		"list-partner-users":   sampleRequest("GET", "/v1/partners/ptr_01JD0000000000000000000001/users?status=invited", ""),

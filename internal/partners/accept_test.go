@@ -29,6 +29,7 @@ type fakeLogin struct {
 	Login
 	password  string
 	signedOut int
+	disabled  bool
 }
 
 // fakeLogins is a set of pools; it records which pools were touched.
@@ -90,6 +91,13 @@ func (f *fakeLogins) MarkEmailVerified(_ context.Context, p LoginPool, email str
 
 func (f *fakeLogins) SignOut(_ context.Context, p LoginPool, email string) error {
 	f.pool(p)[email].signedOut++
+	return nil
+}
+
+func (f *fakeLogins) SetEnabled(_ context.Context, p LoginPool, email string, enabled bool) error {
+	if l, ok := f.pool(p)[email]; ok {
+		l.disabled = !enabled
+	}
 	return nil
 }
 

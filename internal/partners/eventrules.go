@@ -43,10 +43,19 @@ func EventsOf(c Change) []Event {
 	case c.NewUser != nil:
 		u := *c.NewUser
 		switch old := c.OldUser; {
+		case old == nil && u.MovedFrom != "":
+			// A move writes the user anew under its new partner.
+			emit(EventPartnerUserMoved, userSubject{u})
 		case old == nil && u.Status == UserInvited:
 			emit(EventPartnerUserInvited, userSubject{u})
 		case old != nil && old.Status == UserInvited && u.Status == UserActive:
 			emit(EventPartnerUserActivated, userSubject{u})
+		case old != nil && old.Status == UserActive && u.Status == UserDisabled:
+			emit(EventPartnerUserDisabled, userSubject{u})
+		case old != nil && old.Status == UserDisabled && u.Status == UserActive:
+			emit(EventPartnerUserEnabled, userSubject{u})
+		case old != nil && old.Status != UserRemoved && u.Status == UserRemoved:
+			emit(EventPartnerUserRemoved, userSubject{u})
 		case old != nil && u.PasswordResetAt.After(old.PasswordResetAt):
 			emit(EventPartnerUserPasswordReset, userSubject{u})
 		}

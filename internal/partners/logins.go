@@ -85,6 +85,10 @@ type Logins interface {
 	// working (ID and access tokens live out their hour).
 	// ErrSignOutUnsupported where the login service cannot.
 	SignOut(ctx context.Context, pool LoginPool, email string) error
+	// SetEnabled enables or disables a login. A disabled login cannot
+	// sign in on AWS (cognito-local only records the flag: the token
+	// trigger's refusal is what stops it there).
+	SetEnabled(ctx context.Context, pool LoginPool, email string, enabled bool) error
 }
 
 // LoginPools make and remove tenants' pools (the operator's side).

@@ -34,7 +34,9 @@ type Service struct {
 	Settings    SettingsStore
 	Imports     *ImportJobs
 	Memberships MembershipStore
-	Counter     UserCounter
+	// Access writes changes of users' portal access.
+	Access  AccessStore
+	Counter UserCounter
 	// Events is the audit trail.
 	Events EventStore
 	// Logins are the partner logins, each tenant's in its own pool.

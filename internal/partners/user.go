@@ -33,6 +33,10 @@ type PartnerUser struct {
 	InvitationID string
 	// Sub is the user's login, once active.
 	Sub string
+	// MovedFrom is the partner the tenant last moved the user from.
+	MovedFrom string
+	// PurgeAt is when the table deletes a removed user's record.
+	PurgeAt time.Time
 	// EmailBouncedAt is when email to the user's address bounced for good,
 	// and EmailComplainedAt when they marked one as spam (SES's reports):
 	// emailing them again needs force. A later delivery clears both.
@@ -47,7 +51,8 @@ type PartnerUser struct {
 	ChangedBy Actor
 }
 
-// UserFilter narrows a partner user listing.
+// UserFilter narrows a partner user listing. Without a status, removed
+// users are left out.
 type UserFilter struct {
 	Status UserStatus
 }
@@ -63,9 +68,9 @@ func (s *Service) ListUsers(ctx context.Context, partnerID string, f UserFilter,
 	}
 	var fe fieldErrors
 	switch f.Status {
-	case "", UserInvited, UserActive, UserDisabled:
+	case "", UserInvited, UserActive, UserDisabled, UserRemoved:
 	default:
-		fe.add("status", "invalid_choice", "status must be one of invited, active, disabled.")
+		fe.add("status", "invalid_choice", "status must be one of invited, active, disabled, removed.")
 	}
 	limit = checkLimit(&fe, limit)
 	if err := fe.err(); err != nil {

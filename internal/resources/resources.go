@@ -115,8 +115,22 @@ type PartnerUser struct {
 	// PasswordResetAt is when the person last set a new password with a
 	// reset link.
 	PasswordResetAt *time.Time `json:"password_reset_at"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
+	// PortalAccess says whether the person can sign in to the portal:
+	// true once active, false when the tenant turned it off (disabled) or
+	// removed them; null while they are invited.
+	PortalAccess *bool `json:"portal_access"`
+	// MovedFrom is the partner the tenant last moved them from.
+	MovedFrom *string   `json:"moved_from"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func portalAccess(s partners.UserStatus) *bool {
+	if s == partners.UserInvited {
+		return nil
+	}
+	on := s == partners.UserActive
+	return &on
 }
 
 // PartnerUserOf is a partner user as the API shows it.
@@ -126,7 +140,7 @@ func PartnerUserOf(u partners.PartnerUser) PartnerUser {
 		FirstName: Nullable(u.FirstName), LastName: Nullable(u.LastName), JobTitle: Nullable(u.JobTitle), Phone: Nullable(u.Phone),
 		Role: u.Role, Status: string(u.Status), InvitationID: u.InvitationID, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 		EmailBouncedAt: TimeOrNull(u.EmailBouncedAt), EmailComplainedAt: TimeOrNull(u.EmailComplainedAt),
-		PasswordResetAt: TimeOrNull(u.PasswordResetAt),
+		PasswordResetAt: TimeOrNull(u.PasswordResetAt), PortalAccess: portalAccess(u.Status), MovedFrom: Nullable(u.MovedFrom),
 	}
 }
 

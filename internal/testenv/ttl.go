@@ -20,9 +20,10 @@ import (
 type mortality int
 
 const (
-	lives         mortality = iota // never a ttl: the tenant's live data
-	dies                           // always a ttl
-	diesWhenEnded                  // a ttl once it ended (an invitation that is not pending)
+	lives           mortality = iota // never a ttl: the tenant's live data
+	dies                             // always a ttl
+	diesWhenEnded                    // a ttl once it ended (an invitation that is not pending)
+	diesWhenRemoved                  // a ttl once the tenant removed it (a partner user)
 )
 
 // mortal classifies every item type. A type missing here fails every test
@@ -32,8 +33,9 @@ var mortal = map[string]mortality{
 	dynamostore.TypePartner: lives, dynamostore.TypeMembership: lives, dynamostore.TypeWebhookEndpoint: lives,
 	// A partner user who never activated, and their claim on the email,
 	// are deleted with their last invitation when TTL purges it (the event
-	// publisher; see docs/decisions.md), rather than by a ttl of their own.
-	dynamostore.TypePartnerUser: lives, dynamostore.TypeEmailClaim: lives,
+	// publisher; see docs/decisions.md), rather than by a ttl of their own;
+	// a user the tenant removed is kept for the retention, then purged.
+	dynamostore.TypePartnerUser: diesWhenRemoved, dynamostore.TypeEmailClaim: lives,
 	dynamostore.TypeInvitation: diesWhenEnded,
 	dynamostore.TypeToken:      dies, dynamostore.TypeImport: dies, dynamostore.TypeImportChunk: dies,
 	dynamostore.TypeIdempotency: dies, dynamostore.TypeIdempotencyPart: dies, dynamostore.TypePasswordFailures: dies,
@@ -72,6 +74,9 @@ func CheckTTLs(ctx context.Context, db *dynamodb.Client, table string) error {
 			case rule == diesWhenEnded:
 				status, _ := item["status"].(*types.AttributeValueMemberS)
 				want = status == nil || status.Value != string(partners.InvitationPending)
+			case rule == diesWhenRemoved:
+				status, _ := item["status"].(*types.AttributeValueMemberS)
+				want = status != nil && status.Value == string(partners.UserRemoved)
 			}
 			if hasTTL != want {
 				problems = append(problems, fmt.Sprintf("%s %s (%s): ttl %v, want %v", key(item, "PK"), key(item, "SK"), kind.Value, hasTTL, want))

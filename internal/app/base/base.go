@@ -106,7 +106,7 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	}
 	svc := &partners.Service{
 		Partners: store, Invitations: store, Settings: store, Imports: imports, Tenants: store, Cursors: cursors, Tokens: tokens,
-		Memberships: store, Counter: store, PasswordGuard: store, Resets: store, Events: store, SendQuota: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
+		Memberships: store, Access: store, Counter: store, PasswordGuard: store, Resets: store, Events: store, SendQuota: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
 	}
 	return &App{
 		Config: cfg, AWS: awsCfg, Getenv: getenv, DynamoDB: db, Store: store, Service: svc, Log: log, Clock: opts.Clock, Tokens: tokens,
@@ -134,6 +134,9 @@ func (a *App) Handlers() map[string]any {
 		"decline-activation":            a.API.DeclineActivation,
 		"partner-form":                  a.API.PartnerFormPage,
 		"review-partner":                a.API.ReviewPartner,
+		"update-partner-user":           a.API.UpdatePartnerUser,
+		"remove-partner-user":           a.API.RemovePartnerUser,
+		"move-partner-user":             a.API.MovePartnerUser,
 		"forgot-password":               a.API.ForgotPassword,
 		"reset-password":                a.API.ResetPasswordPage,
 		"create-activation":             a.API.CreateActivation,

@@ -37,6 +37,8 @@ var groups = map[string]Group{
 	"accept-activation":      GroupLogins,
 	"create-activation":      GroupLogins,
 	"partner-form":           GroupLogins,
+	"update-partner-user":    GroupLogins,
+	"remove-partner-user":    GroupLogins,
 	"reset-password":         GroupLogins,
 	"send-invitation-email":  GroupMail,
 	"publish-events":         GroupEvents,
