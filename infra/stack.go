@@ -102,6 +102,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	s.addExpirySchedule(stack)
 	s.addWebhooks(stack)
 	s.addEmailEvents(stack)
+	s.addTokenTrigger(stack)
 	s.addAlarms(stack)
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: s.API.ApiEndpoint()})
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: s.Table.TableName()})

@@ -133,8 +133,8 @@ func TestEveryRouteHasItsAuthorizer(t *testing.T) {
 			continue
 		}
 		want := "CUSTOM"
-		if r.Auth == apigw.AuthNone {
-			want = "NONE"
+		if r.Auth != apigw.AuthAPIKey {
+			want = "NONE" // public, or a partner's ID token the handler verifies
 		}
 		if p["AuthorizationType"] != want {
 			t.Errorf("%s: authorization %v, want %s", r.Key(), p["AuthorizationType"], want)
@@ -168,7 +168,8 @@ var wantActions = map[string]map[string][]string{
 	"create-partner":         {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
 	"list-partners":          {"Table": {"dynamodb:Query", "dynamodb:UpdateItem"}},
 	"get-partner":            {"Table": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
-	"update-partner":         {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
+	"update-partner":         {"Table": {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
+	"set-partner-grants":     {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
 	"invite-partner-user":    {"Table": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
 	"list-partner-users":     {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"invite-partner-users":   {"Table": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
@@ -183,10 +184,10 @@ var wantActions = map[string]map[string][]string{
 	"update-settings":        {"Table": {"dynamodb:PutItem", "dynamodb:UpdateItem"}},
 	"activation-page":        {"Table": {"dynamodb:GetItem"}, "UserPools": {"cognito-idp:AdminGetUser"}},
 	"accept-activation": {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"},
-		"UserPools": {"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUpdateUserAttributes"}},
+		"UserPools": {"cognito-idp:AdminCreateUser", "cognito-idp:AdminEnableUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUpdateUserAttributes"}},
 	"renew-activation": {"Table": {"dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
 	"create-activation": {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"},
-		"UserPools": {"cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUpdateUserAttributes"}},
+		"UserPools": {"cognito-idp:AdminCreateUser", "cognito-idp:AdminEnableUser", "cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUpdateUserAttributes"}},
 	"list-memberships":        {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"get-identity":            {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
 	"create-webhook-endpoint": {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
@@ -217,7 +218,15 @@ var wantActions = map[string]map[string][]string{
 	"expire-invitations": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
 	"publish-events":     {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems"}, "EventBus": {"events:PutEvents"}, "WakeSender": {"lambda:InvokeFunction"}, "": streamReader},
 	// SES's events; "": Lambda's on-failure destination (its failures queue).
-	"record-email-event": {"Table": {"dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}, "": {"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
+	"partner-list-users":        {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
+	"partner-get":               {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
+	"partner-submit-answers":    {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
+	"partner-invite-user":       {"Table": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
+	"partner-list-invitations":  {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
+	"partner-resend-invitation": {"Table": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
+	"partner-revoke-invitation": {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}},
+	"issue-token-claims":        {"Table": {"dynamodb:GetItem", "dynamodb:Query"}},
+	"record-email-event":        {"Table": {"dynamodb:GetItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}, "": {"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
 }
 
 func TestPoliciesNameOnlyTheActionsEachFunctionUses(t *testing.T) {
@@ -443,7 +452,7 @@ func TestOnlyTheFunctionsThatSealGetTheSecret(t *testing.T) {
 	want := []string{
 		"accept-activation", "activation-page", "create-partner", "create-webhook-endpoint", "decline-activation", "deliver-webhooks", "get-import", "import-invitations",
 		"invite-partner-user", "invite-partner-users", "list-events", "list-invitations", "list-partner-users", "list-partners", "list-webhook-deliveries",
-		"move-partner-user", "partner-form", "process-import", "renew-activation", "resend-invitation", "reset-password", "review-partner", "revoke-invitation", "rotate-webhook-secret", "send-invitation-email",
+		"move-partner-user", "partner-form", "partner-invite-user", "partner-list-invitations", "partner-list-users", "partner-resend-invitation", "partner-revoke-invitation", "process-import", "renew-activation", "resend-invitation", "reset-password", "review-partner", "revoke-invitation", "rotate-webhook-secret", "send-invitation-email", "update-partner",
 	}
 	var got []string
 	for id, fn := range resources(t, "AWS::Lambda::Function") {
@@ -718,4 +727,32 @@ func TestTheWebhookSenderHasReservedConcurrency(t *testing.T) {
 	if !found {
 		t.Error("no deliver-webhooks function")
 	}
+}
+
+// TestTheTokenTriggerIsInvokedByThisAccountsPoolsOnly: the tenants' pools
+// are made at run time, so Cognito may invoke issue-token-claims for the
+// user pools of this account and region, and nothing else may invoke it.
+func TestTheTokenTriggerIsInvokedByThisAccountsPoolsOnly(t *testing.T) {
+	tmpl, _ := synth(t)
+	fnID := findID(t, "AWS::Lambda::Function", logicalName(apigw.IssueTokenClaimsFunction))
+	fnArn := map[string]any{"Fn::GetAtt": []any{fnID, "Arn"}}
+	n := 0
+	for id, p := range resources(t, "AWS::Lambda::Permission") {
+		props := p["Properties"].(map[string]any)
+		if !cmp.Equal(props["FunctionName"], fnArn) && !cmp.Equal(props["FunctionName"], map[string]any{"Ref": fnID}) {
+			continue
+		}
+		n++
+		source := strings.Join(flatten(props["SourceArn"]), "")
+		if props["Principal"] != "cognito-idp.amazonaws.com" || props["Action"] != "lambda:InvokeFunction" ||
+			!cmp.Equal(props["SourceAccount"], map[string]any{"Ref": "AWS::AccountId"}) ||
+			!strings.Contains(source, ":cognito-idp:") || !strings.HasSuffix(source, ":userpool/*") ||
+			!strings.Contains(source, "AWS::AccountId") || !strings.Contains(source, "AWS::Region") {
+			t.Errorf("%s: %v", id, props)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d invoke permissions on issue-token-claims, want Cognito's only", n)
+	}
+	tmpl.HasOutput(jsii.String("TokenTriggerArn"), map[string]any{"Value": fnArn})
 }

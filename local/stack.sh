@@ -9,7 +9,11 @@
 #   local/stack.sh with CMD...     start what is missing, run CMD with the
 #                                  endpoints exported, stop only what it started
 #
-# Ports (loopback) can be overridden: DYNAMODB_PORT, COGNITO_PORT, SES_PORT.
+# Ports (loopback) can be overridden: DYNAMODB_PORT, COGNITO_PORT, SES_PORT;
+# TRIGGER_RELAY_PORT (default COGNITO_PORT + 1) is the Cognito trigger relay,
+# which cognito-local invokes for its pre-token-generation trigger
+# (internal/triggerrelay: it forwards by pool to a registered handler, or
+# answers with the event unchanged).
 # The endpoints are written to local/.endpoints.env as KEY=VALUE lines.
 set -euo pipefail
 
@@ -20,6 +24,7 @@ ddb_dir="$cache_dir/dynamodb-local"
 DYNAMODB_PORT=${DYNAMODB_PORT:-18000}
 COGNITO_PORT=${COGNITO_PORT:-18002}
 SES_PORT=${SES_PORT:-18001}
+TRIGGER_RELAY_PORT=${TRIGGER_RELAY_PORT:-$((COGNITO_PORT + 1))}
 # A stack on other ports keeps its pids and endpoints apart, so that
 # benchmarks can run a private, fresh stack beside `make dev`.
 if [ "$DYNAMODB_PORT" = 18000 ]; then
@@ -89,6 +94,7 @@ url_for() {
     dynamodb) echo "http://$HOST:$DYNAMODB_PORT" ;;
     cognito) echo "http://$HOST:$COGNITO_PORT" ;;
     ses) echo "http://$HOST:$SES_PORT" ;;
+    relay) echo "http://$HOST:$TRIGGER_RELAY_PORT" ;;
   esac
 }
 
@@ -100,6 +106,7 @@ ready() {
     dynamodb) [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url/" || true)" = 400 ] ;;
     cognito) curl -sf -o /dev/null --max-time 1 "$url/health" ;;
     ses) curl -sf -o /dev/null --max-time 1 "$url/health-check" ;;
+    relay) curl -sf -o /dev/null --max-time 1 "$url/health" ;;
   esac
 }
 
@@ -114,7 +121,18 @@ launch() {
       mkdir -p "$run_dir/cognito"
       # A clean emulator every start: tests and bootstrap create what they need.
       rm -rf "$run_dir/cognito/.cognito"
+      # Its triggers are global (read at start; a pool's own LambdaConfig is
+      # ignored): the pre-token-generation trigger goes to the relay, which
+      # must answer, or every sign-in fails.
+      mkdir -p "$run_dir/cognito/.cognito"
+      cat > "$run_dir/cognito/.cognito/config.json" <<JSON
+{"LambdaClient": {"endpoint": "$(url_for relay)"}, "TriggerFunctions": {"PreTokenGeneration": "issue-token-claims"}}
+JSON
       (cd "$run_dir/cognito" && PORT=$COGNITO_PORT HOST=$HOST exec node "$here/node_modules/cognito-local/lib/bin/start.js") >"$log" 2>&1 &
+      ;;
+    relay)
+      (cd "$here/.." && go build -o "$run_dir/trigger-relay" ./cmd/trigger-relay) || die "cannot build the trigger relay"
+      (exec "$run_dir/trigger-relay" -addr "$HOST:$TRIGGER_RELAY_PORT") >"$log" 2>&1 &
       ;;
     ses)
       (exec node "$here/node_modules/aws-ses-v2-local/dist/cli.js" --host "$HOST" --port "$SES_PORT") >"$log" 2>&1 &
@@ -133,6 +151,7 @@ AWS_ENDPOINT_URL_DYNAMODB_STREAMS=$(url_for dynamodb)
 AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=$(url_for cognito)
 AWS_ENDPOINT_URL_SESV2=$(url_for ses)
 SES_EMULATOR_URL=$(url_for ses)
+COGNITO_TRIGGER_RELAY_URL=$(url_for relay)
 ENV
 }
 
@@ -141,7 +160,7 @@ ENV
 start_missing() {
   mkdir -p "$run_dir"
   local started=()
-  for name in dynamodb cognito ses; do
+  for name in relay dynamodb cognito ses; do
     if ready "$name"; then continue; fi
     launch "$name"
     started+=("$name")
@@ -178,7 +197,7 @@ stop_names() {
 }
 
 cmd_status() {
-  for name in dynamodb cognito ses; do
+  for name in dynamodb cognito ses relay; do
     if ready "$name"; then echo "$name: up at $(url_for "$name")"; else echo "$name: down"; fi
   done
 }
@@ -186,7 +205,7 @@ cmd_status() {
 case "${1:-}" in
   install) cmd_install ;;
   start) cmd_install; start_missing >/dev/null; say "endpoints written to $endpoints_file" ;;
-  stop) stop_names dynamodb cognito ses ;;
+  stop) stop_names dynamodb cognito ses relay ;;
   status) cmd_status ;;
   with)
     shift

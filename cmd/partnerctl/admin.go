@@ -127,8 +127,19 @@ func keyOut(k partners.APIKey, secret string) keyJSON {
 }
 
 func tenantCmd(ctx context.Context, env environ, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "sync-pools" {
+		a, err := newApp(ctx, env)
+		if err != nil {
+			return err
+		}
+		synced, err := a.SyncPools(ctx)
+		if err != nil {
+			return err
+		}
+		return printJSON(stdout, map[string]any{"tenants": synced})
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return usageError{"tenant needs a subcommand: create"}
+		return usageError{"tenant needs a subcommand: create, sync-pools"}
 	}
 	fs := flag.NewFlagSet("tenant create", flag.ContinueOnError)
 	name := fs.String("name", "", "the tenant's name")

@@ -55,8 +55,19 @@ func dev(ctx context.Context, env environ, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	gw.ServeLambda(a.Handlers(), timeoutOf)
+	lambdas := a.Handlers()
+	lambdas[apigw.IssueTokenClaimsFunction] = localgw.TokenTriggerOfThisStack(a.Store, a.TokenClaims().Handle)
+	gw.ServeLambda(lambdas, timeoutOf)
 	defer gw.Close()
+	// cognito-local's token trigger goes to the stack's relay; the pools of
+	// this stack's tenants come here (the relay's fallback).
+	if relay := env.Getenv("COGNITO_TRIGGER_RELAY_URL"); relay != "" {
+		if err := localgw.SetTriggerFallback(ctx, relay, base); err != nil {
+			fmt.Fprintf(stderr, "partnerctl dev: sign-ins get no claims: %v\n", err)
+		} else {
+			defer func() { _ = localgw.SetTriggerFallback(context.WithoutCancel(ctx), relay, "") }()
+		}
+	}
 	// One stream reader per consumer, as Lambda runs one event source
 	// mapping per function.
 	pollCtx, stopPolling := context.WithCancel(ctx)

@@ -31,6 +31,8 @@ import (
 const usage = `usage:
   partnerctl bootstrap                      create the table, user pool and settings (idempotent)
   partnerctl tenant create --name NAME      create a tenant; prints {tenant_id, api_key, ...}
+  partnerctl tenant sync-pools              give tenants made before the token trigger their pool
+                                            entry, and their pool the trigger (TOKEN_TRIGGER_ARN)
   partnerctl key create --tenant ID --name NAME [--role admin|manager|viewer]
   partnerctl key list --tenant ID
   partnerctl key revoke --tenant ID --key-id ID

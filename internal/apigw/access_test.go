@@ -3,7 +3,9 @@ package apigw_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/partnerinvites/partnerinvites/internal/testenv"
 )
@@ -45,6 +47,7 @@ func TestPortalAccessTurnsOffAndOn(t *testing.T) {
 	_, viewer := api.Key(t, tenantID, "viewer")
 	pid := newPartner(t, api, key, "Globex")
 	email := uniqueEmail(t, "ada")
+	api.RouteTokenTrigger(t, tenantID) // sign-ins get this stack's token claims
 	uid, sub := activeUser(t, api, tenantID, key, pid, email)
 	path := "/v1/partners/" + pid + "/users/" + uid
 
@@ -67,6 +70,9 @@ func TestPortalAccessTurnsOffAndOn(t *testing.T) {
 	}
 	if u := adminGetUser(t, api, tenantID, email); u.Enabled {
 		t.Error("after access off the login is still enabled")
+	}
+	if signsIn(t, api, key, email, goodPassword) {
+		t.Error("after access off the login still gets tokens")
 	}
 	// Again: nothing changes, and it still answers.
 	wantStatus(t, api.Do(t, "PATCH", path, key, map[string]any{"portal_access": false}), http.StatusOK)
@@ -111,6 +117,7 @@ func TestARemovedUserFreesTheEmail(t *testing.T) {
 	_, otherKey := api.Tenant(t, "Other SaaS")
 	a, b := newPartner(t, api, key, "Globex"), newPartner(t, api, key, "Initech")
 	email := uniqueEmail(t, "ada")
+	api.RouteTokenTrigger(t, tenantID)
 	uid, sub := activeUser(t, api, tenantID, key, a, email)
 
 	wantStatus(t, api.Do(t, "DELETE", "/v1/partners/"+a+"/users/"+uid, otherKey, nil), http.StatusNotFound)
@@ -136,8 +143,24 @@ func TestARemovedUserFreesTheEmail(t *testing.T) {
 		t.Errorf("partner_user.removed events: %v", types)
 	}
 
-	// The email is free: another partner invites it, and its link accepts.
-	wantStatus(t, api.Do(t, "POST", "/v1/partners/"+b+"/users", key, map[string]any{"email": email, "role": "member", "send_email": false}), http.StatusCreated)
+	if signsIn(t, api, key, email, goodPassword) {
+		t.Error("the removed user's login still gets tokens")
+	}
+
+	// The email is free: another partner invites it, and the person joins
+	// it with the login (and password) they had.
+	again, _ := activationLink(t, api, key, b, email)
+	page := api.Do(t, "GET", again, "", nil)
+	if !strings.Contains(string(page.Body), "You already have a login") {
+		t.Fatalf("the new invitation's page does not ask for the existing login's password:\n%s", page.Body)
+	}
+	wantStatus(t, submit(t, api, again, url.Values{"password": {goodPassword}}), http.StatusOK)
+	if !signsIn(t, api, key, email, goodPassword) {
+		t.Error("the person re-invited to another partner cannot sign in")
+	}
+	if _, m := membershipOf(t, api, key, sub); m["partner_id"] != b {
+		t.Errorf("the re-invited login's membership is %v, want one in %s", m, b)
+	}
 
 	// Removing an invited user kills their link.
 	path, inv := activationLink(t, api, key, a, uniqueEmail(t, "bob"))
@@ -156,6 +179,7 @@ func TestAMovedUserTakesItsLoginToTheOtherPartner(t *testing.T) {
 	a, b := newPartner(t, api, key, "Globex"), newPartner(t, api, key, "Initech")
 	foreign := newPartner(t, api, otherKey, "Elsewhere")
 	email := uniqueEmail(t, "ada")
+	api.RouteTokenTrigger(t, tenantID)
 	uid, sub := activeUser(t, api, tenantID, key, a, email)
 	move := "/v1/partners/" + a + "/users/" + uid + "/move"
 
@@ -210,5 +234,47 @@ func TestAMovedUserTakesItsLoginToTheOtherPartner(t *testing.T) {
 	wantStatus(t, submit(t, api, path, url.Values{"password": {goodPassword}, "password_confirm": {goodPassword}}), http.StatusOK)
 	if got := api.Do(t, "GET", "/v1/invitations/"+inv, key, nil).JSON(t); got["partner_id"] != b || got["status"] != "accepted" {
 		t.Errorf("the moved invitation is %v/%v, want accepted in %s", got["partner_id"], got["status"], b)
+	}
+}
+
+func TestAPartnerWithoutAccessInvitesNobodyUntilGranted(t *testing.T) {
+	api := testenv.NewAPI(t)
+	_, key := api.Tenant(t, "Acme SaaS")
+	email := uniqueEmail(t, "contact")
+	r := api.Do(t, "POST", "/v1/partners", key, map[string]any{"name": "Globex", "portal_access": false, "primary_contact": map[string]any{"email": email}})
+	wantStatus(t, r, http.StatusCreated)
+	pid := r.JSON(t)["id"].(string)
+	if p := r.JSON(t); p["portal_access"] != false || p["primary_contact_invitation"] != nil || p["primary_admin_user_id"] != nil {
+		t.Fatalf("a partner created without access: %s", r.Body)
+	}
+	inv := api.Do(t, "POST", "/v1/partners/"+pid+"/users", key, map[string]any{"email": uniqueEmail(t, "bob"), "role": "member"})
+	wantStatus(t, inv, http.StatusConflict)
+	if inv.JSON(t)["code"] != "portal_access_off" {
+		t.Errorf("an invite into a partner without access: code %v", inv.JSON(t)["code"])
+	}
+
+	// Granting access invites the primary contact, by email.
+	g := api.Do(t, "PATCH", "/v1/partners/"+pid, key, map[string]any{"portal_access": true})
+	wantStatus(t, g, http.StatusOK)
+	body := g.JSON(t)
+	contactInv, ok := body["primary_contact_invitation"].(map[string]any)
+	if !ok || body["portal_access"] != true || body["primary_admin_user_id"] != contactInv["user_id"] {
+		t.Fatalf("granting access: %s", g.Body)
+	}
+	mail := testenv.WaitForMail(t, email, 1, 30*time.Second)
+	link := "/activate/" + testenv.ActivationToken(t, mail[0])
+	// Granting again invites nobody twice.
+	again := api.Do(t, "PATCH", "/v1/partners/"+pid, key, map[string]any{"portal_access": true})
+	wantStatus(t, again, http.StatusOK)
+	if again.JSON(t)["primary_contact_invitation"] != nil {
+		t.Error("granting access twice invited the contact again")
+	}
+
+	// Taking it away closes the partner's links.
+	wantStatus(t, api.Do(t, "PATCH", "/v1/partners/"+pid, key, map[string]any{"portal_access": false}), http.StatusOK)
+	page := api.Do(t, "GET", link, "", nil)
+	wantStatus(t, page, http.StatusGone)
+	if !strings.Contains(string(page.Body), "is not open") {
+		t.Errorf("the closed partner's link page says:\n%s", page.Body)
 	}
 }

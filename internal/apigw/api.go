@@ -26,7 +26,7 @@ import (
 type PartnerService interface {
 	CreatePartner(ctx context.Context, in partners.PartnerInput) (partners.CreatedPartner, error)
 	GetPartnerDetail(ctx context.Context, id string) (partners.Partner, partners.PartnerCounts, error)
-	UpdatePartner(ctx context.Context, id string, patch partners.PartnerPatch) (partners.Partner, error)
+	UpdatePartner(ctx context.Context, id string, patch partners.PartnerPatch) (partners.CreatedPartner, error)
 	ListPartners(ctx context.Context, f partners.PartnerFilter, limit int, cursor string) (partners.Page[partners.Partner], error)
 	ApprovePartner(ctx context.Context, id string) (partners.Partner, error)
 	RejectPartner(ctx context.Context, id, reason string) (partners.Partner, error)
@@ -39,6 +39,11 @@ type API struct {
 	Activations ActivationService
 	Events      EventService
 	Webhooks    WebhookService
+	Grants      GrantService
+	// Portal serves the partner routes, whose callers PartnerAuth
+	// authenticates by their ID tokens.
+	Portal      PartnerPortal
+	PartnerAuth PartnerAuthenticator
 	Resets      ResetService
 	// CSRF signs the activation form's CSRF tokens.
 	CSRF        *seal.MAC
@@ -265,7 +270,11 @@ func (a *API) run(ctx context.Context, log *slog.Logger, caller partners.Princip
 	// The fingerprint binds the Idempotency-Key to the whole request and to
 	// the API key that sent it: another key of the tenant gets 422, never
 	// the stored answer (which can hold activation links).
-	fingerprint := idempotency.Fingerprint(caller.KeyID+" "+e.RequestContext.HTTP.Method, e.RawPath, e.RawQueryString, r.body)
+	who := caller.KeyID
+	if u := caller.PartnerUser; u != nil {
+		who = "partner_user:" + u.UserID
+	}
+	fingerprint := idempotency.Fingerprint(who+" "+e.RequestContext.HTTP.Method, e.RawPath, e.RawQueryString, r.body)
 	stored, replayed, err := a.Idempotency.Do(ctx, caller.TenantID, key, fingerprint, call)
 	if errors.Is(err, idempotency.ErrNotStored) {
 		log.Error("idempotent response not stored", "err", err)

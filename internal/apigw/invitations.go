@@ -71,10 +71,21 @@ type inviteUserJSON struct {
 	JobTitle  *string `json:"job_title"`
 	// Force mails an address that bounced for good or complained.
 	Force bool `json:"force"`
+	// Grants are added to the partner's grants (what is shared with it).
+	Grants []grantJSON `json:"grants"`
 	inviteOptionsJSON
 }
 
 func sendEmail(b *bool) bool { return b == nil || *b }
+
+func inviteInput(in inviteUserJSON) partners.InviteInput {
+	return partners.InviteInput{
+		Email: in.Email, FirstName: deref(in.FirstName), LastName: deref(in.LastName), Phone: deref(in.Phone),
+		JobTitle: deref(in.JobTitle), Role: in.Role, SendEmail: sendEmail(in.SendEmail), EmailVerified: in.EmailVerified,
+		ExpiresInHours: in.ExpiresInHours, RedirectURL: deref(in.RedirectURL), InviterName: deref(in.InviterName),
+		Template: deref(in.Template), Force: in.Force, Grants: grantsIn(in.Grants),
+	}
+}
 
 // InviteUser handles POST /v1/partners/{id}/users: 201 for a new
 // invitation, 200 when a pending one got a new link.
@@ -84,12 +95,7 @@ func (a *API) InviteUser(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 		if err := r.decodeJSON(&in); err != nil {
 			return 0, nil, err
 		}
-		res, err := a.Invitations.InviteUser(ctx, r.pathParam("id"), partners.InviteInput{
-			Email: in.Email, FirstName: deref(in.FirstName), LastName: deref(in.LastName), Phone: deref(in.Phone),
-			JobTitle: deref(in.JobTitle), Role: in.Role, SendEmail: sendEmail(in.SendEmail), EmailVerified: in.EmailVerified,
-			ExpiresInHours: in.ExpiresInHours, RedirectURL: deref(in.RedirectURL), InviterName: deref(in.InviterName),
-			Template: deref(in.Template), Force: in.Force,
-		})
+		res, err := a.Invitations.InviteUser(ctx, r.pathParam("id"), inviteInput(in))
 		if err != nil {
 			return 0, nil, err
 		}

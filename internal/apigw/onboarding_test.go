@@ -342,3 +342,49 @@ func TestAPartnersDetailCountsItsPeople(t *testing.T) {
 		t.Errorf("primary_admin_user_id = %v, want %s", p.JSON(t)["primary_admin_user_id"], ada)
 	}
 }
+
+func TestAPortalSubmitsThePartnerFormAsJSON(t *testing.T) {
+	api := testenv.NewAPI(t)
+	_, key := api.Tenant(t, "Acme SaaS")
+	wantStatus(t, api.Do(t, "PUT", "/v1/settings", key, map[string]any{"partner_form": partnerForm}), http.StatusOK)
+	pid, path := invitedPartner(t, api, key, "Globex", uniqueEmail(t, "contact"))
+	acc := api.Do(t, "POST", "/v1/activations", "", map[string]any{"token": strings.TrimPrefix(path, "/activate/"), "password": goodPassword})
+	wantStatus(t, acc, http.StatusOK)
+	email := api.Do(t, "GET", "/v1/partners/"+pid, key, nil).JSON(t)["primary_contact"].(map[string]any)["email"].(string)
+	out, err := signIn(t, api, key, email, goodPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := *out.AuthenticationResult.IdToken
+	member, _, _ := partnerLogin(t, api, key, pid, "member")
+
+	view := api.Do(t, "GET", "/v1/partner", admin, nil)
+	wantStatus(t, view, http.StatusOK)
+	if v := view.JSON(t); v["can_submit"] != true || len(v["partner_form"].(map[string]any)["questions"].([]any)) != 6 || v["partner"].(map[string]any)["id"] != pid {
+		t.Fatalf("GET /v1/partner = %s", view.Body)
+	}
+	if v := api.Do(t, "GET", "/v1/partner", member, nil).JSON(t); v["can_submit"] != false {
+		t.Errorf("a member may submit: %v", v["can_submit"])
+	}
+	answers := map[string]any{"website": "https://globex.example", "regions": []string{"EMEA"}, "terms": true, "size": 3}
+	bad := api.Do(t, "PUT", "/v1/partner/answers", admin, map[string]any{"answers": answers})
+	wantStatus(t, bad, http.StatusBadRequest)
+	if got := problemFields(t, bad); fmt.Sprint(got) != "[answers.size]" {
+		t.Errorf("a number answer names %v", got)
+	}
+	delete(answers, "size")
+	delete(answers, "website")
+	missing := api.Do(t, "PUT", "/v1/partner/answers", admin, map[string]any{"answers": answers})
+	wantStatus(t, missing, http.StatusBadRequest)
+	if got := problemFields(t, missing); fmt.Sprint(got) != "[answers.website]" {
+		t.Errorf("a missing answer names %v", got)
+	}
+	answers["website"] = "https://globex.example"
+	wantStatus(t, api.Do(t, "PUT", "/v1/partner/answers", member, map[string]any{"answers": answers}), http.StatusForbidden)
+	ok := api.Do(t, "PUT", "/v1/partner/answers", admin, map[string]any{"answers": answers})
+	wantStatus(t, ok, http.StatusOK)
+	if ok.JSON(t)["onboarding_status"] != "approved" {
+		t.Errorf("after the answers the partner is %v", ok.JSON(t)["onboarding_status"])
+	}
+	wantStatus(t, api.Do(t, "PUT", "/v1/partner/answers", admin, map[string]any{"answers": answers}), http.StatusConflict)
+}

@@ -65,6 +65,7 @@ type createPartnerJSON struct {
 	City           *string      `json:"city"`
 	LogoURL        *string      `json:"logo_url"`
 	PrimaryContact *contactJSON `json:"primary_contact"`
+	PortalAccess   *bool        `json:"portal_access"`
 	// Template names the email template of the primary contact's invitation.
 	Template *string `json:"template"`
 }
@@ -80,6 +81,7 @@ func (a *API) CreatePartner(ctx context.Context, e events.APIGatewayV2HTTPReques
 			Name: in.Name, Status: partners.PartnerStatus(in.Status), Onboarding: partners.Onboarding(in.Onboarding),
 			Programs: in.Programs, Country: deref(in.Country), City: deref(in.City), LogoURL: deref(in.LogoURL),
 			PrimaryContact: contactIn(in.PrimaryContact), SendEmail: sendEmail(in.SendEmail), Template: deref(in.Template),
+			NoPortalAccess: in.PortalAccess != nil && !*in.PortalAccess,
 		})
 		if err != nil {
 			return 0, nil, err
@@ -155,7 +157,12 @@ func (a *API) UpdatePartner(ctx context.Context, e events.APIGatewayV2HTTPReques
 		if err != nil {
 			return 0, nil, err
 		}
-		return http.StatusOK, partnerOut(p), nil
+		if res := p.Invitation; res != nil {
+			// Access granted: the primary contact's invitation went out.
+			inv := a.invitationOut(res.Invitation, res.Link)
+			return http.StatusOK, createdPartnerJSON{partnerJSON: partnerOut(p.Partner), PrimaryContactInvitation: &inv}, nil
+		}
+		return http.StatusOK, partnerOut(p.Partner), nil
 	})
 }
 
@@ -215,6 +222,13 @@ func decodePartnerPatch(fields map[string]json.RawMessage) (partners.PartnerPatc
 			}
 			contact := contactIn(c)
 			patch.PrimaryContact = &contact
+		case "portal_access":
+			var on bool
+			if json.Unmarshal(raw, &on) != nil {
+				bad(field, "wrong_type", "portal_access must be true or false.")
+				continue
+			}
+			patch.PortalAccess = &on
 		case "primary_admin_user_id":
 			patch.PrimaryAdminUserID = str(field, raw, true)
 		case "onboarding", "onboarding_status":

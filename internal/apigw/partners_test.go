@@ -88,8 +88,9 @@ func TestCreateAndGetPartner(t *testing.T) {
 			"first_name": "Ada", "last_name": "Lovelace", "email": "Ada@Acme.example",
 			"job_title": "Partner manager", "phone": "+4930901820",
 		},
+		"grants":                []any{},
 		"primary_admin_user_id": contactUser, "form_answers": []any{}, "form_submitted_at": nil,
-		"reviewed_at": nil, "rejection_reason": nil,
+		"reviewed_at": nil, "rejection_reason": nil, "portal_access": true,
 		"created_at": p["created_at"], "updated_at": p["updated_at"],
 	}
 	if diff := cmp.Diff(want, p); diff != "" {

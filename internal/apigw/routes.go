@@ -24,6 +24,10 @@ const (
 	AuthAPIKey Auth = "api_key"
 	// AuthNone routes are public (activation pages: the token is the credential).
 	AuthNone Auth = "none"
+	// AuthPartnerToken routes (/v1/partner/…) are a partner user's own: no
+	// API Gateway authorizer; the handler verifies the Cognito ID token
+	// (Authorization: Bearer <ID token>) and reads the membership live.
+	AuthPartnerToken Auth = "partner_token"
 )
 
 // Route maps an HTTP route to the Lambda function that serves it.
@@ -47,6 +51,7 @@ var Routes = []Route{
 	{Method: "GET", Path: "/v1/partners", Function: "list-partners", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "List partners, newest first; filter by status and program."},
 	{Method: "GET", Path: "/v1/partners/{id}", Function: "get-partner", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "Get one partner."},
 	{Method: "PATCH", Path: "/v1/partners/{id}", Function: "update-partner", Auth: AuthAPIKey, Permission: partners.PermWritePartners, Summary: "Change some fields of a partner."},
+	{Method: "PUT", Path: "/v1/partners/{id}/grants", Function: "set-partner-grants", Auth: AuthAPIKey, Permission: partners.PermWritePartners, Summary: "Replace what is shared with a partner: its grants, in its people's ID tokens."},
 	{Method: "POST", Path: "/v1/partners/{id}/approve", Function: "review-partner", Auth: AuthAPIKey, Permission: partners.PermWritePartners, Summary: "Approve a partner that is pending or in review (partner.approved)."},
 	{Method: "POST", Path: "/v1/partners/{id}/reject", Function: "review-partner", Auth: AuthAPIKey, Permission: partners.PermWritePartners, Summary: "Reject a partner that is pending or in review, with a reason its people are shown (partner.rejected)."},
 	{Method: "POST", Path: "/v1/partners/{id}/users", Function: "invite-partner-user", Auth: AuthAPIKey, Permission: partners.PermInvite, Summary: "Add one person to a partner and invite them (or return the link)."},
@@ -90,6 +95,13 @@ var Routes = []Route{
 	{Method: "GET", Path: "/v1/webhook-endpoints/{id}/deliveries", Function: "list-webhook-deliveries", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "An endpoint's deliveries, newest first: status, response code, attempts, next attempt."},
 	{Method: "POST", Path: "/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/retry", Function: "retry-webhook-delivery", Auth: AuthAPIKey, Permission: partners.PermManageSettings, Summary: "Attempt a delivery again now, with a new 3-day window."},
 	{Method: "GET", Path: "/v1/identity", Function: "get-identity", Auth: AuthAPIKey, Permission: partners.PermRead, Summary: "The tenant's own login pool: pool and client ids, issuer, JWKS URL."},
+	{Method: "GET", Path: "/v1/partner", Function: "partner-get", Auth: AuthPartnerToken, Permission: partners.PermRead, Summary: "A partner user's own partner: its profile, onboarding and answers, the tenant's partner form."},
+	{Method: "PUT", Path: "/v1/partner/answers", Function: "partner-submit-answers", Auth: AuthPartnerToken, Permission: partners.PermInvite, Summary: "A partner admin submits the partner form as JSON (what the page after activation posts)."},
+	{Method: "GET", Path: "/v1/partner/users", Function: "partner-list-users", Auth: AuthPartnerToken, Permission: partners.PermRead, Summary: "A partner user's own partner: its users (any role)."},
+	{Method: "POST", Path: "/v1/partner/users", Function: "partner-invite-user", Auth: AuthPartnerToken, Permission: partners.PermInvite, Summary: "A partner admin invites one person into its own partner."},
+	{Method: "GET", Path: "/v1/partner/invitations", Function: "partner-list-invitations", Auth: AuthPartnerToken, Permission: partners.PermRead, Summary: "A partner user's own partner: its invitations (any role)."},
+	{Method: "POST", Path: "/v1/partner/invitations/{id}/resend", Function: "partner-resend-invitation", Auth: AuthPartnerToken, Permission: partners.PermInvite, Summary: "A partner admin resends one of its partner's invitations."},
+	{Method: "POST", Path: "/v1/partner/invitations/{id}/revoke", Function: "partner-revoke-invitation", Auth: AuthPartnerToken, Permission: partners.PermInvite, Summary: "A partner admin revokes one of its partner's invitations."},
 }
 
 // routeByKey finds a route by its key ("POST /v1/partners").
@@ -138,6 +150,11 @@ const DeliverWebhooksFunction = "deliver-webhooks"
 // complaint, reject) to the invitations whose emails they are about.
 const RecordEmailEventFunction = "record-email-event"
 
+// IssueTokenClaimsFunction is every tenant pool's pre-token-generation
+// trigger: it adds the login's memberships and grants to its ID token, and
+// refuses tokens to a login with no active membership.
+const IssueTokenClaimsFunction = "issue-token-claims"
+
 // Triggers are the functions invoked by something other than a route.
 var Triggers = []Trigger{
 	{Function: AuthorizerFunction, Source: "API Gateway Lambda authorizer", Summary: "Turns an API key into the tenant and role of the request."},
@@ -147,6 +164,7 @@ var Triggers = []Trigger{
 	{Function: PublishEventsFunction, Source: "DynamoDB stream of the table", Summary: "Turns each change of a partner, partner user or invitation into its events: the audit trail, the bus, the webhooks."},
 	{Function: DeliverWebhooksFunction, Source: "EventBridge Scheduler (every minute), and asynchronous invocations by publish-events and retry-webhook-delivery", Summary: "Sends due webhook deliveries, signed, with retries for 3 days."},
 	{Function: RecordEmailEventFunction, Source: "EventBridge rule on SES's events of the configuration set (default bus)", Summary: "Records SES's delivery, bounce, complaint and reject reports on the invitation (invitation.bounced, invitation.complained, invitation.delivery_failed) and flags an address that bounced for good."},
+	{Function: IssueTokenClaimsFunction, Source: "Cognito pre-token-generation trigger of every tenant's user pool", Summary: "Adds the login's membership (tenant, partner, role) and its partner's grants to the ID token; no active membership, no tokens."},
 }
 
 // Functions returns the names of every function: routes' and triggers'.
@@ -175,8 +193,11 @@ func RoutesMarkdown() string {
 	b.WriteString("| method | path | auth | function | what |\n|---|---|---|---|---|\n")
 	for _, r := range Routes {
 		auth := "API key: " + string(r.Permission)
-		if r.Auth == AuthNone {
+		switch r.Auth {
+		case AuthNone:
 			auth = "public"
+		case AuthPartnerToken:
+			auth = "partner ID token: " + string(r.Permission)
 		}
 		fmt.Fprintf(&b, "| `%s` | `%s` | %s | `%s` | %s |\n", r.Method, r.Path, auth, r.Function, r.Summary)
 	}

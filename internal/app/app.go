@@ -93,7 +93,7 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	b.Service.Logins = &cognitoid.Logins{Client: cognito}
 	a := &App{
 		App:     b,
-		Tenants: &partners.Tenants{Store: b.Store, Pools: &lazyPools{client: cognito, prefix: b.Config.PoolNamePrefix}, Clock: b.Clock},
+		Tenants: &partners.Tenants{Store: b.Store, Pools: &lazyPools{client: cognito, prefix: b.Config.PoolNamePrefix, trigger: b.Config.TokenTriggerARN}, Clock: b.Clock},
 	}
 	a.outbox = sync.OnceValue(func() *outbox.Handler { return mailapp.Outbox(b, opts.SESOptions...) })
 	hooksapp.New(b, opts.LambdaOptions...)
@@ -103,12 +103,18 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 
 // lazyPools builds the Cognito pool maker on first use.
 type lazyPools struct {
-	client func() *cip.Client
-	prefix string
+	client  func() *cip.Client
+	prefix  string
+	trigger string
 }
 
 func (p *lazyPools) pools() *cognitoid.Pools {
-	return &cognitoid.Pools{Client: p.client(), NamePrefix: p.prefix}
+	return &cognitoid.Pools{Client: p.client(), NamePrefix: p.prefix, TokenTrigger: p.trigger}
+}
+
+// SetTokenTrigger makes an older pool run the token trigger.
+func (p *lazyPools) SetTokenTrigger(ctx context.Context, pool partners.LoginPool) (bool, error) {
+	return p.pools().SetTokenTrigger(ctx, pool)
 }
 
 func (p *lazyPools) CreatePool(ctx context.Context, tenantID string) (partners.LoginPool, error) {
@@ -117,6 +123,42 @@ func (p *lazyPools) CreatePool(ctx context.Context, tenantID string) (partners.L
 
 func (p *lazyPools) DeletePool(ctx context.Context, pool partners.LoginPool) error {
 	return p.pools().DeletePool(ctx, pool)
+}
+
+// SyncedPool is what SyncPools did for one tenant.
+type SyncedPool struct {
+	TenantID string `json:"tenant_id"`
+	PoolID   string `json:"user_pool_id"`
+	// TriggerSet says the pool did not run the token trigger and now does.
+	TriggerSet bool `json:"trigger_set"`
+}
+
+// SyncPools brings the tenants made before the token trigger up to date:
+// each gets its pool entry (the trigger's pool → tenant lookup; rewriting
+// one is harmless) and, when TOKEN_TRIGGER_ARN is set, its pool runs the
+// trigger. An operator's migration (partnerctl tenant sync-pools): it
+// scans the table for tenants, which no function or route ever does.
+func (a *App) SyncPools(ctx context.Context) ([]SyncedPool, error) {
+	tenants, err := a.Store.ListTenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pools := a.Tenants.Pools.(*lazyPools)
+	out := make([]SyncedPool, 0, len(tenants))
+	for _, t := range tenants {
+		if t.Pool.ID == "" {
+			continue
+		}
+		if err := a.Store.PutPoolEntry(ctx, t); err != nil {
+			return out, err
+		}
+		set, err := pools.SetTokenTrigger(ctx, t.Pool)
+		if err != nil {
+			return out, fmt.Errorf("tenant %s: %w", t.ID, err)
+		}
+		out = append(out, SyncedPool{TenantID: t.ID, PoolID: t.Pool.ID, TriggerSet: set})
+	}
+	return out, nil
 }
 
 // Outbox returns the email sender's stream handler.

@@ -38,6 +38,7 @@ func (l *Logins) Lookup(ctx context.Context, pool partners.LoginPool, email stri
 		Sub:           attribute(out.UserAttributes, "sub"),
 		Unfinished:    out.UserStatus == types.UserStatusTypeForceChangePassword,
 		EmailVerified: attribute(out.UserAttributes, "email_verified") == "true",
+		Disabled:      !out.Enabled,
 	}, true, nil
 }
 
@@ -103,10 +104,16 @@ func (l *Logins) CheckPassword(ctx context.Context, pool partners.LoginPool, ema
 	case "NotAuthorizedException", "InvalidPasswordException", "UserNotFoundException",
 		"PasswordResetRequiredException", "UserNotConfirmedException", "TooManyFailedAttemptsException":
 		return "", partners.ErrWrongPassword
+	case "UserLambdaValidationException":
+		// The token trigger (the pools' only trigger) refused tokens to a
+		// login with no active membership. Cognito runs it only after the
+		// password was verified: the password is right, and this check
+		// gives no tokens out anyway. (An accept of a new invitation by a
+		// login whose last membership ended meets this.)
 	default:
 		return "", fmt.Errorf("check password in %s: %w", pool.ID, err)
 	}
-	if out.ChallengeName != "" || out.AuthenticationResult == nil || aws.ToString(out.AuthenticationResult.IdToken) == "" {
+	if err == nil && (out.ChallengeName != "" || out.AuthenticationResult == nil || aws.ToString(out.AuthenticationResult.IdToken) == "") {
 		return "", partners.ErrWrongPassword
 	}
 	login, found, err := l.Lookup(ctx, pool, email)

@@ -50,6 +50,18 @@ type Pools struct {
 	// NamePrefix starts every pool's name; the tenant id follows. It keeps
 	// the pools of one stack (or test table) apart from others in the account.
 	NamePrefix string
+	// TokenTrigger is the ARN of issue-token-claims, which every pool runs
+	// before it issues tokens (the stack's TokenTriggerArn output); empty
+	// against the local emulator, whose trigger is global (local/stack.sh).
+	TokenTrigger string
+}
+
+// lambdaConfig is a pool's triggers: the token trigger, when there is one.
+func (p *Pools) lambdaConfig() *types.LambdaConfigType {
+	if p.TokenTrigger == "" {
+		return nil
+	}
+	return &types.LambdaConfigType{PreTokenGeneration: aws.String(p.TokenTrigger)}
 }
 
 // CreatePool makes a tenant's pool: email as the username (case-insensitive),
@@ -65,6 +77,7 @@ func (p *Pools) CreatePool(ctx context.Context, tenantID string) (partners.Login
 		UsernameConfiguration:  &types.UsernameConfigurationType{CaseSensitive: aws.Bool(false)},
 		AccountRecoverySetting: &types.AccountRecoverySettingType{RecoveryMechanisms: []types.RecoveryOptionType{{Name: types.RecoveryOptionNameTypeVerifiedEmail, Priority: aws.Int32(1)}}},
 		UserPoolTags:           map[string]string{TenantTag: tenantID},
+		LambdaConfig:           p.lambdaConfig(),
 	})
 	if err != nil {
 		return partners.LoginPool{}, fmt.Errorf("create user pool of %s: %w", tenantID, err)
@@ -85,6 +98,55 @@ func (p *Pools) CreatePool(ctx context.Context, tenantID string) (partners.Login
 	pool.ClientID = aws.ToString(client.UserPoolClient.ClientId)
 	pool.Issuer = Issuer(p.Client, pool.ID)
 	return pool, nil
+}
+
+// SetTokenTrigger makes a pool made before the token trigger run it
+// (partnerctl tenant sync-pools); a pool that runs it already is left as it
+// is. UpdateUserPool resets every setting it is not given, so the pool's
+// own settings are read and sent back with the trigger added.
+func (p *Pools) SetTokenTrigger(ctx context.Context, pool partners.LoginPool) (changed bool, err error) {
+	if p.TokenTrigger == "" {
+		return false, nil
+	}
+	out, err := p.Client.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(pool.ID)})
+	if err != nil {
+		return false, fmt.Errorf("describe user pool %s: %w", pool.ID, err)
+	}
+	up := out.UserPool
+	lambdas := up.LambdaConfig
+	if lambdas == nil {
+		lambdas = &types.LambdaConfigType{}
+	}
+	if aws.ToString(lambdas.PreTokenGeneration) == p.TokenTrigger {
+		return false, nil
+	}
+	lambdas.PreTokenGeneration = aws.String(p.TokenTrigger)
+	lambdas.PreTokenGenerationConfig = nil // version 1 events, as CreatePool's
+	_, err = p.Client.UpdateUserPool(ctx, &cip.UpdateUserPoolInput{
+		UserPoolId:                  aws.String(pool.ID),
+		AccountRecoverySetting:      up.AccountRecoverySetting,
+		AdminCreateUserConfig:       up.AdminCreateUserConfig,
+		AutoVerifiedAttributes:      up.AutoVerifiedAttributes,
+		DeletionProtection:          up.DeletionProtection,
+		DeviceConfiguration:         up.DeviceConfiguration,
+		EmailConfiguration:          up.EmailConfiguration,
+		EmailVerificationMessage:    up.EmailVerificationMessage,
+		EmailVerificationSubject:    up.EmailVerificationSubject,
+		LambdaConfig:                lambdas,
+		MfaConfiguration:            up.MfaConfiguration,
+		Policies:                    up.Policies,
+		SmsAuthenticationMessage:    up.SmsAuthenticationMessage,
+		SmsConfiguration:            up.SmsConfiguration,
+		SmsVerificationMessage:      up.SmsVerificationMessage,
+		UserAttributeUpdateSettings: up.UserAttributeUpdateSettings,
+		UserPoolAddOns:              up.UserPoolAddOns,
+		UserPoolTags:                up.UserPoolTags,
+		VerificationMessageTemplate: up.VerificationMessageTemplate,
+	})
+	if err != nil {
+		return false, fmt.Errorf("set the token trigger on user pool %s: %w", pool.ID, err)
+	}
+	return true, nil
 }
 
 // DeletePool removes a pool with every login in it.

@@ -25,6 +25,7 @@ const (
 	TypeWebhookEndpoint  = "webhook_endpoint"
 	TypeWebhookDelivery  = "webhook_delivery"
 	TypeRateCount        = "rate_count"
+	TypePoolEntry        = "pool_entry"
 	TypePasswordReset    = "password_reset"
 	TypeResetToken       = "reset_token"
 	TypeResetCount       = "reset_count"

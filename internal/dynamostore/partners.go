@@ -41,6 +41,8 @@ type partnerRecord struct {
 	FormSubmittedAt  *time.Time         `dynamodbav:"form_submitted_at,omitempty"`
 	ReviewedAt       *time.Time         `dynamodbav:"reviewed_at,omitempty"`
 	RejectionReason  string             `dynamodbav:"rejection_reason,omitempty"`
+	PortalAccessOff  bool               `dynamodbav:"portal_access_off,omitempty"`
+	Grants           []grantRecord      `dynamodbav:"grants,omitempty"`
 	CreatedAt        time.Time          `dynamodbav:"created_at"`
 	UpdatedAt        time.Time          `dynamodbav:"updated_at"`
 	Version          int                `dynamodbav:"version"`
@@ -57,8 +59,9 @@ func newPartnerRecord(p partners.Partner) partnerRecord {
 		Status: string(p.Status), OnboardingStatus: string(p.OnboardingStatus),
 		Programs: p.Programs, Country: p.Country, City: p.City, LogoURL: p.LogoURL,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version, ChangedBy: newActorRecord(p.ChangedBy),
+		Grants:       newGrantRecords(p.Grants),
 		PrimaryAdmin: p.PrimaryAdminUserID, FormAnswers: newAnswerRecords(p.FormAnswers),
-		FormSubmittedAt: timePtr(p.FormSubmittedAt), ReviewedAt: timePtr(p.ReviewedAt), RejectionReason: p.RejectionReason,
+		FormSubmittedAt: timePtr(p.FormSubmittedAt), ReviewedAt: timePtr(p.ReviewedAt), RejectionReason: p.RejectionReason, PortalAccessOff: p.PortalAccessOff,
 	}
 	if c := p.PrimaryContact; c != nil {
 		r.PrimaryContact = &contactRecord{
@@ -74,8 +77,9 @@ func (r partnerRecord) domain() partners.Partner {
 		Status: partners.PartnerStatus(r.Status), OnboardingStatus: partners.OnboardingStatus(r.OnboardingStatus),
 		Programs: r.Programs, Country: r.Country, City: r.City, LogoURL: r.LogoURL,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version, ChangedBy: r.ChangedBy.domain(),
+		Grants:             grantsOf(r.Grants),
 		PrimaryAdminUserID: r.PrimaryAdmin, FormAnswers: answersOf(r.FormAnswers),
-		FormSubmittedAt: timeOf(r.FormSubmittedAt), ReviewedAt: timeOf(r.ReviewedAt), RejectionReason: r.RejectionReason,
+		FormSubmittedAt: timeOf(r.FormSubmittedAt), ReviewedAt: timeOf(r.ReviewedAt), RejectionReason: r.RejectionReason, PortalAccessOff: r.PortalAccessOff,
 	}
 	if p.Programs == nil {
 		p.Programs = []string{}
@@ -156,14 +160,17 @@ func (s *Store) ListPartners(ctx context.Context, tenantID string, f partners.Pa
 }
 
 // partnerOpenCheck is a transaction's check that a partner exists and
-// takes people in: neither inactive nor rejected.
+// takes people in: neither inactive, nor rejected, nor without portal
+// access (Partner.closedReason).
 func (s *Store) partnerOpenCheck(tenantID, partnerID string) types.TransactWriteItem {
 	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
 		TableName: aws.String(s.table), Key: keyOf(tenantPK(tenantID), partnerSK(partnerID)),
-		ConditionExpression:      aws.String("attribute_exists(PK) AND #status <> :inactive AND onboarding_status <> :rejected"),
+		ConditionExpression: aws.String("attribute_exists(PK) AND #status <> :inactive AND onboarding_status <> :rejected" +
+			" AND (attribute_not_exists(portal_access_off) OR portal_access_off = :false)"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":inactive": str(string(partners.PartnerInactive)), ":rejected": str(string(partners.OnboardingRejected)),
+			":false": &types.AttributeValueMemberBOOL{Value: false},
 		},
 	}}
 }

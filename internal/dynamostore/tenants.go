@@ -88,7 +88,7 @@ func (s *Store) CreateTenant(ctx context.Context, t partners.Tenant, first partn
 		PoolID: t.Pool.ID, PoolClientID: t.Pool.ClientID, PoolIssuer: t.Pool.Issuer,
 	}
 	byHash, byTenant := apiKeyRecords(first)
-	return s.transactNew(ctx, "tenant", tr, byHash, byTenant)
+	return s.transactNew(ctx, "tenant", tr, byHash, byTenant, newPoolRecord(t))
 }
 
 // GetTenant returns a tenant. NotFound if absent.
@@ -97,10 +97,14 @@ func (s *Store) GetTenant(ctx context.Context, id string) (partners.Tenant, erro
 	if err := s.get(ctx, tenantPK(id), tenantSK, "tenant "+id, &r); err != nil {
 		return partners.Tenant{}, err
 	}
+	return r.domain(), nil
+}
+
+func (r tenantRecord) domain() partners.Tenant {
 	return partners.Tenant{
 		ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt,
 		Pool: partners.LoginPool{ID: r.PoolID, ClientID: r.PoolClientID, Issuer: r.PoolIssuer},
-	}, nil
+	}
 }
 
 // CreateAPIKey stores a key under its hash and under its tenant.

@@ -88,6 +88,7 @@ var (
 	idempotent = []string{"dynamodb:PutItem", "dynamodb:DeleteItem"} // the Idempotency-Key record
 	read       = []string{"dynamodb:GetItem"}
 	query      = []string{"dynamodb:Query"}
+	rate       = []string{"dynamodb:UpdateItem"} // the tenant's request-rate count
 	// passwordGuard counts wrong passwords (a conditional update, or a put
 	// that starts a new window).
 	passwordGuard = []string{"dynamodb:UpdateItem", "dynamodb:PutItem"}
@@ -111,13 +112,15 @@ func join(lists ...[]string) []string {
 // needs lists every function of apigw.Functions(); the stack refuses to
 // build one that is missing.
 var needs = map[string]Need{
-	"authorizer":             {Summary: "API key authorizer", Env: base, DynamoDB: read},
-	"send-invitation-email":  {Summary: "Invitation email sender (stream)", Env: append(append([]string{}, sealing...), "SENDER_EMAIL", "SES_CONFIGURATION_SET"), DynamoDB: join(read, query, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"}), SES: true}, // Query, TransactWriteItems: password resets (a login's memberships, the link)
-	"process-import":         {Summary: "CSV import worker (stream)", Env: sealing, DynamoDB: join(invite, []string{"dynamodb:UpdateItem"}), Heavy: true},
-	"create-partner":         {Summary: "POST /v1/partners", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:TransactWriteItems", "dynamodb:UpdateItem"})},
-	"list-partners":          {Summary: "GET /v1/partners", Env: sealing, DynamoDB: query},
-	"get-partner":            {Summary: "GET /v1/partners/{id}", Env: base, DynamoDB: join(read, query, []string{"dynamodb:BatchGetItem"})}, // BatchGetItem: the invited users' latest invitations
-	"update-partner":         {Summary: "PATCH /v1/partners/{id}", Env: base, DynamoDB: join(read, []string{"dynamodb:PutItem"})},
+	"authorizer":            {Summary: "API key authorizer", Env: base, DynamoDB: read},
+	"send-invitation-email": {Summary: "Invitation email sender (stream)", Env: append(append([]string{}, sealing...), "SENDER_EMAIL", "SES_CONFIGURATION_SET"), DynamoDB: join(read, query, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"}), SES: true}, // Query, TransactWriteItems: password resets (a login's memberships, the link)
+	"process-import":        {Summary: "CSV import worker (stream)", Env: sealing, DynamoDB: join(invite, []string{"dynamodb:UpdateItem"}), Heavy: true},
+	"create-partner":        {Summary: "POST /v1/partners", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:TransactWriteItems", "dynamodb:UpdateItem"})},
+	"list-partners":         {Summary: "GET /v1/partners", Env: sealing, DynamoDB: query},
+	"get-partner":           {Summary: "GET /v1/partners/{id}", Env: base, DynamoDB: join(read, query, []string{"dynamodb:BatchGetItem"})}, // BatchGetItem: the invited users' latest invitations
+	// Granting portal access invites the primary contact: the invite's writes, and its sealed token.
+	"update-partner":         {Summary: "PATCH /v1/partners/{id}", Env: sealing, DynamoDB: join(read, invite, []string{"dynamodb:PutItem"})},
+	"set-partner-grants":     {Summary: "PUT /v1/partners/{id}/grants", Env: base, DynamoDB: join(read, []string{"dynamodb:PutItem"})},
 	"invite-partner-user":    {Summary: "POST /v1/partners/{id}/users", Env: sealing, DynamoDB: join(invite, idempotent)},
 	"list-partner-users":     {Summary: "GET /v1/partners/{id}/users", Env: sealing, DynamoDB: join(read, query)},
 	"invite-partner-users":   {Summary: "POST /v1/partners/{id}/invitations", Env: sealing, DynamoDB: join(invite, idempotent)},
@@ -174,10 +177,23 @@ var needs = map[string]Need{
 	"deliver-webhooks": {Summary: "Webhook sender (schedule and wakes)", Env: sealing, DynamoDB: join(read, query, []string{"dynamodb:UpdateItem", "dynamodb:PutItem"})},
 	// SES's events: reads the invitation and its user, updates the
 	// delivery alone, or with the user's address flags in a transaction.
+	// The partner routes: their tenant counterparts' needs, the pool entry
+	// and the membership (GetItem, Query) of the ID token, and the tenant's
+	// request rate (UpdateItem).
+	"partner-get":               {Summary: "GET /v1/partner", Env: base, DynamoDB: join(read, query, rate)},
+	"partner-submit-answers":    {Summary: "PUT /v1/partner/answers", Env: base, DynamoDB: join(read, query, rate, []string{"dynamodb:PutItem"})},
+	"partner-list-users":        {Summary: "GET /v1/partner/users", Env: sealing, DynamoDB: join(read, query, rate)},
+	"partner-invite-user":       {Summary: "POST /v1/partner/users", Env: sealing, DynamoDB: join(invite, idempotent, query)},
+	"partner-list-invitations":  {Summary: "GET /v1/partner/invitations", Env: sealing, DynamoDB: join(read, query, rate)},
+	"partner-resend-invitation": {Summary: "POST /v1/partner/invitations/{id}/resend", Env: sealing, DynamoDB: join(invite, idempotent, query)},
+	"partner-revoke-invitation": {Summary: "POST /v1/partner/invitations/{id}/revoke", Env: sealing, DynamoDB: join(read, idempotent, query, rate)},
+	// The token trigger: the pool's entry and the partners (GetItem), the
+	// login's memberships (Query).
+	"issue-token-claims": {Summary: "Cognito pre-token-generation trigger", Env: base, DynamoDB: join(read, query)},
 	"record-email-event": {Summary: "SES event recorder (EventBridge rule)", Env: base, DynamoDB: join(read, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"})},
 }
 
 var acceptCognito = []string{
 	"cognito-idp:AdminGetUser", "cognito-idp:AdminCreateUser", "cognito-idp:AdminSetUserPassword",
-	"cognito-idp:AdminInitiateAuth", "cognito-idp:AdminUpdateUserAttributes",
+	"cognito-idp:AdminInitiateAuth", "cognito-idp:AdminUpdateUserAttributes", "cognito-idp:AdminEnableUser",
 }

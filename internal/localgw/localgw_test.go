@@ -93,6 +93,8 @@ func TestEventsMatchSamples(t *testing.T) {
 		"remove-partner-user": sampleRequest("DELETE", "/v1/partners/ptr_01JD0000000000000000000001/users/usr_01JD0000000000000000000001", ""),
 		"move-partner-user":   sampleRequest("POST", "/v1/partners/ptr_01JD0000000000000000000001/users/usr_01JD0000000000000000000001/move", `{"partner_id":"ptr_01JD0000000000000000000002"}`),
 		"review-partner":      sampleRequest("POST", "/v1/partners/ptr_01JD0000000000000000000001/reject", `{"reason":"We only work with resellers in the EU."}`),
+		"set-partner-grants": sampleRequest("PUT", "/v1/partners/ptr_01JD0000000000000000000001/grants",
+			`{"grants":[{"resource_type":"dashboard","resource_id":"dash-42","permission":"view"}]}`),
 		"invite-partner-user": sampleRequest("POST", "/v1/partners/ptr_01JD0000000000000000000001/users",
 			`{"email":"ada@acme.example","first_name":"Ada","last_name":"Lovelace","phone":"+49 30 901820","job_title":"CTO","role":"admin"}`),
 		"list-partner-users":   sampleRequest("GET", "/v1/partners/ptr_01JD0000000000000000000001/users?status=invited", ""),
@@ -151,8 +153,15 @@ func TestEventsMatchSamples(t *testing.T) {
 			r.Header.Del("Authorization")
 			return r
 		}(),
-		"list-memberships": sampleRequest("GET", "/v1/memberships/2f5ba0e4-7c1d-4d59-9b1e-6b0f6f1f2a10", ""),
-		"get-identity":     sampleRequest("GET", "/v1/identity", ""),
+		"list-memberships":          sampleRequest("GET", "/v1/memberships/2f5ba0e4-7c1d-4d59-9b1e-6b0f6f1f2a10", ""),
+		"get-identity":              sampleRequest("GET", "/v1/identity", ""),
+		"partner-list-users":        sampleRequest("GET", "/v1/partner/users?status=active", ""),
+		"partner-get":               sampleRequest("GET", "/v1/partner", ""),
+		"partner-submit-answers":    sampleRequest("PUT", "/v1/partner/answers", `{"answers":{"website":"https://globex.example","regions":["EMEA","APAC"],"terms":true}}`),
+		"partner-invite-user":       sampleRequest("POST", "/v1/partner/users", `{"email":"grace@acme.example","role":"member"}`),
+		"partner-list-invitations":  sampleRequest("GET", "/v1/partner/invitations?status=pending", ""),
+		"partner-resend-invitation": sampleRequest("POST", "/v1/partner/invitations/inv_01JD0000000000000000000001/resend", ""),
+		"partner-revoke-invitation": sampleRequest("POST", "/v1/partner/invitations/inv_01JD0000000000000000000001/revoke", ""),
 		"activation-page": func() *http.Request {
 			r := sampleRequest("GET", "/activate/Xy3v0Qm8cT2b9kLpWz4nR7sD1fGhJ6aE5uVq0oIiYtB", "")
 			r.Header.Del("Authorization")

@@ -271,6 +271,12 @@ func Dead(v partners.ActivationView, csrf string) Page {
 			fmt.Sprintf("%s has made %s inactive, so this link no longer works.", v.TenantName, v.PartnerName),
 			fmt.Sprintf("If you think this is a mistake, contact %s.", v.InviterName),
 		}
+	case "portal_access_off":
+		d.Title, d.Heading = "Partner portal not open", "The partner portal of "+v.PartnerName+" is not open"
+		d.Paragraphs = []string{
+			fmt.Sprintf("%s has not opened the partner portal to %s, so this link does not work now.", v.TenantName, v.PartnerName),
+			fmt.Sprintf("If you think this is a mistake, contact %s.", v.InviterName),
+		}
 	case "partner_rejected":
 		return rejected(v.TenantName, v.Branding, v.PartnerName, v.RejectionReason)
 	default: // replaced

@@ -209,6 +209,15 @@ func (s *Service) login(ctx context.Context, pool LoginPool, inv Invitation, ema
 		return "", false, fmt.Errorf("accept %s: look up login: %w", inv.ID, err)
 	}
 	if found && !login.Unfinished {
+		if login.Disabled {
+			// Its last membership here ended (the person was removed) and
+			// a new invitation brings them back: the login must be enabled
+			// for its password to be checked. Enabled, it still gets no
+			// tokens without an active membership (the token trigger).
+			if err := s.Logins.SetEnabled(ctx, pool, email, true); err != nil {
+				return "", false, fmt.Errorf("accept %s: enable login: %w", inv.ID, err)
+			}
+		}
 		sub, err := s.checkExistingPassword(ctx, pool, inv.TenantID, login, email, in.Password)
 		if err != nil {
 			return "", false, err

@@ -38,6 +38,10 @@ type InviteInput struct {
 	// Force mails an existing user whose address bounced for good or
 	// complained; without it such an invite is refused (Conflict).
 	Force bool
+	// Grants are added to the partner's grants before the invite (the
+	// invite names what is shared with the partner): they stay when the
+	// invite then fails, and adding them again changes nothing.
+	Grants []Grant
 }
 
 // InviteOutcome says what an invite did.
@@ -116,8 +120,12 @@ func (s *Service) InviteUser(ctx context.Context, partnerID string, in InviteInp
 	}
 	var fe fieldErrors
 	checkInvite(&fe, "", &in, ic, s.Phones)
+	checkGrants(&fe, grantsField, in.Grants)
 	checkTemplateChoice(&fe, "template", &in.Template, ic.settings)
 	if err := fe.err(); err != nil {
+		return InviteResult{}, err
+	}
+	if err := s.shareWithPartner(ctx, caller, partnerID, in.Grants); err != nil {
 		return InviteResult{}, err
 	}
 	return s.invite(ctx, ic, in, false)

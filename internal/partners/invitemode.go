@@ -33,7 +33,7 @@ func (ic inviteContext) actor() Actor {
 	if ic.onBehalf.Kind != "" {
 		return ic.onBehalf
 	}
-	return keyActor(ic.caller)
+	return ic.caller.actor()
 }
 
 // claimSource answers an invite's first question: who holds this email?

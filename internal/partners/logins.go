@@ -40,6 +40,9 @@ type Login struct {
 	// failed). Nobody can have signed in with it: it is ours to finish.
 	Unfinished    bool
 	EmailVerified bool
+	// Disabled is set for a login whose access the tenant took (its
+	// user was removed or turned off): it signs in nowhere until enabled.
+	Disabled bool
 }
 
 // NewLogin is what a login is made with.

@@ -77,12 +77,19 @@ type Partner struct {
 	// submitted at FormSubmittedAt.
 	FormAnswers     []FormAnswer
 	FormSubmittedAt time.Time
+	// PortalAccessOff keeps the partner's people out of the portal: it
+	// invites nobody, its links are closed and its logins get no tokens,
+	// until the tenant grants access (Kiflo's "access later").
+	PortalAccessOff bool
 	// ReviewedAt is when the tenant approved or rejected the partner, and
 	// RejectionReason why it rejected it.
 	ReviewedAt      time.Time
 	RejectionReason string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// Grants are what the tenant shares with the partner (grant.go); in
+	// the ID tokens of its people.
+	Grants    []Grant
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// ChangedBy is who made the latest change.
 	ChangedBy Actor
 	// Version increases with every change; updates are conditional on it.
@@ -98,6 +105,8 @@ func (p Partner) closedReason() string {
 		return "partner_inactive"
 	case p.OnboardingStatus == OnboardingRejected:
 		return "partner_rejected"
+	case p.PortalAccessOff:
+		return "portal_access_off"
 	}
 	return ""
 }
@@ -111,6 +120,8 @@ func (p Partner) inviteRefusal() error {
 		code, msg = "partner_inactive", "Partner %s is inactive: nobody can be invited into it until it is made active again."
 	case p.OnboardingStatus == OnboardingRejected:
 		code, msg = "partner_rejected", "Partner %s was rejected: nobody can be invited into it."
+	case p.PortalAccessOff:
+		code, msg = "portal_access_off", "Partner %s has no portal access: grant it (PATCH portal_access true) to invite its people."
 	default:
 		return nil
 	}
@@ -130,6 +141,9 @@ type PartnerInput struct {
 	// SendEmail false skips the primary contact's invitation email; the
 	// link is returned instead.
 	SendEmail bool
+	// NoPortalAccess creates the partner without portal access: its
+	// primary contact is invited when access is granted.
+	NoPortalAccess bool
 	// Template names the email template of the primary contact's
 	// invitation; empty is the default.
 	Template string
@@ -148,6 +162,10 @@ type PartnerPatch struct {
 	// PrimaryAdminUserID names the partner's primary admin, one of its
 	// users; a pointer to "" clears it.
 	PrimaryAdminUserID *string
+	// PortalAccess grants (true) or takes (false) the portal access of
+	// the partner's people. Granting it invites the primary contact if
+	// nobody has been yet.
+	PortalAccess *bool
 }
 
 // normalizeProfile trims and canonicalises the editable fields of p and

@@ -63,15 +63,23 @@ func (s *Service) CreatePartner(ctx context.Context, in PartnerInput) (CreatedPa
 		Name: in.Name, Status: in.Status, OnboardingStatus: onboarding,
 		Programs: in.Programs, Country: in.Country, City: in.City, LogoURL: in.LogoURL,
 		PrimaryContact: in.PrimaryContact, CreatedAt: now, UpdatedAt: now, Version: 1, ChangedBy: keyActor(caller),
+		PortalAccessOff: in.NoPortalAccess,
 	}
 	checkProfile(&fe, &p, s.Phones)
-	if strings.TrimSpace(in.Template) != "" && p.PrimaryContact == nil {
+	switch {
+	case strings.TrimSpace(in.Template) == "":
+	case p.PrimaryContact == nil:
 		fe.add("template", "requires_primary_contact", "template chooses the email of the primary contact's invitation; there is no primary_contact.")
+	case p.PortalAccessOff:
+		// The contact is invited when access is granted, with the default
+		// template: a choice made now would have to wait on the partner.
+		fe.add("template", "requires_portal_access", "template chooses the email of the primary contact's invitation, which a partner without portal access is not sent until access is granted (then with the default template).")
 	}
 	if err := fe.err(); err != nil {
 		return CreatedPartner{}, err
 	}
-	if p.PrimaryContact == nil {
+	if p.PrimaryContact == nil || p.PortalAccessOff {
+		// Without access, the contact is invited when access is granted.
 		if err := s.Partners.CreatePartner(ctx, p); err != nil {
 			return CreatedPartner{}, fmt.Errorf("create partner: %w", err)
 		}
@@ -170,36 +178,73 @@ func countPeople(p Partner, users []PartnerUser, invitations []Invitation, now t
 // that races another one.
 const maxUpdateAttempts = 3
 
-// UpdatePartner applies a patch to one of the caller's partners.
-func (s *Service) UpdatePartner(ctx context.Context, partnerID string, patch PartnerPatch) (Partner, error) {
+// UpdatePartner applies a patch to one of the caller's partners. Granting
+// portal access to a partner whose primary contact was never invited
+// invites them (CreatedPartner.Invitation); a retry of a grant whose
+// invite failed invites them then.
+func (s *Service) UpdatePartner(ctx context.Context, partnerID string, patch PartnerPatch) (CreatedPartner, error) {
 	caller, err := authorize(ctx, PermWritePartners)
 	if err != nil {
-		return Partner{}, err
+		return CreatedPartner{}, err
 	}
 	for attempt := 1; ; attempt++ {
 		current, err := s.GetPartner(ctx, partnerID)
 		if err != nil {
-			return Partner{}, err
+			return CreatedPartner{}, err
 		}
 		next := applyPatch(current, patch)
 		if err := normalizeProfile(&next, s.Phones); err != nil {
-			return Partner{}, err
+			return CreatedPartner{}, err
 		}
 		if id := patch.PrimaryAdminUserID; id != nil && *id != "" && *id != current.PrimaryAdminUserID {
 			if err := s.checkPrimaryAdmin(ctx, current, *id); err != nil {
-				return Partner{}, err
+				return CreatedPartner{}, err
 			}
 		}
 		next.UpdatedAt, next.ChangedBy = timestamp(s.Clock), keyActor(caller)
 		next.Version = current.Version + 1
 		err = s.Partners.UpdatePartner(ctx, next, current.Version)
 		if err == nil {
-			return next, nil
+			if patch.PortalAccess != nil && *patch.PortalAccess {
+				return s.inviteContactOnGrant(ctx, next)
+			}
+			return CreatedPartner{Partner: next}, nil
 		}
 		if !IsKind(err, Conflict) || attempt == maxUpdateAttempts {
-			return Partner{}, fmt.Errorf("update partner %s: %w", partnerID, err)
+			return CreatedPartner{}, fmt.Errorf("update partner %s: %w", partnerID, err)
 		}
 	}
+}
+
+// inviteContactOnGrant invites the primary contact of a partner just given
+// portal access, as its first admin, when nobody is its admin yet.
+func (s *Service) inviteContactOnGrant(ctx context.Context, p Partner) (CreatedPartner, error) {
+	c := p.PrimaryContact
+	if c == nil || p.PrimaryAdminUserID != "" || p.closedReason() != "" {
+		return CreatedPartner{Partner: p}, nil
+	}
+	st, err := s.cachedSettings(ctx, p.TenantID)
+	if err != nil {
+		return CreatedPartner{}, err
+	}
+	res, err := s.InviteUser(ctx, p.ID, InviteInput{
+		Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, Phone: c.Phone, JobTitle: c.JobTitle,
+		Role: st.PrimaryContactRole(), SendEmail: true,
+	})
+	if err != nil {
+		return CreatedPartner{}, fmt.Errorf("invite the primary contact of %s: %w", p.ID, err)
+	}
+	id := res.User.ID
+	updated, err := s.changePartner(ctx, p.TenantID, p.ID, p.ChangedBy, func(q *Partner) error {
+		if q.PrimaryAdminUserID == "" {
+			q.PrimaryAdminUserID = id
+		}
+		return nil
+	})
+	if err != nil {
+		return CreatedPartner{}, err
+	}
+	return CreatedPartner{Partner: updated, Invitation: &res}, nil
 }
 
 // checkPrimaryAdmin refuses a primary admin who is not a user of the
@@ -222,6 +267,9 @@ func (s *Service) checkPrimaryAdmin(ctx context.Context, p Partner, userID strin
 }
 
 func applyPatch(p Partner, patch PartnerPatch) Partner {
+	if patch.PortalAccess != nil {
+		p.PortalAccessOff = !*patch.PortalAccess
+	}
 	if patch.PrimaryAdminUserID != nil {
 		p.PrimaryAdminUserID = *patch.PrimaryAdminUserID
 	}

@@ -49,12 +49,33 @@ func (r Role) Can(p Permission) bool {
 }
 
 // Principal is the authenticated caller of a tenant route: the tenant its API
-// key belongs to and the key's role.
+// key belongs to and the key's role; or, on the partner routes, a partner's
+// own user (PartnerUser), whose tenant is the one of its login's pool.
 type Principal struct {
 	TenantID string
 	KeyID    string
 	KeyName  string
 	Role     Role
+	// PartnerUser is set when the caller is a partner user signed in with
+	// its ID token (partneruser.go), not an API key; Role is then empty.
+	PartnerUser *PartnerUserPrincipal
+}
+
+// Can reports whether the caller may take an action that needs perm: an
+// API key by its role, a partner user by its role in its partner.
+func (p Principal) Can(perm Permission) bool {
+	if p.PartnerUser != nil {
+		return p.PartnerUser.can(perm)
+	}
+	return p.Role.Can(perm)
+}
+
+// actor is the caller as an event names it.
+func (p Principal) actor() Actor {
+	if u := p.PartnerUser; u != nil {
+		return Actor{Kind: ActorPartnerUser, ID: u.UserID, Name: u.Email}
+	}
+	return keyActor(p)
 }
 
 type principalKey struct{}
@@ -76,6 +97,14 @@ func authorize(ctx context.Context, perm Permission) (Principal, error) {
 	p, ok := PrincipalFrom(ctx)
 	if !ok {
 		return Principal{}, Errorf(Unauthenticated, "An API key is required.")
+	}
+	if p.PartnerUser != nil {
+		// A partner user reaches only what the partner routes scope to its
+		// own partner (partnerportal.go); every other method refuses it.
+		if !partnerScoped(ctx) || !p.Can(perm) {
+			return Principal{}, Errorf(Forbidden, "A partner user with the %s role cannot do this.", p.PartnerUser.Role)
+		}
+		return p, nil
 	}
 	if !p.Role.Can(perm) {
 		return Principal{}, Errorf(Forbidden, "An API key with the %s role cannot do this.", p.Role)

@@ -29,7 +29,7 @@ func (s *Service) RevokeInvitation(ctx context.Context, id string) (Invitation, 
 			return Invitation{}, err
 		}
 		next := inv
-		next.end(InvitationRevoked, now, keyActor(caller), st.Retention())
+		next.end(InvitationRevoked, now, caller.actor(), st.Retention())
 		next.RevokedAt = now
 		err = s.Invitations.RevokeInvitation(ctx, next)
 		if isConflict(err, ConflictInvitationChanged) {

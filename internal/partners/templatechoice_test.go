@@ -151,9 +151,19 @@ func TestANewPartnersContactGetsTheTemplate(t *testing.T) {
 	if got := w.storedInvitation(created.Invitation.Invitation.ID).Template; got != "msp" {
 		t.Errorf("the contact's invitation has template %q, want msp", got)
 	}
-	_, err = w.svc.CreatePartner(w.manager, PartnerInput{Name: "Hooli", Template: "msp"})
-	if fields := fieldsOf(err); fields["template"] != "requires_primary_contact" {
-		t.Errorf("a template without a contact: %v, want requires_primary_contact", err)
+	refused := []struct {
+		name string
+		in   PartnerInput
+		code string
+	}{
+		{"no contact", PartnerInput{Name: "Hooli", Template: "msp"}, "requires_primary_contact"},
+		{"no portal access", PartnerInput{Name: "Hooli", PrimaryContact: &Contact{Email: "gavin@hooli.example"}, NoPortalAccess: true, Template: "msp"}, "requires_portal_access"},
+	}
+	for _, tt := range refused {
+		_, err := w.svc.CreatePartner(w.manager, tt.in)
+		if fields := fieldsOf(err); fields["template"] != tt.code {
+			t.Errorf("%s: %v, want %s on template", tt.name, err, tt.code)
+		}
 	}
 }
 

@@ -178,13 +178,17 @@ type Partner struct {
 	LogoURL          *string  `json:"logo_url"`
 	PrimaryContact   *Contact `json:"primary_contact"`
 	// PrimaryAdminUserID is the partner user who is its primary admin.
-	PrimaryAdminUserID *string      `json:"primary_admin_user_id"`
-	FormAnswers        []FormAnswer `json:"form_answers"`
-	FormSubmittedAt    *time.Time   `json:"form_submitted_at"`
-	ReviewedAt         *time.Time   `json:"reviewed_at"`
-	RejectionReason    *string      `json:"rejection_reason"`
-	CreatedAt          time.Time    `json:"created_at"`
-	UpdatedAt          time.Time    `json:"updated_at"`
+	PrimaryAdminUserID *string `json:"primary_admin_user_id"`
+	// PortalAccess is false while the partner's people are kept out of
+	// the portal (created without access, or access taken).
+	PortalAccess    bool         `json:"portal_access"`
+	FormAnswers     []FormAnswer `json:"form_answers"`
+	FormSubmittedAt *time.Time   `json:"form_submitted_at"`
+	ReviewedAt      *time.Time   `json:"reviewed_at"`
+	RejectionReason *string      `json:"rejection_reason"`
+	Grants          []Grant      `json:"grants"`
+	CreatedAt       time.Time    `json:"created_at"`
+	UpdatedAt       time.Time    `json:"updated_at"`
 }
 
 // FormAnswer is an answer to the partner form: the question's key, label
@@ -217,6 +221,22 @@ func FormAnswersOf(answers []partners.FormAnswer) []FormAnswer {
 	return out
 }
 
+// Grant is a resource shared with a partner, as the API shows it.
+type Grant struct {
+	ResourceType string `json:"resource_type"`
+	ResourceID   string `json:"resource_id"`
+	Permission   string `json:"permission"`
+}
+
+// GrantsOf are grants as the API shows them: never null.
+func GrantsOf(gs []partners.Grant) []Grant {
+	out := make([]Grant, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, Grant{ResourceType: g.ResourceType, ResourceID: g.ResourceID, Permission: g.Permission})
+	}
+	return out
+}
+
 // PartnerOf is a partner as the API shows it.
 func PartnerOf(p partners.Partner) Partner {
 	programs := p.Programs
@@ -227,8 +247,8 @@ func PartnerOf(p partners.Partner) Partner {
 		Object: "partner", ID: p.ID, Name: p.Name, Status: string(p.Status),
 		OnboardingStatus: string(p.OnboardingStatus), Programs: programs,
 		Country: Nullable(p.Country), City: Nullable(p.City), LogoURL: Nullable(p.LogoURL),
-		PrimaryContact: ContactOf(p.PrimaryContact), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
-		PrimaryAdminUserID: Nullable(p.PrimaryAdminUserID), FormAnswers: FormAnswersOf(p.FormAnswers),
+		PrimaryContact: ContactOf(p.PrimaryContact), Grants: GrantsOf(p.Grants), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		PrimaryAdminUserID: Nullable(p.PrimaryAdminUserID), PortalAccess: !p.PortalAccessOff, FormAnswers: FormAnswersOf(p.FormAnswers),
 		FormSubmittedAt: TimeOrNull(p.FormSubmittedAt), ReviewedAt: TimeOrNull(p.ReviewedAt), RejectionReason: Nullable(p.RejectionReason),
 	}
 }

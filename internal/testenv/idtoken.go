@@ -16,6 +16,8 @@ type IDTokenClaims struct {
 	TokenUse      string `json:"token_use"`
 	Email         string `json:"email"`
 	EmailVerified any    `json:"email_verified"`
+	// PartnerAccess is the token trigger's claim (internal/tokenclaims).
+	PartnerAccess string `json:"partner_access"`
 }
 
 // VerifyIDToken checks an ID token as docs/api.md tells a tenant's portal

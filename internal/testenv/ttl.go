@@ -31,6 +31,7 @@ const (
 var mortal = map[string]mortality{
 	dynamostore.TypeTenant: lives, dynamostore.TypeAPIKey: lives, dynamostore.TypeSettings: lives,
 	dynamostore.TypePartner: lives, dynamostore.TypeMembership: lives, dynamostore.TypeWebhookEndpoint: lives,
+	dynamostore.TypePoolEntry: lives, // a tenant's pool → tenant lookup, as long as the tenant
 	// A partner user who never activated, and their claim on the email,
 	// are deleted with their last invitation when TTL purges it (the event
 	// publisher; see docs/decisions.md), rather than by a ttl of their own;

@@ -21,9 +21,11 @@ import (
 	"github.com/partnerinvites/partnerinvites/internal/idempotency"
 	"github.com/partnerinvites/partnerinvites/internal/outbox"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
+	"github.com/partnerinvites/partnerinvites/internal/partnertoken"
 	"github.com/partnerinvites/partnerinvites/internal/seal"
 	"github.com/partnerinvites/partnerinvites/internal/sesevents"
 	"github.com/partnerinvites/partnerinvites/internal/sweep"
+	"github.com/partnerinvites/partnerinvites/internal/tokenclaims"
 	"github.com/partnerinvites/partnerinvites/internal/webhooks"
 )
 
@@ -104,6 +106,7 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	hooks := &partners.Webhooks{
 		Store: store, URLs: webhooks.Policy{AllowLoopback: cfg.WebhooksAllowLoopback}, Secrets: hookSecrets, Cursors: cursors, Clock: opts.Clock,
 	}
+	access := &partners.AccessReader{Pools: store, Memberships: store, Partners: store}
 	svc := &partners.Service{
 		Partners: store, Invitations: store, Settings: store, Imports: imports, Tenants: store, Cursors: cursors, Tokens: tokens,
 		Memberships: store, Access: store, Counter: store, PasswordGuard: store, Resets: store, Events: store, SendQuota: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
@@ -112,7 +115,8 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 		Config: cfg, AWS: awsCfg, Getenv: getenv, DynamoDB: db, Store: store, Service: svc, Log: log, Clock: opts.Clock, Tokens: tokens,
 		Webhooks: hooks,
 		API: &apigw.API{
-			Partners: svc, Invitations: svc, Activations: svc, Events: svc, Resets: svc, Webhooks: hooks, CSRF: csrf, Clock: opts.Clock, Log: log,
+			Partners: svc, Invitations: svc, Activations: svc, Events: svc, Resets: svc, Webhooks: hooks, Grants: svc, CSRF: csrf,
+			Portal: svc, PartnerAuth: &partnertoken.Authenticator{Tokens: &partnertoken.Verifier{Pools: store, Clock: opts.Clock}, Access: access}, Clock: opts.Clock, Log: log,
 			Rate: store, RateLimit: cfg.TenantRateLimit,
 			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock, Box: responses},
 		},
@@ -146,6 +150,7 @@ func (a *App) Handlers() map[string]any {
 		"list-partners":                 a.API.ListPartners,
 		"get-partner":                   a.API.GetPartner,
 		"update-partner":                a.API.UpdatePartner,
+		"set-partner-grants":            a.API.SetGrants,
 		"invite-partner-user":           a.API.InviteUser,
 		"list-partner-users":            a.API.ListPartnerUsers,
 		"invite-partner-users":          a.API.InviteMany,
@@ -169,6 +174,14 @@ func (a *App) Handlers() map[string]any {
 		"retry-webhook-delivery":        a.API.RetryWebhookDelivery,
 		apigw.DeliverWebhooksFunction:   a.WebhookSender().Handle,
 		apigw.RecordEmailEventFunction:  a.EmailEvents().Handle,
+		apigw.IssueTokenClaimsFunction:  a.TokenClaims().Handle,
+		"partner-get":                   a.API.GetOwnPartner,
+		"partner-submit-answers":        a.API.SubmitOwnAnswers,
+		"partner-list-users":            a.API.ListOwnUsers,
+		"partner-invite-user":           a.API.InviteOwn,
+		"partner-list-invitations":      a.API.ListOwnInvitations,
+		"partner-resend-invitation":     a.API.ResendOwn,
+		"partner-revoke-invitation":     a.API.RevokeOwn,
 	}
 }
 
@@ -246,6 +259,16 @@ func (a *App) WebhookSender() *webhooks.Sender {
 // EmailEvents returns the handler of SES's events (record-email-event).
 func (a *App) EmailEvents() *sesevents.Handler {
 	return &sesevents.Handler{Log: a.Log, Reports: &partners.EmailReports{Store: a.Store, Clock: a.Clock, Log: a.Log}}
+}
+
+// TokenClaims returns the token trigger's handler (issue-token-claims).
+func (a *App) TokenClaims() *tokenclaims.Handler {
+	return &tokenclaims.Handler{Access: a.Access(), Log: a.Log}
+}
+
+// Access returns what decides, from the table, what a login may reach.
+func (a *App) Access() *partners.AccessReader {
+	return &partners.AccessReader{Pools: a.Store, Memberships: a.Store, Partners: a.Store}
 }
 
 // Imports returns the import worker's stream handler.

@@ -35,6 +35,11 @@ type Config struct {
 	// (POOL_NAME_PREFIX, default "partner-invites-"); only tenant creation
 	// (partnerctl) uses it. Each tenant's pool id is stored with the tenant.
 	PoolNamePrefix string
+	// TokenTriggerARN is issue-token-claims' ARN, which tenant creation sets
+	// on every pool (TOKEN_TRIGGER_ARN, the stack's TokenTriggerArn output;
+	// unset locally, where cognito-local's trigger is global). Only
+	// partnerctl reads it.
+	TokenTriggerARN string
 	// TenantRateLimit is each tenant's requests per second
 	// (TENANT_RATE_LIMIT, default apigw.DefaultRateLimit).
 	TenantRateLimit int
@@ -86,6 +91,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.PoolNamePrefix = getenv("POOL_NAME_PREFIX"); c.PoolNamePrefix == "" {
 		c.PoolNamePrefix = "partner-invites-"
 	}
+	c.TokenTriggerARN = getenv("TOKEN_TRIGGER_ARN")
 	c.SESConfigurationSet = getenv("SES_CONFIGURATION_SET")
 	c.EventBusName = getenv("EVENT_BUS_NAME")
 	c.WebhookSenderFunction = getenv("WEBHOOK_SENDER_FUNCTION")

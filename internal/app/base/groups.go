@@ -31,6 +31,7 @@ var groups = map[string]Group{
 	"create-partner":         GroupPhones,
 	"update-partner":         GroupPhones,
 	"invite-partner-user":    GroupPhones,
+	"partner-invite-user":    GroupPhones,
 	"import-invitations":     GroupPhones,
 	"process-import":         GroupPhones,
 	"activation-page":        GroupLogins,

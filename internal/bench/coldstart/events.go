@@ -44,6 +44,10 @@ func firstEvent(function string) ([]byte, error) {
 	case apigw.RecordEmailEventFunction:
 		// An SES event of a type it does not act on: parsed, logged, acknowledged.
 		return []byte(`{"source":"aws.ses","detail-type":"Email Sent","detail":{"eventType":"Send","mail":{"messageId":"cold-start","tags":{}}}}`), nil
+	case apigw.IssueTokenClaimsFunction:
+		// A token event that names no pool: refused before any read (the
+		// handler's error is Cognito's "no tokens").
+		return []byte(`{"version":"1","triggerSource":"TokenGeneration_Authentication","region":"` + region + `","userPoolId":"","userName":"","request":{"userAttributes":{}},"response":{}}`), nil
 	case apigw.ExpireInvitationsFunction, apigw.DeliverWebhooksFunction:
 		// What EventBridge Scheduler sends; the sweep ignores it.
 		return []byte(`{"source":"aws.scheduler","detail-type":"Scheduled Event","detail":{}}`), nil
