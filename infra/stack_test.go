@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -76,6 +77,8 @@ func TestTable(t *testing.T) {
 	})
 }
 
+var logicalIDRE = regexp.MustCompile(`^[A-Za-z0-9]+[0-9A-F]{8}$`)
+
 func TestEveryFunctionIsArm64OnAL2023WithItsEnvironment(t *testing.T) {
 	fns := resources(t, "AWS::Lambda::Function")
 	if len(fns) != len(apigw.Functions()) {
@@ -85,7 +88,9 @@ func TestEveryFunctionIsArm64OnAL2023WithItsEnvironment(t *testing.T) {
 		id := logicalName(name)
 		var props map[string]any
 		for rid, r := range fns {
-			if strings.HasPrefix(rid, id) && !strings.HasPrefix(rid, id+"Logs") {
+			// The logical id is the name and CDK's 8-digit hash: a prefix
+			// alone would take update-partner-user for update-partner.
+			if logicalIDRE.MatchString(rid) && rid[:len(rid)-8] == id {
 				props = r["Properties"].(map[string]any)
 			}
 		}

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/partnerinvites/partnerinvites/internal/tokenclaims"
+
 	"github.com/partnerinvites/partnerinvites/internal/testenv"
 )
 
@@ -180,6 +183,7 @@ func TestAMovedUserTakesItsLoginToTheOtherPartner(t *testing.T) {
 	foreign := newPartner(t, api, otherKey, "Elsewhere")
 	email := uniqueEmail(t, "ada")
 	api.RouteTokenTrigger(t, tenantID)
+	api.RouteTokenTrigger(t, tenantID)
 	uid, sub := activeUser(t, api, tenantID, key, a, email)
 	move := "/v1/partners/" + a + "/users/" + uid + "/move"
 
@@ -220,8 +224,19 @@ func TestAMovedUserTakesItsLoginToTheOtherPartner(t *testing.T) {
 	if got := dup.JSON(t)["partner"].(map[string]any)["id"]; got != b {
 		t.Errorf("the email is claimed by %v, want %s", got, b)
 	}
-	if !signsIn(t, api, key, email, goodPassword) {
-		t.Error("the moved user cannot sign in")
+	// Signing in, the login's token names the new partner.
+	out, err := signIn(t, api, key, email, goodPassword)
+	if err != nil {
+		t.Fatalf("the moved user cannot sign in: %v", err)
+	}
+	pool := api.Pool(t, tenantID)
+	claims, err := testenv.VerifyIDToken(aws.ToString(out.AuthenticationResult.IdToken), api.App.Getenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")+"/"+pool.ID+"/.well-known/jwks.json", pool.Issuer, pool.ClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim, err := tokenclaims.ParseClaim(claims.PartnerAccess)
+	if err != nil || len(claim.Memberships) != 1 || claim.Memberships[0].PartnerID != b || claim.Memberships[0].UserID != uid {
+		t.Errorf("the moved user's claim is %+v (%v), want one membership in %s", claim, err, b)
 	}
 	if types := typesOfEvents(t, api, key, "type=partner_user.moved", 1); len(types) != 1 {
 		t.Errorf("partner_user.moved events: %v", types)

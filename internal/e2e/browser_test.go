@@ -219,3 +219,73 @@ func TestAPartnerResetsItsPasswordInABrowser(t *testing.T) {
 		t.Errorf("after the reset: new password signs in %v, old %v; want true, false", signIn(newPassword), signIn(oldPassword))
 	}
 }
+
+// The contact of an invited partner activates in a browser and lands on
+// the tenant's partner form; a missing required answer is named on the
+// page; the complete form approves the partner, whose answers show in the
+// detail. No JavaScript is needed for any of it (the page works without;
+// the browser just runs it).
+func TestAnInvitedPartnerFillsInItsFormInABrowser(t *testing.T) {
+	ctx := browser(t)
+	api := testenv.NewAPI(t)
+	_, key := api.Tenant(t, "Acme SaaS")
+	api.Do(t, "PUT", "/v1/settings", key, map[string]any{"partner_form": map[string]any{"questions": []map[string]any{
+		{"key": "website", "label": "Company website", "type": "url", "required": true},
+		{"key": "regions", "label": "Regions you sell in", "type": "multi_choice", "choices": []string{"EMEA", "APAC"}},
+		{"key": "terms", "label": "I accept the partner terms", "type": "checkbox", "required": true},
+	}}})
+	email := fmt.Sprintf("ada+%d@globex.example", time.Now().UnixNano())
+	created := api.Do(t, "POST", "/v1/partners", key, map[string]any{"name": "Globex Resellers", "onboarding": "invite", "primary_contact": map[string]any{"email": email}})
+	if created.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", created.Status, created.Body)
+	}
+	pid := created.JSON(t)["id"].(string)
+	mail := testenv.WaitForMail(t, email, 1, 15*time.Second)[0]
+	link := strings.Fields(mail.Body.Text[strings.Index(mail.Body.Text, "http"):])[0]
+
+	const password = "Correct-Horse-42"
+	var formPage, errorPage, donePage []byte
+	var fieldError, done string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(`#password`, chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, password, chromedp.ByQuery),
+		chromedp.SendKeys(`#password_confirm`, password, chromedp.ByQuery),
+		chromedp.Click(`button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`//h1[contains(., "Tell Acme SaaS about Globex Resellers")]`, chromedp.BySearch),
+		chromedp.FullScreenshot(&formPage, 100),
+		// The browser would refuse an empty required field itself: remove
+		// that, as a client without such checks would, to see ours.
+		chromedp.Evaluate(`document.querySelectorAll("[required]").forEach(e => e.removeAttribute("required"))`, nil),
+		chromedp.Click(`input[value="APAC"]`, chromedp.ByQuery),
+		chromedp.Click(`button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.field-error`, chromedp.ByQuery),
+		chromedp.Text(`.field-error`, &fieldError, chromedp.ByQuery),
+		chromedp.FullScreenshot(&errorPage, 100),
+		chromedp.SendKeys(`input[name="answers.website"]`, "https://globex.example", chromedp.ByQuery),
+		chromedp.Click(`input[name="answers.terms"]`, chromedp.ByQuery),
+		chromedp.Click(`button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`//h1[contains(., "is approved")]`, chromedp.BySearch),
+		chromedp.Text(`.card`, &done, chromedp.ByQuery),
+		chromedp.FullScreenshot(&donePage, 100),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	artifact(t, "partner-form.png", formPage)
+	artifact(t, "partner-form-error.png", errorPage)
+	artifact(t, "partner-form-done.png", donePage)
+	if !strings.Contains(fieldError, "Company website") {
+		t.Errorf("the missing answer's error says %q", fieldError)
+	}
+	detail := api.Do(t, "GET", "/v1/partners/"+pid, key, nil).JSON(t)
+	if detail["onboarding_status"] != "approved" {
+		t.Fatalf("after the form the partner is %v", detail["onboarding_status"])
+	}
+	got := fmt.Sprint(detail["form_answers"])
+	for _, want := range []string{"https://globex.example", "APAC", "true"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the answers %s lack %s", got, want)
+		}
+	}
+}
