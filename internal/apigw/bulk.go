@@ -170,7 +170,7 @@ func (a *API) InviteMany(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 		}
 		report, err := a.Invitations.InviteMany(ctx, r.pathParam("id"), in.Emails.entries, partners.BulkOptions{
 			Role: in.Role, SendEmail: sendEmail(in.SendEmail), EmailVerified: in.EmailVerified, ExpiresInHours: in.ExpiresInHours,
-			RedirectURL: deref(in.RedirectURL), InviterName: deref(in.InviterName),
+			RedirectURL: deref(in.RedirectURL), InviterName: deref(in.InviterName), Template: deref(in.Template),
 		})
 		if err != nil {
 			return 0, nil, err
@@ -181,7 +181,7 @@ func (a *API) InviteMany(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 
 // ImportInvitations handles POST /v1/partners/{id}/invitations/import with
 // a text/csv body; query: dry_run, send_email, role, expires_in_hours,
-// async. A small file is answered with its per-row results (200); a large
+// inviter_name, template, async. A small file is answered with its per-row results (200); a large
 // one (or async=true) with its import job (202), whose results
 // GET /v1/imports/{id} gives.
 func (a *API) ImportInvitations(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
@@ -211,7 +211,7 @@ func (a *API) ImportInvitations(ctx context.Context, e events.APIGatewayV2HTTPRe
 			return 0, nil, err
 		}
 		report, job, err := a.Invitations.ImportCSV(ctx, r.pathParam("id"), r.body, partners.BulkOptions{
-			Role: r.query("role"), SendEmail: send, EmailVerified: vouched, ExpiresInHours: hours, DryRun: dryRun, InviterName: r.query("inviter_name"), Async: async,
+			Role: r.query("role"), SendEmail: send, EmailVerified: vouched, ExpiresInHours: hours, DryRun: dryRun, InviterName: r.query("inviter_name"), Template: r.query("template"), Async: async,
 		})
 		if err != nil {
 			return 0, nil, err

@@ -58,6 +58,9 @@ type inviteOptionsJSON struct {
 	ExpiresInHours int     `json:"expires_in_hours"`
 	RedirectURL    *string `json:"redirect_url"`
 	InviterName    *string `json:"inviter_name"`
+	// Template names one of the tenant's named email templates; null is
+	// the default.
+	Template *string `json:"template"`
 }
 
 type inviteUserJSON struct {
@@ -80,7 +83,7 @@ func inviteInput(in inviteUserJSON) partners.InviteInput {
 		Email: in.Email, FirstName: deref(in.FirstName), LastName: deref(in.LastName), Phone: deref(in.Phone),
 		JobTitle: deref(in.JobTitle), Role: in.Role, SendEmail: sendEmail(in.SendEmail), EmailVerified: in.EmailVerified,
 		ExpiresInHours: in.ExpiresInHours, RedirectURL: deref(in.RedirectURL), InviterName: deref(in.InviterName),
-		Force: in.Force, Grants: grantsIn(in.Grants),
+		Template: deref(in.Template), Force: in.Force, Grants: grantsIn(in.Grants),
 	}
 }
 

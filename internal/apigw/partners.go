@@ -66,6 +66,8 @@ type createPartnerJSON struct {
 	LogoURL        *string      `json:"logo_url"`
 	PrimaryContact *contactJSON `json:"primary_contact"`
 	PortalAccess   *bool        `json:"portal_access"`
+	// Template names the email template of the primary contact's invitation.
+	Template *string `json:"template"`
 }
 
 // CreatePartner handles POST /v1/partners.
@@ -78,7 +80,7 @@ func (a *API) CreatePartner(ctx context.Context, e events.APIGatewayV2HTTPReques
 		p, err := a.Partners.CreatePartner(ctx, partners.PartnerInput{
 			Name: in.Name, Status: partners.PartnerStatus(in.Status), Onboarding: partners.Onboarding(in.Onboarding),
 			Programs: in.Programs, Country: deref(in.Country), City: deref(in.City), LogoURL: deref(in.LogoURL),
-			PrimaryContact: contactIn(in.PrimaryContact), SendEmail: sendEmail(in.SendEmail),
+			PrimaryContact: contactIn(in.PrimaryContact), SendEmail: sendEmail(in.SendEmail), Template: deref(in.Template),
 			NoPortalAccess: in.PortalAccess != nil && !*in.PortalAccess,
 		})
 		if err != nil {

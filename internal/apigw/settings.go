@@ -23,17 +23,20 @@ type templatesJSON struct {
 }
 
 type settingsJSON struct {
-	Object             string        `json:"object"`
-	InviteTTLHours     int           `json:"invite_ttl_hours"`
-	Roles              []string      `json:"roles"`
-	Branding           brandingJSON  `json:"branding"`
-	EmailTemplates     templatesJSON `json:"email_templates"`
-	PortalURL          *string       `json:"portal_url"`
-	SelfServiceRenewal bool          `json:"self_service_renewal"`
-	SendLimits         sendLimitsOut `json:"send_limits"`
-	RetentionDays      int           `json:"retention_days"`
-	PartnerForm        formJSON      `json:"partner_form"`
-	UpdatedAt          *time.Time    `json:"updated_at"`
+	Object         string        `json:"object"`
+	InviteTTLHours int           `json:"invite_ttl_hours"`
+	Roles          []string      `json:"roles"`
+	Branding       brandingJSON  `json:"branding"`
+	EmailTemplates templatesJSON `json:"email_templates"`
+	// NamedEmailTemplates are the templates an invite may choose by name
+	// ({} when there are none).
+	NamedEmailTemplates map[string]templatesJSON `json:"named_email_templates"`
+	PortalURL           *string                  `json:"portal_url"`
+	SelfServiceRenewal  bool                     `json:"self_service_renewal"`
+	SendLimits          sendLimitsOut            `json:"send_limits"`
+	RetentionDays       int                      `json:"retention_days"`
+	PartnerForm         formJSON                 `json:"partner_form"`
+	UpdatedAt           *time.Time               `json:"updated_at"`
 }
 
 // formJSON is the partner form as the settings show and take it.
@@ -74,6 +77,32 @@ func formIn(f *formJSON) partners.PartnerForm {
 	return out
 }
 
+func templatesOut(t emails.Templates) templatesJSON {
+	return templatesJSON{Subject: nullable(t.Subject), HTML: nullable(t.HTML), Text: nullable(t.Text)}
+}
+
+func templatesIn(t templatesJSON) emails.Templates {
+	return emails.Templates{Subject: deref(t.Subject), HTML: deref(t.HTML), Text: deref(t.Text)}
+}
+
+func namedTemplatesOut(named map[string]emails.Templates) map[string]templatesJSON {
+	out := make(map[string]templatesJSON, len(named))
+	for name, t := range named {
+		out[name] = templatesOut(t)
+	}
+	return out
+}
+
+// namedTemplatesIn takes the named templates of a PUT; a template given as
+// null is one whose every part is the default's.
+func namedTemplatesIn(named map[string]templatesJSON) map[string]emails.Templates {
+	out := make(map[string]emails.Templates, len(named))
+	for name, t := range named {
+		out[name] = templatesIn(t)
+	}
+	return out
+}
+
 type sendLimitsOut struct {
 	EmailsPerHour            int `json:"emails_per_hour"`
 	EmailsPerRecipientPerDay int `json:"emails_per_recipient_per_day"`
@@ -88,8 +117,8 @@ func settingsOut(s partners.Settings) settingsJSON {
 	return settingsJSON{
 		Object: "settings", InviteTTLHours: s.InviteTTLHours, Roles: s.Roles,
 		Branding:       brandingJSON{LogoURL: nullable(s.Branding.LogoURL), AccentColor: nullable(s.Branding.AccentColor)},
-		EmailTemplates: templatesJSON{Subject: nullable(s.Email.Subject), HTML: nullable(s.Email.HTML), Text: nullable(s.Email.Text)},
-		PortalURL:      nullable(s.PortalURL), SelfServiceRenewal: s.SelfServiceRenewal, UpdatedAt: timeOrNull(s.UpdatedAt),
+		EmailTemplates: templatesOut(s.Email), NamedEmailTemplates: namedTemplatesOut(s.NamedEmail),
+		PortalURL: nullable(s.PortalURL), SelfServiceRenewal: s.SelfServiceRenewal, UpdatedAt: timeOrNull(s.UpdatedAt),
 		SendLimits:    sendLimitsOut{EmailsPerHour: s.SendLimits.EmailsPerHour, EmailsPerRecipientPerDay: s.SendLimits.EmailsPerRecipientPerDay},
 		RetentionDays: s.RetentionDays, PartnerForm: formOut(s.PartnerForm),
 	}
@@ -98,15 +127,16 @@ func settingsOut(s partners.Settings) settingsJSON {
 // putSettingsJSON is the body of PUT /v1/settings: the whole settings; a
 // field left out takes its default.
 type putSettingsJSON struct {
-	InviteTTLHours     *int           `json:"invite_ttl_hours"`
-	Roles              []string       `json:"roles"`
-	Branding           *brandingJSON  `json:"branding"`
-	EmailTemplates     *templatesJSON `json:"email_templates"`
-	PortalURL          *string        `json:"portal_url"`
-	SelfServiceRenewal *bool          `json:"self_service_renewal"`
-	SendLimits         *sendLimitsIn  `json:"send_limits"`
-	RetentionDays      *int           `json:"retention_days"`
-	PartnerForm        *formJSON      `json:"partner_form"`
+	InviteTTLHours      *int                     `json:"invite_ttl_hours"`
+	Roles               []string                 `json:"roles"`
+	Branding            *brandingJSON            `json:"branding"`
+	EmailTemplates      *templatesJSON           `json:"email_templates"`
+	NamedEmailTemplates map[string]templatesJSON `json:"named_email_templates"`
+	PortalURL           *string                  `json:"portal_url"`
+	SelfServiceRenewal  *bool                    `json:"self_service_renewal"`
+	SendLimits          *sendLimitsIn            `json:"send_limits"`
+	RetentionDays       *int                     `json:"retention_days"`
+	PartnerForm         *formJSON                `json:"partner_form"`
 }
 
 // GetSettings handles GET /v1/settings.
@@ -138,8 +168,9 @@ func (a *API) UpdateSettings(ctx context.Context, e events.APIGatewayV2HTTPReque
 			s.Branding = partners.Branding{LogoURL: deref(b.LogoURL), AccentColor: deref(b.AccentColor)}
 		}
 		if t := in.EmailTemplates; t != nil {
-			s.Email = emails.Templates{Subject: deref(t.Subject), HTML: deref(t.HTML), Text: deref(t.Text)}
+			s.Email = templatesIn(*t)
 		}
+		s.NamedEmail = namedTemplatesIn(in.NamedEmailTemplates)
 		s.PortalURL = deref(in.PortalURL)
 		s.SelfServiceRenewal = in.SelfServiceRenewal != nil && *in.SelfServiceRenewal
 		if in.RetentionDays != nil {

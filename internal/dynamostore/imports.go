@@ -34,6 +34,7 @@ type importRecord struct {
 	ExpiresInHours int        `dynamodbav:"expires_in_hours,omitempty"`
 	RedirectURL    string     `dynamodbav:"redirect_url,omitempty"`
 	InviterName    string     `dynamodbav:"inviter_name,omitempty"`
+	Template       string     `dynamodbav:"template,omitempty"`
 	Rows           int        `dynamodbav:"rows"`
 	Done           int        `dynamodbav:"done_rows"`
 	Created        int        `dynamodbav:"created"`
@@ -50,7 +51,7 @@ func (r importRecord) domain() partners.Import {
 		InvitedBy: r.InvitedBy, Role: partners.Role(r.Role),
 		Options: partners.BulkOptions{
 			Role: r.DefaultRole, SendEmail: r.SendEmail, EmailVerified: r.EmailVerified, ExpiresInHours: r.ExpiresInHours,
-			RedirectURL: r.RedirectURL, InviterName: r.InviterName, Async: true,
+			RedirectURL: r.RedirectURL, InviterName: r.InviterName, Template: r.Template, Async: true,
 		},
 		Rows: r.Rows, Done: r.Done, Created: r.Created, Resent: r.Resent, Errors: r.Errors,
 		CreatedAt: r.CreatedAt, CompletedAt: timeOf(r.CompletedAt), PurgeAt: unixTime(r.TTL),
@@ -125,7 +126,8 @@ func (s *Store) CreateImport(ctx context.Context, imp partners.Import, chunks []
 		ID: imp.ID, TenantID: imp.TenantID, PartnerID: imp.PartnerID, Status: string(imp.Status),
 		InvitedBy: imp.InvitedBy, Role: string(imp.Role), DefaultRole: imp.Options.Role, SendEmail: imp.Options.SendEmail,
 		EmailVerified: imp.Options.EmailVerified, ExpiresInHours: imp.Options.ExpiresInHours, RedirectURL: imp.Options.RedirectURL, InviterName: imp.Options.InviterName,
-		Rows: imp.Rows, Done: imp.Done, Created: imp.Created, Resent: imp.Resent, Errors: imp.Errors,
+		Template: imp.Options.Template,
+		Rows:     imp.Rows, Done: imp.Done, Created: imp.Created, Resent: imp.Resent, Errors: imp.Errors,
 		CreatedAt: imp.CreatedAt, CompletedAt: timePtr(imp.CompletedAt), TTL: unixOrZero(imp.PurgeAt),
 	}
 	var writes []types.WriteRequest

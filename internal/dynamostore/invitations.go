@@ -56,6 +56,7 @@ type invitationRecord struct {
 	InvitedBy   string       `dynamodbav:"invited_by,omitempty"`
 	InviterName string       `dynamodbav:"inviter_name,omitempty"`
 	RedirectURL string       `dynamodbav:"redirect_url,omitempty"`
+	Template    string       `dynamodbav:"template,omitempty"`
 	SendSeq     int          `dynamodbav:"send_seq"`
 	Vouched     bool         `dynamodbav:"tenant_verified_email,omitempty"`
 	SealedToken string       `dynamodbav:"sealed_token,omitempty"`
@@ -80,7 +81,7 @@ func newInvitationRecord(inv partners.Invitation) invitationRecord {
 		Type: TypeInvitation, ID: inv.ID, TenantID: inv.TenantID, PartnerID: inv.PartnerID, UserID: inv.UserID,
 		Email: inv.Email, EmailNorm: partners.NormalizeEmail(inv.Email), Role: inv.Role, Status: string(inv.Status),
 		TokenHash: inv.TokenHash, ExpiresAt: inv.ExpiresAt, ExpiresMS: inv.ExpiresAt.UnixMilli(),
-		InvitedBy: inv.InvitedBy, InviterName: inv.InviterName, RedirectURL: inv.RedirectURL,
+		InvitedBy: inv.InvitedBy, InviterName: inv.InviterName, RedirectURL: inv.RedirectURL, Template: inv.Template,
 		SendSeq: inv.SendSeq, SealedToken: inv.SealedToken, ResentAt: inv.ResentAt, Vouched: inv.TenantVerifiedEmail,
 		CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt,
 		AcceptedAt: timePtr(inv.AcceptedAt), RevokedAt: timePtr(inv.RevokedAt), DeclinedAt: timePtr(inv.DeclinedAt), RenewalAt: timePtr(inv.RenewalRequestedAt),
@@ -98,7 +99,7 @@ func (r invitationRecord) domain() partners.Invitation {
 	return partners.Invitation{
 		ID: r.ID, TenantID: r.TenantID, PartnerID: r.PartnerID, UserID: r.UserID, Email: r.Email, Role: r.Role,
 		Status: partners.InvitationStatus(r.Status), TokenHash: r.TokenHash, ExpiresAt: r.ExpiresAt,
-		InvitedBy: r.InvitedBy, InviterName: r.InviterName, RedirectURL: r.RedirectURL,
+		InvitedBy: r.InvitedBy, InviterName: r.InviterName, RedirectURL: r.RedirectURL, Template: r.Template,
 		SendSeq: r.SendSeq, SealedToken: r.SealedToken, ResentAt: r.ResentAt, TenantVerifiedEmail: r.Vouched,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, AcceptedAt: timeOf(r.AcceptedAt), RevokedAt: timeOf(r.RevokedAt), DeclinedAt: timeOf(r.DeclinedAt),
 		RenewalRequestedAt: timeOf(r.RenewalAt), ChangedBy: r.ChangedBy.domain(), PurgeAt: unixTime(r.TTL),

@@ -41,6 +41,8 @@ type BulkOptions struct {
 	ExpiresInHours int
 	RedirectURL    string
 	InviterName    string
+	// Template names the email template of every entry (see InviteInput).
+	Template string
 	// DryRun reports what would happen and writes nothing.
 	DryRun bool
 	// Async makes a CSV import a job even when it is small.
@@ -96,6 +98,7 @@ func (s *Service) InviteMany(ctx context.Context, partnerID string, entries []Bu
 	if opts.Role != "" && !ic.settings.HasRole(opts.Role) {
 		fe.add("role", "unknown_role", fmt.Sprintf("role must be one of your roles: %s.", strings.Join(ic.settings.Roles, ", ")))
 	}
+	checkTemplateChoice(&fe, "template", &opts.Template, ic.settings)
 	if err := fe.err(); err != nil {
 		return BulkReport{}, err
 	}
@@ -125,7 +128,19 @@ func (s *Service) ImportCSV(ctx context.Context, partnerID string, data []byte, 
 	if err != nil {
 		return BulkReport{}, nil, err
 	}
+	if err := checkImportTemplate(&opts, ic.settings); err != nil {
+		return BulkReport{}, nil, err
+	}
 	return s.inviteAll(ctx, ic, pre, entries, opts), nil, nil
+}
+
+// checkImportTemplate checks the template a CSV import names (its query
+// parameter), for the whole file: the rows of a job keep it even if it is
+// deleted before they are invited (the email sender then uses the default).
+func checkImportTemplate(opts *BulkOptions, st Settings) error {
+	var fe fieldErrors
+	checkTemplateChoice(&fe, "template", &opts.Template, st)
+	return fe.err()
 }
 
 func entryEmails(entries []BulkEntry) []string {
@@ -163,7 +178,7 @@ func checkEntries(ic inviteContext, entries []BulkEntry, opts BulkOptions, phone
 		in := InviteInput{
 			Email: e.Email, FirstName: e.FirstName, LastName: e.LastName, Phone: e.Phone, JobTitle: e.JobTitle,
 			Role: e.Role, SendEmail: opts.SendEmail, EmailVerified: opts.EmailVerified, ExpiresInHours: opts.ExpiresInHours,
-			RedirectURL: opts.RedirectURL, InviterName: opts.InviterName,
+			RedirectURL: opts.RedirectURL, InviterName: opts.InviterName, Template: opts.Template,
 		}
 		if in.Role == "" {
 			in.Role = opts.Role

@@ -8,10 +8,15 @@ import (
 // createPartnerInvitingContact creates a partner and invites its primary
 // contact as its first admin in one write: if the contact's email belongs
 // to another partner, nothing is created (Conflict).
-func (s *Service) createPartnerInvitingContact(ctx context.Context, caller Principal, p Partner, sendEmail bool) (CreatedPartner, error) {
+func (s *Service) createPartnerInvitingContact(ctx context.Context, caller Principal, p Partner, sendEmail bool, template string) (CreatedPartner, error) {
 	st, err := s.Settings.GetSettings(ctx, caller.TenantID)
 	if err != nil {
 		return CreatedPartner{}, fmt.Errorf("get settings: %w", err)
+	}
+	var fe fieldErrors
+	checkTemplateChoice(&fe, "template", &template, st)
+	if err := fe.err(); err != nil {
+		return CreatedPartner{}, err
 	}
 	ic := contactInvite(caller, p, st)
 	if err := p.inviteRefusal(); err != nil {
@@ -20,7 +25,7 @@ func (s *Service) createPartnerInvitingContact(ctx context.Context, caller Princ
 	c := p.PrimaryContact
 	in := InviteInput{
 		Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, Phone: c.Phone, JobTitle: c.JobTitle,
-		Role: st.PrimaryContactRole(), SendEmail: sendEmail,
+		Role: st.PrimaryContactRole(), SendEmail: sendEmail, Template: template,
 	}
 	claim, claimed, err := s.readClaim(ctx, caller.TenantID, NormalizeEmail(c.Email))
 	switch {

@@ -182,7 +182,7 @@ func (d *Deliverer) Deliver(ctx context.Context, tenantID, invitationID string, 
 	if now.Sub(inv.Delivery.QueuedAt) >= d.RetryWindow {
 		return d.fail(ctx, log, inv, ReasonExpiredInQueue, fmt.Sprintf("The email could not be sent within %s; resend to try again.", d.RetryWindow))
 	}
-	msg, err := d.compose(ctx, inv)
+	msg, err := d.compose(ctx, log, inv)
 	var re *emails.RenderError
 	switch {
 	case errors.As(err, &re):
@@ -261,7 +261,7 @@ func (d *Deliverer) record(ctx context.Context, inv Invitation, del Delivery) er
 	return nil
 }
 
-func (d *Deliverer) compose(ctx context.Context, inv Invitation) (OutgoingEmail, error) {
+func (d *Deliverer) compose(ctx context.Context, log *slog.Logger, inv Invitation) (OutgoingEmail, error) {
 	token, err := d.Tokens.Open(inv)
 	if err != nil {
 		return OutgoingEmail{}, fmt.Errorf("%w: the sealed link: %w", errMissing, err)
@@ -297,7 +297,13 @@ func (d *Deliverer) compose(ctx context.Context, inv Invitation) (OutgoingEmail,
 	if user, err := d.Store.GetUser(ctx, inv.TenantID, inv.PartnerID, inv.UserID); err == nil {
 		data.FirstName, data.LastName = user.FirstName, user.LastName
 	}
-	m, err := emails.Render(settings.Email, data)
+	templates, found := settings.EmailTemplatesFor(inv.Template)
+	if !found {
+		// Deleted from the settings since the invite: the email still goes,
+		// with the default, rather than fail for a choice nobody can fix.
+		log.Warn("delivery: template gone, using the default", "template", inv.Template)
+	}
+	m, err := emails.Render(templates, data)
 	if err != nil {
 		return OutgoingEmail{}, err
 	}

@@ -188,6 +188,7 @@ func (m *memStore) settingsOf(tenantID string) Settings {
 		return DefaultSettings()
 	}
 	st.Roles = slices.Clone(st.Roles)
+	st.NamedEmail = maps.Clone(st.NamedEmail)
 	return st
 }
 
@@ -211,6 +212,7 @@ func (m *memStore) PartnerPeople(_ context.Context, tenantID, partnerID string) 
 func (m *memStore) PutSettings(_ context.Context, tenantID string, st Settings) error {
 	return m.writing("PutSettings", func() error {
 		st.Roles = slices.Clone(st.Roles)
+		st.NamedEmail = maps.Clone(st.NamedEmail)
 		m.settings[tenantID] = st
 		return nil
 	})
@@ -390,6 +392,48 @@ func (m *memStore) DeclineInvitation(_ context.Context, inv Invitation) error {
 		}
 		stored.Status, stored.DeclinedAt, stored.UpdatedAt, stored.SealedToken = InvitationDeclined, inv.DeclinedAt, inv.UpdatedAt, ""
 		stored.ChangedBy, stored.PurgeAt = inv.ChangedBy, inv.PurgeAt
+		m.invitations[key] = stored
+		return nil
+	})
+}
+
+func (m *memStore) RecordRenewalRequest(_ context.Context, tenantID, invitationID string, at, notBefore time.Time) error {
+	return m.writing("RecordRenewalRequest", func() error {
+		key := tenantKey{tenantID, invitationID}
+		stored, ok := m.invitations[key]
+		switch {
+		case !ok:
+			return Errorf(NotFound, "No invitation %s.", invitationID)
+		case !stored.RenewalRequestedAt.IsZero() && !stored.RenewalRequestedAt.Before(notBefore):
+			return &ConflictError{Reason: ConflictRenewalRecent, Key: invitationID}
+		}
+		// The real store sets this field only.
+		stored.RenewalRequestedAt = at
+		m.invitations[key] = stored
+		return nil
+	})
+}
+
+// GetTenant answers for every tenant with a tenant of that id named after
+// it: the invite path reads only names.
+func (m *memStore) GetTenant(_ context.Context, id string) (Tenant, error) {
+	defer m.read("GetTenant")()
+	return Tenant{ID: id, Name: "Tenant " + id}, nil
+}
+
+// RecordDelivery stores a delivery if the invitation is still at sendSeq,
+// as the real store's condition does.
+func (m *memStore) RecordDelivery(_ context.Context, tenantID, invitationID string, sendSeq int, d Delivery, clearSealed bool) error {
+	return m.writing("RecordDelivery", func() error {
+		key := tenantKey{tenantID, invitationID}
+		stored, ok := m.invitations[key]
+		if !ok || stored.SendSeq != sendSeq {
+			return &ConflictError{Reason: ConflictInvitationChanged, Key: invitationID}
+		}
+		stored.Delivery = d
+		if clearSealed {
+			stored.SealedToken = ""
+		}
 		m.invitations[key] = stored
 		return nil
 	})

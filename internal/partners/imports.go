@@ -104,6 +104,9 @@ func (s *Service) startImport(ctx context.Context, partnerID string, entries []B
 	if err != nil {
 		return Import{}, err
 	}
+	if err := checkImportTemplate(&opts, ic.settings); err != nil {
+		return Import{}, err
+	}
 	report, _, todo := checkEntries(ic, entries, opts, s.Phones)
 	now := ic.now
 	imp := Import{

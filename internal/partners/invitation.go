@@ -42,7 +42,10 @@ type Invitation struct {
 	InvitedBy   string // the API key that invited
 	InviterName string
 	RedirectURL string
-	Delivery    Delivery
+	// Template is the named email template the invitation is emailed with,
+	// on every issue (resends and renewals too); empty is the default.
+	Template string
+	Delivery Delivery
 	// TenantVerifiedEmail is set when the tenant vouched for the address of
 	// this link-only issue: acceptance then marks the login's email verified.
 	TenantVerifiedEmail bool

@@ -32,6 +32,9 @@ type InviteInput struct {
 	ExpiresInHours int
 	RedirectURL    string
 	InviterName    string
+	// Template names one of the tenant's named email templates; empty is
+	// the default. A re-invite of a pending invitation takes it too.
+	Template string
 	// Force mails an existing user whose address bounced for good or
 	// complained; without it such an invite is refused (Conflict).
 	Force bool
@@ -118,6 +121,7 @@ func (s *Service) InviteUser(ctx context.Context, partnerID string, in InviteInp
 	var fe fieldErrors
 	checkInvite(&fe, "", &in, ic, s.Phones)
 	checkGrants(&fe, grantsField, in.Grants)
+	checkTemplateChoice(&fe, "template", &in.Template, ic.settings)
 	if err := fe.err(); err != nil {
 		return InviteResult{}, err
 	}

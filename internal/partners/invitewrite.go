@@ -105,7 +105,7 @@ func (s *Service) newInvitation(ic inviteContext, in InviteInput, user *PartnerU
 	inv := Invitation{
 		ID: newID(invitationIDPrefix, ic.now), TenantID: ic.caller.TenantID, PartnerID: ic.partner.ID,
 		UserID: n.User.ID, Email: in.Email, Role: in.Role, InvitedBy: ic.caller.KeyID,
-		InviterName: in.InviterName, RedirectURL: in.RedirectURL, CreatedAt: ic.now,
+		InviterName: in.InviterName, RedirectURL: in.RedirectURL, Template: in.Template, CreatedAt: ic.now,
 	}
 	n.User.InvitationID = inv.ID
 	n.Invitation = inv
@@ -136,7 +136,7 @@ func (s *Service) reissue(ctx context.Context, ic inviteContext, prev Invitation
 		}
 	}
 	next := prev
-	next.Role, next.Email = in.Role, in.Email
+	next.Role, next.Email, next.Template = in.Role, in.Email, in.Template
 	next.InvitedBy = ic.caller.KeyID
 	if in.InviterName != "" {
 		next.InviterName = in.InviterName

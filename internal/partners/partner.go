@@ -144,6 +144,9 @@ type PartnerInput struct {
 	// NoPortalAccess creates the partner without portal access: its
 	// primary contact is invited when access is granted.
 	NoPortalAccess bool
+	// Template names the email template of the primary contact's
+	// invitation; empty is the default.
+	Template string
 }
 
 // PartnerPatch changes some fields of a partner; a nil field is left as it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -65,6 +66,15 @@ func (s *Service) CreatePartner(ctx context.Context, in PartnerInput) (CreatedPa
 		PortalAccessOff: in.NoPortalAccess,
 	}
 	checkProfile(&fe, &p, s.Phones)
+	switch {
+	case strings.TrimSpace(in.Template) == "":
+	case p.PrimaryContact == nil:
+		fe.add("template", "requires_primary_contact", "template chooses the email of the primary contact's invitation; there is no primary_contact.")
+	case p.PortalAccessOff:
+		// The contact is invited when access is granted, with the default
+		// template: a choice made now would have to wait on the partner.
+		fe.add("template", "requires_portal_access", "template chooses the email of the primary contact's invitation, which a partner without portal access is not sent until access is granted (then with the default template).")
+	}
 	if err := fe.err(); err != nil {
 		return CreatedPartner{}, err
 	}
@@ -75,7 +85,7 @@ func (s *Service) CreatePartner(ctx context.Context, in PartnerInput) (CreatedPa
 		}
 		return CreatedPartner{Partner: p}, nil
 	}
-	return s.createPartnerInvitingContact(ctx, caller, p, in.SendEmail)
+	return s.createPartnerInvitingContact(ctx, caller, p, in.SendEmail, in.Template)
 }
 
 // CreatedPartner is a new partner and, when it has a primary contact, the

@@ -54,7 +54,7 @@ func (s *Service) RequestRenewal(ctx context.Context, token string) (ActivationV
 	if err != nil {
 		return view, "", fmt.Errorf("renew %s: %w", inv.ID, err)
 	}
-	_, err = s.reissue(ctx, ic, current, nil, InviteInput{Email: inv.Email, Role: inv.Role, SendEmail: true}, false)
+	_, err = s.reissue(ctx, ic, current, nil, InviteInput{Email: inv.Email, Role: inv.Role, Template: current.Template, SendEmail: true}, false)
 	if err != nil {
 		return view, "", err
 	}

@@ -63,7 +63,7 @@ func (s *Service) ResendInvitation(ctx context.Context, id string, in ResendInpu
 				return InviteResult{}, err
 			}
 		}
-		invite := InviteInput{Email: inv.Email, Role: inv.Role, SendEmail: in.SendEmail, EmailVerified: in.EmailVerified, ExpiresInHours: in.ExpiresInHours, Force: in.Force}
+		invite := InviteInput{Email: inv.Email, Role: inv.Role, Template: inv.Template, SendEmail: in.SendEmail, EmailVerified: in.EmailVerified, ExpiresInHours: in.ExpiresInHours, Force: in.Force}
 		var fe fieldErrors
 		checkExpiresIn(&fe, "", in.ExpiresInHours)
 		if err := fe.err(); err != nil {

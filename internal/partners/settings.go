@@ -20,8 +20,13 @@ type Settings struct {
 	Roles []string
 	// Branding colours and marks the emails and activation pages.
 	Branding Branding
-	// Email holds the tenant's own templates; empty parts use the defaults.
+	// Email holds the tenant's default templates; empty parts use the
+	// built-in ones.
 	Email emails.Templates
+	// NamedEmail are the tenant's named templates, which an invite may
+	// choose instead of the default (templates.go); empty parts use the
+	// default's.
+	NamedEmail map[string]emails.Templates
 	// PortalURL is where activated users are sent.
 	PortalURL string
 	// SelfServiceRenewal lets the invitee of an expired link get a new one
@@ -137,13 +142,7 @@ func normalizeSettings(s *Settings) error {
 	checkPartnerForm(&fe, &s.PartnerForm)
 	checkSendLimits(&fe, s.SendLimits)
 	s.SendLimits = s.SendLimits.WithDefaults()
-	for _, p := range emails.Check(s.Email) {
-		code := "invalid_template"
-		if p.Reason != "" && p.Reason != emails.ReasonInvalid {
-			code = p.Reason
-		}
-		fe.add("email_templates."+p.Part, code, p.String())
-	}
+	checkEmailTemplates(&fe, s)
 	return fe.err()
 }
 

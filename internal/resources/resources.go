@@ -48,23 +48,26 @@ type Delivery struct {
 
 // Invitation is an invitation as the API returns it.
 type Invitation struct {
-	Object      string     `json:"object"`
-	ID          string     `json:"id"`
-	PartnerID   string     `json:"partner_id"`
-	UserID      string     `json:"user_id"`
-	Email       string     `json:"email"`
-	Role        string     `json:"role"`
-	Status      string     `json:"status"`
-	ExpiresAt   time.Time  `json:"expires_at"`
-	SendCount   int        `json:"send_count"`
-	InviterName *string    `json:"inviter_name"`
-	RedirectURL *string    `json:"redirect_url"`
-	Delivery    Delivery   `json:"delivery"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	AcceptedAt  *time.Time `json:"accepted_at"`
-	RevokedAt   *time.Time `json:"revoked_at"`
-	DeclinedAt  *time.Time `json:"declined_at"`
+	Object      string    `json:"object"`
+	ID          string    `json:"id"`
+	PartnerID   string    `json:"partner_id"`
+	UserID      string    `json:"user_id"`
+	Email       string    `json:"email"`
+	Role        string    `json:"role"`
+	Status      string    `json:"status"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	SendCount   int       `json:"send_count"`
+	InviterName *string   `json:"inviter_name"`
+	RedirectURL *string   `json:"redirect_url"`
+	// Template is the named email template the invitation is emailed
+	// with; null for the default.
+	Template   *string    `json:"template"`
+	Delivery   Delivery   `json:"delivery"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	AcceptedAt *time.Time `json:"accepted_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+	DeclinedAt *time.Time `json:"declined_at"`
 	// RenewalRequestedAt is when the invitee asked for a new link from the
 	// page of the expired one.
 	RenewalRequestedAt *time.Time `json:"renewal_requested_at"`
@@ -78,7 +81,7 @@ func InvitationOf(inv partners.Invitation, now time.Time, link string) Invitatio
 	return Invitation{
 		Object: "invitation", ID: inv.ID, PartnerID: inv.PartnerID, UserID: inv.UserID, Email: inv.Email, Role: inv.Role,
 		Status: string(inv.StatusAt(now)), ExpiresAt: inv.ExpiresAt, SendCount: inv.SendSeq,
-		InviterName: Nullable(inv.InviterName), RedirectURL: Nullable(inv.RedirectURL),
+		InviterName: Nullable(inv.InviterName), RedirectURL: Nullable(inv.RedirectURL), Template: Nullable(inv.Template),
 		Delivery: Delivery{
 			Status: string(d.Status), MessageID: Nullable(d.MessageID), Attempts: d.Attempts,
 			LastError: Nullable(d.LastError), QueuedAt: TimeOrNull(d.QueuedAt), SentAt: TimeOrNull(d.SentAt),
