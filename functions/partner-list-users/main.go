@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/partnerinvites/partnerinvites/internal/app/base"
+	_ "github.com/partnerinvites/partnerinvites/internal/app/partnerauth" // partners' ID tokens
 )
 
 func main() {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -84,17 +83,7 @@ func (a *API) AcceptActivation(ctx context.Context, e events.APIGatewayV2HTTPReq
 }
 
 func (a *API) accept(ctx context.Context, log *slog.Logger, token string, e events.APIGatewayV2HTTPRequest) pages.Page {
-	body := []byte(e.Body)
-	if e.IsBase64Encoded {
-		var err error
-		if body, err = base64.StdEncoding.DecodeString(e.Body); err != nil {
-			body = nil
-		}
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil || len(body) > maxJSONBody {
-		form = url.Values{}
-	}
+	form := formOf(e)
 	view, err := a.Activations.ViewActivation(ctx, token)
 	switch {
 	case partners.IsKind(err, partners.NotFound):
@@ -287,11 +276,7 @@ func (a *API) RenewActivation(ctx context.Context, e events.APIGatewayV2HTTPRequ
 	start := time.Now()
 	log := a.Log.With("request_id", e.RequestContext.RequestID, "route", e.RouteKey)
 	token := e.PathParameters["token"]
-	body := []byte(e.Body)
-	if e.IsBase64Encoded {
-		body, _ = base64.StdEncoding.DecodeString(e.Body)
-	}
-	form, _ := url.ParseQuery(string(body))
+	form := formOf(e)
 	var page pages.Page
 	if !a.CSRF.Verify("activate\x00"+partners.HashToken(token), form.Get("csrf")) {
 		page = pages.Unknown().WithStatus(http.StatusForbidden)
@@ -351,11 +336,7 @@ func (a *API) DeclineActivation(ctx context.Context, e events.APIGatewayV2HTTPRe
 }
 
 func (a *API) decline(ctx context.Context, log *slog.Logger, token string, e events.APIGatewayV2HTTPRequest) pages.Page {
-	body := []byte(e.Body)
-	if e.IsBase64Encoded {
-		body, _ = base64.StdEncoding.DecodeString(e.Body)
-	}
-	form, _ := url.ParseQuery(string(body))
+	form := formOf(e)
 	if !a.CSRF.Verify("activate\x00"+partners.HashToken(token), form.Get("csrf")) {
 		log.Info("decline: bad CSRF token")
 		return pages.Unknown().WithStatus(http.StatusForbidden)

@@ -2,7 +2,6 @@ package apigw
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -49,14 +48,7 @@ func (a *API) PartnerFormPage(ctx context.Context, e events.APIGatewayV2HTTPRequ
 	start := time.Now()
 	log := a.Log.With("request_id", e.RequestContext.RequestID, "route", e.RouteKey)
 	token := e.PathParameters["token"]
-	body := []byte(e.Body)
-	if e.IsBase64Encoded {
-		body, _ = base64.StdEncoding.DecodeString(e.Body)
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil || len(body) > maxJSONBody {
-		form = url.Values{}
-	}
+	form := formOf(e)
 	var page pages.Page
 	if form.Get("session") != "" {
 		page = a.submitForm(ctx, log, token, form)

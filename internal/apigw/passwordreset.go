@@ -2,7 +2,6 @@ package apigw
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -27,22 +26,6 @@ type ResetService interface {
 // activation form's is, and apart from it.
 func (a *API) resetCSRFFor(token string) string {
 	return a.CSRF.Sum("reset\x00" + partners.HashToken(token))
-}
-
-// formOf decodes a page's form body; an unreadable or oversized one is empty.
-func formOf(e events.APIGatewayV2HTTPRequest) url.Values {
-	body := []byte(e.Body)
-	if e.IsBase64Encoded {
-		var err error
-		if body, err = base64.StdEncoding.DecodeString(e.Body); err != nil {
-			return url.Values{}
-		}
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil || len(body) > maxJSONBody {
-		return url.Values{}
-	}
-	return form
 }
 
 // servePage runs a page route: it logs the route key (never the path,

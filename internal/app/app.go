@@ -25,6 +25,7 @@ import (
 	"github.com/partnerinvites/partnerinvites/internal/app/hooksapp"
 	"github.com/partnerinvites/partnerinvites/internal/app/loginapp"
 	"github.com/partnerinvites/partnerinvites/internal/app/mailapp"
+	_ "github.com/partnerinvites/partnerinvites/internal/app/partnerauth" // the partner routes, for tools and tests
 	"github.com/partnerinvites/partnerinvites/internal/app/phoneapp"
 	"github.com/partnerinvites/partnerinvites/internal/cognitoid"
 	"github.com/partnerinvites/partnerinvites/internal/outbox"

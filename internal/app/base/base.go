@@ -21,7 +21,6 @@ import (
 	"github.com/partnerinvites/partnerinvites/internal/idempotency"
 	"github.com/partnerinvites/partnerinvites/internal/outbox"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
-	"github.com/partnerinvites/partnerinvites/internal/partnertoken"
 	"github.com/partnerinvites/partnerinvites/internal/seal"
 	"github.com/partnerinvites/partnerinvites/internal/sesevents"
 	"github.com/partnerinvites/partnerinvites/internal/sweep"
@@ -106,23 +105,34 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	hooks := &partners.Webhooks{
 		Store: store, URLs: webhooks.Policy{AllowLoopback: cfg.WebhooksAllowLoopback}, Secrets: hookSecrets, Cursors: cursors, Clock: opts.Clock,
 	}
-	access := &partners.AccessReader{Pools: store, Memberships: store, Partners: store}
 	svc := &partners.Service{
 		Partners: store, Invitations: store, Settings: store, Imports: imports, Tenants: store, Cursors: cursors, Tokens: tokens,
 		Memberships: store, Access: store, Counter: store, PasswordGuard: store, Resets: store, Events: store, SendQuota: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
 	}
-	return &App{
+	a := &App{
 		Config: cfg, AWS: awsCfg, Getenv: getenv, DynamoDB: db, Store: store, Service: svc, Log: log, Clock: opts.Clock, Tokens: tokens,
 		Webhooks: hooks,
 		API: &apigw.API{
 			Partners: svc, Invitations: svc, Activations: svc, Events: svc, Resets: svc, Webhooks: hooks, Grants: svc, CSRF: csrf,
-			Portal: svc, PartnerAuth: &partnertoken.Authenticator{Tokens: &partnertoken.Verifier{Pools: store, Clock: opts.Clock}, Access: access}, Clock: opts.Clock, Log: log,
+			Portal: svc, Clock: opts.Clock, Log: log,
 			Rate: store, RateLimit: cfg.TenantRateLimit,
 			Idempotency: &idempotency.Guard{Store: store, Clock: opts.Clock, Box: responses},
 		},
 		Authorizer: &apigw.Authorizer{Keys: &partners.Authenticator{Keys: store}, Log: log},
-	}, nil
+	}
+	if partnerAuth != nil {
+		a.API.PartnerAuth = partnerAuth(a)
+	}
+	return a, nil
 }
+
+// partnerAuth makes the verifier of partners' ID tokens; set by
+// internal/app/partnerauth, which only the partner routes' functions (and
+// the whole-product App) import.
+var partnerAuth func(*App) apigw.PartnerAuthenticator
+
+// RegisterPartnerAuth is how internal/app/partnerauth wires itself in.
+func RegisterPartnerAuth(make func(*App) apigw.PartnerAuthenticator) { partnerAuth = make }
 
 // Handlers returns the handler of every function by name, as far as the
 // App's dependencies go: a group serves only its own functions (GroupOf),
