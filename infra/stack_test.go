@@ -214,9 +214,10 @@ var wantActions = map[string]map[string][]string{
 		"UserPools": {"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser", "cognito-idp:AdminUserGlobalSignOut"}},
 	"remove-partner-user": {"Table": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"},
 		"UserPools": {"cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser", "cognito-idp:AdminUserGlobalSignOut"}},
-	"move-partner-user": {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"}},
-	"review-partner":    {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
-	"forgot-password":   {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
+	"move-partner-user": {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"},
+		"UserPools": {"cognito-idp:AdminUserGlobalSignOut"}},
+	"review-partner":  {"Table": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
+	"forgot-password": {"Table": {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
 	"reset-password": {"Table": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem"},
 		"UserPools": {"cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUserGlobalSignOut"}},
 	// The schedule's function, and the event publisher (the bus, the webhooks' deliveries and their sender's wake).
@@ -380,8 +381,8 @@ func TestNoSharedUserPoolAndGrantsOnThisAccountsPools(t *testing.T) {
 			}
 		}
 	}
-	if found != 7 {
-		t.Errorf("%d policies reach user pools, want 7 (activation page, both accepts, the partner form's sign-in, password reset, portal access, removal)", found)
+	if found != 8 {
+		t.Errorf("%d policies reach user pools, want 8 (activation page, both accepts, the partner form's sign-in, password reset, portal access, removal, moves)", found)
 	}
 	for name, fn := range resources(t, "AWS::Lambda::Function") {
 		vars, _ := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)

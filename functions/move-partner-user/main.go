@@ -5,8 +5,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/partnerinvites/partnerinvites/internal/app/base"
+	"github.com/partnerinvites/partnerinvites/internal/app/loginapp"
 )
 
 func main() {
-	lambda.Start(base.Main("move-partner-user", func(a *base.App) any { return a.API.MovePartnerUser }))
+	lambda.Start(loginapp.Main("move-partner-user", func(a *base.App) any { return a.API.MovePartnerUser }))
 }

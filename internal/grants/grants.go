@@ -143,9 +143,10 @@ var needs = map[string]Need{
 		Cognito: []string{"cognito-idp:AdminEnableUser", "cognito-idp:AdminDisableUser", "cognito-idp:AdminUserGlobalSignOut"}},
 	"remove-partner-user": {Summary: "DELETE /v1/partners/{id}/users/{uid}", Env: base, DynamoDB: join(read, query, []string{"dynamodb:TransactWriteItems", "dynamodb:UpdateItem", "dynamodb:PutItem"}),
 		Cognito: []string{"cognito-idp:AdminEnableUser", "cognito-idp:AdminDisableUser", "cognito-idp:AdminUserGlobalSignOut"}},
-	"move-partner-user": {Summary: "POST /v1/partners/{id}/users/{uid}/move", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:TransactWriteItems"})},
-	"review-partner":    {Summary: "POST /v1/partners/{id}/approve and /reject", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:PutItem"})},
-	"renew-activation":  {Summary: "POST /activate/{token}/renew", Env: sealing, DynamoDB: join(read, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"})},
+	"move-partner-user": {Summary: "POST /v1/partners/{id}/users/{uid}/move", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:TransactWriteItems"}),
+		Cognito: []string{"cognito-idp:AdminUserGlobalSignOut"}},
+	"review-partner":   {Summary: "POST /v1/partners/{id}/approve and /reject", Env: sealing, DynamoDB: join(read, idempotent, []string{"dynamodb:PutItem"})},
+	"renew-activation": {Summary: "POST /activate/{token}/renew", Env: sealing, DynamoDB: join(read, []string{"dynamodb:UpdateItem", "dynamodb:TransactWriteItems"})},
 	// The reset request reads the tenant and its settings, counts (UpdateItem)
 	// and queues (UpdateItem); no secret: its form has no CSRF token.
 	"forgot-password": {Summary: "GET/HEAD/POST /forgot-password/{tenant_id}", Env: base, DynamoDB: join(read, []string{"dynamodb:UpdateItem"})},

@@ -87,6 +87,12 @@ func (s *Service) UpdateUser(ctx context.Context, partnerID, userID string, patc
 				return PartnerUser{}, err
 			}
 		}
+		if next.Role != user.Role && next.Status == UserActive {
+			// Tokens issued before carry the old role: end them.
+			if err := s.signOut(ctx, next); err != nil {
+				return PartnerUser{}, err
+			}
+		}
 		return next, nil
 	}
 }
@@ -191,10 +197,25 @@ func (s *Service) followLogin(ctx context.Context, u PartnerUser) error {
 	if err := s.Logins.SetEnabled(ctx, pool, email, false); err != nil {
 		return fmt.Errorf("disable login of %s: %w", u.ID, err)
 	}
-	if err := s.Logins.SignOut(ctx, pool, email); err != nil && !errors.Is(err, ErrSignOutUnsupported) {
+	return s.signOut(ctx, u)
+}
+
+// signOut ends the sessions of a user's login, so that its next token says
+// what changed (access, role, partner). A Cognito that cannot sign out
+// (cognito-local) is logged: the token trigger and the partner routes
+// still decide on the membership as it is now.
+func (s *Service) signOut(ctx context.Context, u PartnerUser) error {
+	if u.Sub == "" {
+		return nil
+	}
+	pool, err := s.poolOfTenant(ctx, u.TenantID)
+	if err != nil {
+		return err
+	}
+	if err := s.Logins.SignOut(ctx, pool, NormalizeEmail(u.Email)); err != nil && !errors.Is(err, ErrSignOutUnsupported) {
 		return fmt.Errorf("sign out login of %s: %w", u.ID, err)
 	} else if err != nil {
-		logFrom(ctx).Warn("access: this Cognito cannot sign logins out; the login is disabled and gets no tokens", "tenant_id", u.TenantID, "user_id", u.ID)
+		logFrom(ctx).Warn("access: this Cognito cannot sign logins out; tokens issued before live until they expire", "tenant_id", u.TenantID, "user_id", u.ID)
 	}
 	return nil
 }

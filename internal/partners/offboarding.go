@@ -120,6 +120,10 @@ func (s *Service) MoveUser(ctx context.Context, partnerID, userID, toPartnerID s
 		if err := s.dropPrimaryAdmin(ctx, caller, partnerID, userID); err != nil {
 			return PartnerUser{}, err
 		}
+		// Tokens issued before name the old partner: end them.
+		if err := s.signOut(ctx, moved); err != nil {
+			return PartnerUser{}, err
+		}
 		return moved, nil
 	}
 }

@@ -40,6 +40,7 @@ var groups = map[string]Group{
 	"partner-form":           GroupLogins,
 	"update-partner-user":    GroupLogins,
 	"remove-partner-user":    GroupLogins,
+	"move-partner-user":      GroupLogins,
 	"reset-password":         GroupLogins,
 	"send-invitation-email":  GroupMail,
 	"publish-events":         GroupEvents,
