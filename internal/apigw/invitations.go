@@ -90,12 +90,20 @@ func inviteInput(in inviteUserJSON) partners.InviteInput {
 // InviteUser handles POST /v1/partners/{id}/users: 201 for a new
 // invitation, 200 when a pending one got a new link.
 func (a *API) InviteUser(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	return a.serveTenant(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
+	return a.serveTenant(ctx, e, a.inviteEndpoint(func(ctx context.Context, r *request, in partners.InviteInput) (partners.InviteResult, error) {
+		return a.Invitations.InviteUser(ctx, r.pathParam("id"), in)
+	}))
+}
+
+// inviteEndpoint is the endpoint of an invite of one person — the tenant's
+// or a partner admin's, which differ only in what they call.
+func (a *API) inviteEndpoint(invite func(context.Context, *request, partners.InviteInput) (partners.InviteResult, error)) endpoint {
+	return func(ctx context.Context, r *request) (int, any, error) {
 		var in inviteUserJSON
 		if err := r.decodeJSON(&in); err != nil {
 			return 0, nil, err
 		}
-		res, err := a.Invitations.InviteUser(ctx, r.pathParam("id"), inviteInput(in))
+		res, err := invite(ctx, r, inviteInput(in))
 		if err != nil {
 			return 0, nil, err
 		}
@@ -107,7 +115,7 @@ func (a *API) InviteUser(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 			Object: "invite_result", Outcome: string(res.Outcome), User: userOut(res.User),
 			Invitation: a.invitationOut(res.Invitation, res.Link),
 		}, nil
-	})
+	}
 }
 
 // InvitationsSampleCSV handles GET /v1/invitations/sample.csv.
@@ -167,32 +175,44 @@ type resendJSON struct {
 // ResendInvitation handles POST /v1/invitations/{id}/resend; the body is
 // optional.
 func (a *API) ResendInvitation(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	return a.serveTenant(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
+	return a.serveTenant(ctx, e, a.resendEndpoint(a.Invitations.ResendInvitation))
+}
+
+// resendEndpoint is the endpoint of a resend (the body is optional), the
+// tenant's or a partner admin's.
+func (a *API) resendEndpoint(resend func(ctx context.Context, id string, in partners.ResendInput) (partners.InviteResult, error)) endpoint {
+	return func(ctx context.Context, r *request) (int, any, error) {
 		var in resendJSON
 		if len(bytes.TrimSpace(r.body)) > 0 {
 			if err := r.decodeJSON(&in); err != nil {
 				return 0, nil, err
 			}
 		}
-		res, err := a.Invitations.ResendInvitation(ctx, r.pathParam("id"), partners.ResendInput{
+		res, err := resend(ctx, r.pathParam("id"), partners.ResendInput{
 			SendEmail: sendEmail(in.SendEmail), EmailVerified: in.EmailVerified, ExpiresInHours: in.ExpiresInHours, Force: in.Force,
 		})
 		if err != nil {
 			return 0, nil, err
 		}
 		return http.StatusOK, a.invitationOut(res.Invitation, res.Link), nil
-	})
+	}
 }
 
 // RevokeInvitation handles POST /v1/invitations/{id}/revoke.
 func (a *API) RevokeInvitation(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	return a.serveTenant(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
-		inv, err := a.Invitations.RevokeInvitation(ctx, r.pathParam("id"))
+	return a.serveTenant(ctx, e, a.revokeEndpoint(a.Invitations.RevokeInvitation))
+}
+
+// revokeEndpoint is the endpoint of a revoke, the tenant's or a partner
+// admin's.
+func (a *API) revokeEndpoint(revoke func(ctx context.Context, id string) (partners.Invitation, error)) endpoint {
+	return func(ctx context.Context, r *request) (int, any, error) {
+		inv, err := revoke(ctx, r.pathParam("id"))
 		if err != nil {
 			return 0, nil, err
 		}
 		return http.StatusOK, a.invitationOut(inv, ""), nil
-	})
+	}
 }
 
 // ListPartnerUsers handles GET /v1/partners/{id}/users.

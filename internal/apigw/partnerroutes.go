@@ -1,7 +1,6 @@
 package apigw
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"strings"
@@ -88,24 +87,9 @@ func (a *API) ListOwnUsers(ctx context.Context, e events.APIGatewayV2HTTPRequest
 // InviteOwn handles POST /v1/partner/users: the body of POST
 // /v1/partners/{id}/users, into the caller's own partner, without grants.
 func (a *API) InviteOwn(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	return a.servePartner(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
-		var in inviteUserJSON
-		if err := r.decodeJSON(&in); err != nil {
-			return 0, nil, err
-		}
-		res, err := a.Portal.InviteOwn(ctx, inviteInput(in))
-		if err != nil {
-			return 0, nil, err
-		}
-		status := http.StatusCreated
-		if res.Outcome == partners.OutcomeResent {
-			status = http.StatusOK
-		}
-		return status, inviteResultJSON{
-			Object: "invite_result", Outcome: string(res.Outcome), User: userOut(res.User),
-			Invitation: a.invitationOut(res.Invitation, res.Link),
-		}, nil
-	})
+	return a.servePartner(ctx, e, a.inviteEndpoint(func(ctx context.Context, _ *request, in partners.InviteInput) (partners.InviteResult, error) {
+		return a.Portal.InviteOwn(ctx, in)
+	}))
 }
 
 // ListOwnInvitations handles GET /v1/partner/invitations.
@@ -126,30 +110,10 @@ func (a *API) ListOwnInvitations(ctx context.Context, e events.APIGatewayV2HTTPR
 
 // ResendOwn handles POST /v1/partner/invitations/{id}/resend.
 func (a *API) ResendOwn(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	return a.servePartner(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
-		var in resendJSON
-		if len(bytes.TrimSpace(r.body)) > 0 {
-			if err := r.decodeJSON(&in); err != nil {
-				return 0, nil, err
-			}
-		}
-		res, err := a.Portal.ResendOwn(ctx, r.pathParam("id"), partners.ResendInput{
-			SendEmail: sendEmail(in.SendEmail), EmailVerified: in.EmailVerified, ExpiresInHours: in.ExpiresInHours, Force: in.Force,
-		})
-		if err != nil {
-			return 0, nil, err
-		}
-		return http.StatusOK, a.invitationOut(res.Invitation, res.Link), nil
-	})
+	return a.servePartner(ctx, e, a.resendEndpoint(a.Portal.ResendOwn))
 }
 
 // RevokeOwn handles POST /v1/partner/invitations/{id}/revoke.
 func (a *API) RevokeOwn(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	return a.servePartner(ctx, e, func(ctx context.Context, r *request) (int, any, error) {
-		inv, err := a.Portal.RevokeOwn(ctx, r.pathParam("id"))
-		if err != nil {
-			return 0, nil, err
-		}
-		return http.StatusOK, a.invitationOut(inv, ""), nil
-	})
+	return a.servePartner(ctx, e, a.revokeEndpoint(a.Portal.RevokeOwn))
 }

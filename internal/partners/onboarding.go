@@ -49,9 +49,9 @@ func (s *Service) PartnerForm(ctx context.Context, by PartnerUserRef) (PartnerFo
 	if err != nil {
 		return PartnerFormView{}, fmt.Errorf("get partner %s: %w", by.PartnerID, err)
 	}
-	st, err := s.Settings.GetSettings(ctx, by.TenantID)
+	st, err := s.cachedSettings(ctx, by.TenantID)
 	if err != nil {
-		return PartnerFormView{}, fmt.Errorf("get settings of %s: %w", by.TenantID, err)
+		return PartnerFormView{}, err
 	}
 	t, err := s.Tenants.GetTenant(ctx, by.TenantID)
 	if err != nil {
@@ -88,9 +88,9 @@ func (s *Service) SubmitPartnerForm(ctx context.Context, by PartnerUserRef, in F
 	if err != nil {
 		return Partner{}, err
 	}
-	st, err := s.Settings.GetSettings(ctx, by.TenantID)
+	st, err := s.cachedSettings(ctx, by.TenantID)
 	if err != nil {
-		return Partner{}, fmt.Errorf("get settings of %s: %w", by.TenantID, err)
+		return Partner{}, err
 	}
 	if user.Role != st.PartnerAdminRole() {
 		return Partner{}, Errorf(Forbidden, "Only the partner's %s users can submit the partner form.", st.PartnerAdminRole())
