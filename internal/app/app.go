@@ -64,7 +64,10 @@ func (o Options) base() base.Options {
 // email sender.
 type App struct {
 	*base.App
-	Tenants *partners.Tenants
+	// DynamoDB is the store's client, for the tools' own calls (the test
+	// clock, the stream readers, table dumps).
+	DynamoDB *dynamodb.Client
+	Tenants  *partners.Tenants
 	// outbox is built on first use: only the email sender needs an SES client.
 	outbox func() *outbox.Handler
 	// events is built on first use, likewise (the bus's client).
@@ -85,16 +88,18 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	}
 	bopts := opts.base()
 	bopts.AWS = &sdk
+	bopts.DynamoDB = base.NewDynamoDB(sdk, getenv, opts.DynamoDBOptions...)
 	b, err := base.New(ctx, getenv, bopts)
 	if err != nil {
 		return nil, err
 	}
 	b.Service.Phones = phones.Normalize
 	cognito := loginapp.Cognito(b, opts.CognitoOptions...)
-	b.Service.Logins = &cognitoid.Logins{Client: cognito}
+	b.Service.Logins = cognitoid.NewLogins(cognito)
 	a := &App{
-		App:     b,
-		Tenants: &partners.Tenants{Store: b.Store, Pools: &lazyPools{client: cognito, prefix: b.Config.PoolNamePrefix, trigger: b.Config.TokenTriggerARN}, Clock: b.Clock},
+		App:      b,
+		DynamoDB: bopts.DynamoDB,
+		Tenants:  &partners.Tenants{Store: b.Store, Pools: &lazyPools{client: cognito, prefix: b.Config.PoolNamePrefix, trigger: b.Config.TokenTriggerARN}, Clock: b.Clock},
 	}
 	a.outbox = sync.OnceValue(func() *outbox.Handler { return mailapp.Outbox(b, opts.SESOptions...) })
 	hooksapp.New(b, opts.LambdaOptions...)

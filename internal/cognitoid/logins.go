@@ -18,16 +18,15 @@ import (
 // (a wrong password is InvalidPasswordException there, NotAuthorizedException
 // on AWS), so a type switch would miss them on one side or the other.
 type Logins struct {
-	// Client returns the Cognito client; it is built on first use, since
-	// only the activation functions need one.
-	Client func() *cip.Client
+	// ops returns the Cognito calls (NewLogins builds the client on first use).
+	ops func() operations
 }
 
 // Lookup returns the login of an email in the pool, if there is one. A
 // login still waiting for its permanent password (FORCE_CHANGE_PASSWORD:
 // made by AdminCreateUser, never given one) is Unfinished.
 func (l *Logins) Lookup(ctx context.Context, pool partners.LoginPool, email string) (partners.Login, bool, error) {
-	out, err := l.Client().AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(pool.ID), Username: aws.String(email)})
+	out, err := l.ops().AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(pool.ID), Username: aws.String(email)})
 	if errorCode(err) == "UserNotFoundException" {
 		return partners.Login{}, false, nil
 	}
@@ -61,7 +60,7 @@ func (l *Logins) Create(ctx context.Context, pool partners.LoginPool, n partners
 	if n.LastName != "" {
 		attrs = append(attrs, types.AttributeType{Name: aws.String("family_name"), Value: aws.String(n.LastName)})
 	}
-	out, err := l.Client().AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+	out, err := l.ops().AdminCreateUser(ctx, &cip.AdminCreateUserInput{
 		UserPoolId: aws.String(pool.ID), Username: aws.String(n.Email),
 		MessageAction: types.MessageActionTypeSuppress, UserAttributes: attrs,
 	})
@@ -77,7 +76,7 @@ func (l *Logins) Create(ctx context.Context, pool partners.LoginPool, n partners
 // SetPassword gives a login its permanent password. A password the pool
 // refuses is an Invalid error on "password", not a failure of ours.
 func (l *Logins) SetPassword(ctx context.Context, pool partners.LoginPool, email, password string) error {
-	_, err := l.Client().AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
+	_, err := l.ops().AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
 		UserPoolId: aws.String(pool.ID), Username: aws.String(email), Password: aws.String(password), Permanent: true,
 	})
 	switch errorCode(err) {
@@ -94,7 +93,7 @@ func (l *Logins) SetPassword(ctx context.Context, pool partners.LoginPool, email
 // required) is not a correct password here, and a locked login answers as a
 // wrong password does.
 func (l *Logins) CheckPassword(ctx context.Context, pool partners.LoginPool, email, password string) (string, error) {
-	out, err := l.Client().AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{
+	out, err := l.ops().AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{
 		UserPoolId: aws.String(pool.ID), ClientId: aws.String(pool.ClientID),
 		AuthFlow:       types.AuthFlowTypeAdminUserPasswordAuth,
 		AuthParameters: map[string]string{"USERNAME": email, "PASSWORD": password},
@@ -128,7 +127,7 @@ func (l *Logins) CheckPassword(ctx context.Context, pool partners.LoginPool, ema
 
 // MarkEmailVerified sets email_verified on a login.
 func (l *Logins) MarkEmailVerified(ctx context.Context, pool partners.LoginPool, email string) error {
-	_, err := l.Client().AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
+	_, err := l.ops().AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
 		UserPoolId: aws.String(pool.ID), Username: aws.String(email),
 		UserAttributes: []types.AttributeType{{Name: aws.String("email_verified"), Value: aws.String("true")}},
 	})
@@ -152,7 +151,7 @@ func attribute(attrs []types.AttributeType, name string) string {
 // answers HTTP 500 with code Unsupported, which the SDK would retry: the
 // call is made once, and that answer is ErrSignOutUnsupported.
 func (l *Logins) SignOut(ctx context.Context, pool partners.LoginPool, email string) error {
-	_, err := l.Client().AdminUserGlobalSignOut(ctx, &cip.AdminUserGlobalSignOutInput{
+	_, err := l.ops().AdminUserGlobalSignOut(ctx, &cip.AdminUserGlobalSignOutInput{
 		UserPoolId: aws.String(pool.ID), Username: aws.String(email),
 	}, func(o *cip.Options) { o.RetryMaxAttempts = 1 })
 	switch errorCode(err) {
@@ -170,9 +169,9 @@ func (l *Logins) SignOut(ctx context.Context, pool partners.LoginPool, email str
 func (l *Logins) SetEnabled(ctx context.Context, pool partners.LoginPool, email string, enabled bool) error {
 	var err error
 	if enabled {
-		_, err = l.Client().AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: aws.String(pool.ID), Username: aws.String(email)})
+		_, err = l.ops().AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: aws.String(pool.ID), Username: aws.String(email)})
 	} else {
-		_, err = l.Client().AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(pool.ID), Username: aws.String(email)})
+		_, err = l.ops().AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(pool.ID), Username: aws.String(email)})
 	}
 	switch errorCode(err) {
 	case "", "UserNotFoundException":

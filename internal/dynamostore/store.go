@@ -15,13 +15,13 @@ import (
 
 // Store implements the domain's stores on one DynamoDB table.
 type Store struct {
-	db    *dynamodb.Client
+	db    client
 	table string
 }
 
 // New returns a Store on the named table.
 func New(db *dynamodb.Client, table string) *Store {
-	return &Store{db: db, table: table}
+	return &Store{db: clientOf(db), table: table}
 }
 
 // Item key builders: the single-table layout of DESIGN.md.

@@ -17,7 +17,11 @@ import (
 
 // Mailer sends through SES v2 SendEmail.
 type Mailer struct {
-	Client *sesv2.Client
+	// SendEmail is the SES client's method value, not the client: a Mailer
+	// sits in the domain's interfaces, and a *sesv2.Client reachable from it
+	// would keep every SES operation in the email sender, which renders
+	// templates (see "Binary size" in docs/decisions.md).
+	SendEmail func(context.Context, *sesv2.SendEmailInput, ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
 	// ConfigurationSet, when set, is named on every send, so that bounces,
 	// complaints and deliveries come back as events.
 	ConfigurationSet string
@@ -47,7 +51,7 @@ func (m *Mailer) Send(ctx context.Context, e partners.OutgoingEmail) (string, er
 	for _, k := range names {
 		in.EmailTags = append(in.EmailTags, types.MessageTag{Name: aws.String(k), Value: aws.String(e.Tags[k])})
 	}
-	out, err := m.Client.SendEmail(ctx, in)
+	out, err := m.SendEmail(ctx, in)
 	if err != nil {
 		if undeliverable(err) {
 			return "", fmt.Errorf("send to %s: %w: %w", e.To, partners.ErrUndeliverable, err)

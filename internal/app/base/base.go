@@ -39,6 +39,9 @@ type Options struct {
 	// AWS replaces the configuration from the environment (AWSConfig): the
 	// tools pass the SDK's full chain (profiles, SSO, config files).
 	AWS *aws.Config
+	// DynamoDB, when set, is the client the store uses (the tools keep it
+	// for their own calls); otherwise New builds one.
+	DynamoDB *dynamodb.Client
 }
 
 // App holds what the functions share, built once per cold start.
@@ -46,7 +49,6 @@ type App struct {
 	Config     Config
 	AWS        aws.Config
 	Getenv     func(string) string
-	DynamoDB   *dynamodb.Client
 	Store      *dynamostore.Store
 	Service    *partners.Service
 	API        *apigw.API
@@ -76,7 +78,12 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 	if opts.AWS != nil {
 		awsCfg = *opts.AWS
 	}
-	db := NewDynamoDB(awsCfg, getenv, opts.DynamoDBOptions...)
+	// The App keeps no client of its own (the store holds the operations it
+	// calls): see dynamostore's client for why.
+	db := opts.DynamoDB
+	if db == nil {
+		db = NewDynamoDB(awsCfg, getenv, opts.DynamoDBOptions...)
+	}
 	store := dynamostore.New(db, cfg.TableName)
 	cursors, err := partners.NewCursors(cfg.SecretKey, cfg.PreviousSecretKeys...)
 	if err != nil {
@@ -110,7 +117,7 @@ func New(ctx context.Context, getenv func(string) string, opts Options) (*App, e
 		Memberships: store, Access: store, Counter: store, PasswordGuard: store, Resets: store, Events: store, SendQuota: store, ActivationBaseURL: cfg.ActivationBaseURL, Clock: opts.Clock,
 	}
 	a := &App{
-		Config: cfg, AWS: awsCfg, Getenv: getenv, DynamoDB: db, Store: store, Service: svc, Log: log, Clock: opts.Clock, Tokens: tokens,
+		Config: cfg, AWS: awsCfg, Getenv: getenv, Store: store, Service: svc, Log: log, Clock: opts.Clock, Tokens: tokens,
 		Webhooks: hooks,
 		API: &apigw.API{
 			Partners: svc, Invitations: svc, Activations: svc, Events: svc, Resets: svc, Webhooks: hooks, Grants: svc, CSRF: csrf,

@@ -17,9 +17,17 @@ import (
 // on first use, with the environment's endpoint override.
 func Cognito(a *base.App, opts ...func(*cip.Options)) func() *cip.Client {
 	endpoint := base.WithEndpoint(a.Getenv, "COGNITO_IDENTITY_PROVIDER", func(o *cip.Options, e *string) { o.BaseEndpoint = e })
-	return sync.OnceValue(func() *cip.Client {
-		return cip.NewFromConfig(a.AWS, append([]func(*cip.Options){endpoint}, opts...)...)
-	})
+	// Not sync.OnceValue: its generic dictionary marks *cip.Client as held in
+	// an interface, which keeps every Cognito operation in the binary (see
+	// cognitoid's operations).
+	var (
+		once   sync.Once
+		client *cip.Client
+	)
+	return func() *cip.Client {
+		once.Do(func() { client = cip.NewFromConfig(a.AWS, append([]func(*cip.Options){endpoint}, opts...)...) })
+		return client
+	}
 }
 
 // New builds the base App with partner logins.
@@ -28,7 +36,7 @@ func New(ctx context.Context, getenv func(string) string, opts base.Options, cog
 	if err != nil {
 		return nil, err
 	}
-	a.Service.Logins = &cognitoid.Logins{Client: Cognito(a, cognitoOpts...)}
+	a.Service.Logins = cognitoid.NewLogins(Cognito(a, cognitoOpts...))
 	return a, nil
 }
 

@@ -19,7 +19,7 @@ import (
 func Outbox(a *base.App, sesOpts ...func(*sesv2.Options)) *outbox.Handler {
 	endpoint := base.WithEndpoint(a.Getenv, "SESV2", func(o *sesv2.Options, e *string) { o.BaseEndpoint = e })
 	client := sesv2.NewFromConfig(a.AWS, append([]func(*sesv2.Options){endpoint}, sesOpts...)...)
-	mailer := &sesmail.Mailer{Client: client, ConfigurationSet: a.Config.SESConfigurationSet}
+	mailer := &sesmail.Mailer{SendEmail: client.SendEmail, ConfigurationSet: a.Config.SESConfigurationSet}
 	return &outbox.Handler{
 		Log: a.Log,
 		Resets: &partners.ResetMailer{
