@@ -8,14 +8,8 @@ import (
 	"strings"
 	"sync"
 	"unicode"
-
-	"google.golang.org/protobuf/proto"
 )
 
-// init must live in this file: Go runs package init() functions in lexical
-// filename order, and metadata loading depends on the protobuf types having
-// been registered by phonemetadata.pb.go / phonenumber.pb.go first. This
-// filename sorts after both, preserving that ordering.
 // Patched: the metadata is loaded on first use (loadedMetadata), not in
 // init, so that linking the package costs a program nothing until it
 // parses a number.
@@ -742,7 +736,7 @@ func GetLengthOfNationalDestinationCode(number *PhoneNumber) int {
 		// want to include the extension when we format it, so we copy
 		// it and clear the extension here.
 		copiedProto = &PhoneNumber{}
-		proto.Merge(copiedProto, number)
+		mergeNumber(copiedProto, number)
 		copiedProto.Extension = nil
 	} else {
 		copiedProto = number
@@ -958,7 +952,7 @@ func FormatByPattern(number *PhoneNumber,
 		// $NP with the national prefix, we need to copy the rule so
 		// that subsequent replacements for different numbers have the
 		// appropriate national prefix.
-		proto.Merge(numFormatCopy, formattingPattern)
+		mergeFormat(numFormatCopy, formattingPattern)
 		nationalPrefixFormattingRule := formattingPattern.GetNationalPrefixFormattingRule()
 		if len(nationalPrefixFormattingRule) > 0 {
 			nationalPrefix := metadata.GetNationalPrefix()
@@ -1068,7 +1062,7 @@ func FormatNumberForMobileDialing(
 	// Clear the extension, as that part cannot normally be dialed
 	// together with the main number.
 	var numberNoExt = &PhoneNumber{}
-	proto.Merge(numberNoExt, number)
+	mergeNumber(numberNoExt, number)
 	numberNoExt.Extension = nil // can we assume this is safe? (no nil-pointer?)
 	regionCode := GetRegionCodeForCountryCode(countryCallingCode)
 	numberType := GetNumberType(numberNoExt)
@@ -1316,7 +1310,7 @@ func FormatInOriginalFormat(number *PhoneNumber, regionCallingFrom string) strin
 		}
 		// Otherwise, we need to remove the national prefix from our output.
 		numFormatCopy := &NumberFormat{}
-		proto.Merge(numFormatCopy, formatRule)
+		mergeFormat(numFormatCopy, formatRule)
 		numFormatCopy.NationalPrefixFormattingRule = nil
 		var numberFormats = []*NumberFormat{numFormatCopy}
 		formattedNumber = FormatByPattern(number, NATIONAL, numberFormats)
@@ -1438,13 +1432,13 @@ func FormatOutOfCountryKeepingAlphaChars(
 			return rawInput
 		}
 		newFormat := &NumberFormat{}
-		proto.Merge(newFormat, formattingPattern)
+		mergeFormat(newFormat, formattingPattern)
 		// The first group is the first group of digits that the user
 		// wrote together.
-		newFormat.Pattern = proto.String("(\\d+)(.*)")
+		newFormat.Pattern = protoString("(\\d+)(.*)")
 		// Here we just concatenate them back together after the national
 		// prefix has been fixed.
-		newFormat.Format = proto.String("$1$2")
+		newFormat.Format = protoString("$1$2")
 		// Now we format using this pattern instead of the default pattern,
 		// but with the national prefix prefixed if necessary. This will not
 		// work in the cases where the pattern (and not the leading digits)
@@ -2247,23 +2241,23 @@ func TruncateTooLongNumber(number *PhoneNumber) bool {
 		return true
 	}
 	numberCopy := &PhoneNumber{}
-	proto.Merge(numberCopy, number)
+	mergeNumber(numberCopy, number)
 	nationalNumber := number.GetNationalNumber()
 	nationalNumber /= 10
-	numberCopy.NationalNumber = proto.Uint64(nationalNumber)
+	numberCopy.NationalNumber = protoUint64(nationalNumber)
 	if IsPossibleNumberWithReason(numberCopy) == TOO_SHORT || nationalNumber == 0 {
 		return false
 	}
 	for !IsValidNumber(numberCopy) {
 		nationalNumber /= 10
-		numberCopy.NationalNumber = proto.Uint64(nationalNumber)
+		numberCopy.NationalNumber = protoUint64(nationalNumber)
 		if IsPossibleNumberWithReason(numberCopy) == TOO_SHORT ||
 			nationalNumber == 0 {
 			return false
 		}
 	}
 
-	number.NationalNumber = proto.Uint64(nationalNumber)
+	number.NationalNumber = protoUint64(nationalNumber)
 	return true
 }
 
@@ -2345,7 +2339,7 @@ func maybeExtractCountryCode(
 		}
 		potentialCountryCode := extractCountryCode(fullNumber, nationalNumber)
 		if potentialCountryCode != 0 {
-			phoneNumber.CountryCode = proto.Int32(int32(potentialCountryCode))
+			phoneNumber.CountryCode = protoInt32(int32(potentialCountryCode))
 			return potentialCountryCode, nil
 		}
 
@@ -2387,13 +2381,13 @@ func maybeExtractCountryCode(
 					val := PhoneNumber_FROM_NUMBER_WITHOUT_PLUS_SIGN
 					phoneNumber.CountryCodeSource = &val
 				}
-				phoneNumber.CountryCode = proto.Int32(int32(defaultCountryCode))
+				phoneNumber.CountryCode = protoInt32(int32(defaultCountryCode))
 				return defaultCountryCode, nil
 			}
 		}
 	}
 	// No country calling code present.
-	phoneNumber.CountryCode = proto.Int32(0)
+	phoneNumber.CountryCode = protoInt32(0)
 	return 0, nil
 }
 
@@ -2654,7 +2648,7 @@ func setItalianLeadingZerosForPhoneNumber(
 		return
 	}
 
-	phoneNumber.ItalianLeadingZero = proto.Bool(true)
+	phoneNumber.ItalianLeadingZero = protoBool(true)
 	numLeadZeros := 1
 	// Note that if the national number is all "0"s, the last "0"
 	// is not counted as a leading zero.
@@ -2662,7 +2656,7 @@ func setItalianLeadingZerosForPhoneNumber(
 		numLeadZeros++
 	}
 	if numLeadZeros != 1 {
-		phoneNumber.NumberOfLeadingZeros = proto.Int32(int32(numLeadZeros))
+		phoneNumber.NumberOfLeadingZeros = protoInt32(int32(numLeadZeros))
 	}
 }
 
@@ -2705,14 +2699,14 @@ func parseHelper(
 	}
 
 	if keepRawInput {
-		phoneNumber.RawInput = proto.String(numberToParse)
+		phoneNumber.RawInput = protoString(numberToParse)
 	}
 	// Attempt to parse extension first, since it doesn't require
 	// region-specific data and we want to have the non-normalised
 	// number here.
 	extension := maybeStripExtension(nationalNumber)
 	if len(extension) > 0 {
-		phoneNumber.Extension = proto.String(extension)
+		phoneNumber.Extension = protoString(extension)
 	}
 	var regionMetadata *PhoneMetadata = getMetadataForRegion(defaultRegion)
 	// Check to see if the number is given in international format so we
@@ -2756,7 +2750,7 @@ func parseHelper(
 		normalizedNationalNumber.WriteString(normalize(nationalNumber.String()))
 		if len(defaultRegion) != 0 {
 			countryCode = int(regionMetadata.GetCountryCode())
-			phoneNumber.CountryCode = proto.Int32(int32(countryCode))
+			phoneNumber.CountryCode = protoInt32(int32(countryCode))
 		} else if keepRawInput {
 			phoneNumber.CountryCodeSource = nil
 		}
@@ -2781,7 +2775,7 @@ func parseHelper(
 			normalizedNationalNumber = potentialNationalNumber
 			if keepRawInput && carrierCode.Len() > 0 {
 				phoneNumber.PreferredDomesticCarrierCode =
-					proto.String(carrierCode.String())
+					protoString(carrierCode.String())
 			}
 		}
 	}
@@ -2795,7 +2789,7 @@ func parseHelper(
 	setItalianLeadingZerosForPhoneNumber(
 		normalizedNationalNumber.String(), phoneNumber)
 	val, _ := strconv.ParseUint(normalizedNationalNumber.String(), 10, 64)
-	phoneNumber.NationalNumber = proto.Uint64(val)
+	phoneNumber.NationalNumber = protoUint64(val)
 	return nil
 }
 
@@ -2916,8 +2910,8 @@ func IsNumberMatchWithNumbers(firstNumberIn, secondNumberIn *PhoneNumber) MatchT
 	var firstNumber, secondNumber *PhoneNumber
 	firstNumber = &PhoneNumber{}
 	secondNumber = &PhoneNumber{}
-	proto.Merge(firstNumber, firstNumberIn)
-	proto.Merge(secondNumber, secondNumberIn)
+	mergeNumber(firstNumber, firstNumberIn)
+	mergeNumber(secondNumber, secondNumberIn)
 	// First clear raw_input, country_code_source and
 	// preferred_domestic_carrier_code fields and any empty-string
 	// extensions so that we can use the proto-buffer equality method.
@@ -2966,7 +2960,7 @@ func IsNumberMatchWithNumbers(firstNumberIn, secondNumberIn *PhoneNumber) MatchT
 	// Checks cases where one or both country_code fields were not
 	// specified. To make equality checks easier, we first set the
 	// country_code fields to be equal.
-	firstNumber.CountryCode = proto.Int32(secondNumberCountryCode)
+	firstNumber.CountryCode = protoInt32(secondNumberCountryCode)
 	// If all else was the same, then this is an NSN_MATCH.
 	// TODO(ttacon): remove when make gen-equals
 	if reflect.DeepEqual(firstNumber, secondNumber) {

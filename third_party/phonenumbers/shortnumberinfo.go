@@ -3,8 +3,6 @@ package phonenumbers
 import (
 	"slices"
 	sync "sync"
-
-	"google.golang.org/protobuf/proto"
 )
 
 var (
@@ -49,7 +47,7 @@ func ShortNumberMetadataCollection() (*PhoneMetadataCollection, error) {
 	}
 
 	metadataCollection := &PhoneMetadataCollection{}
-	err = proto.Unmarshal(rawBytes, metadataCollection)
+	err = unmarshalCollection(rawBytes, metadataCollection)
 	shortNumberReloadMetadata = false
 	return metadataCollection, err
 }
