@@ -49,7 +49,7 @@ test-unit:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) tool staticcheck ./...
+	$(GO) tool staticcheck $$($(GO) list ./... | grep -v /third_party/gotemplate)
 	cd infra && $(GO) vet ./...
 
 # How every Lambda binary is built, the deployed ones and the cold-start
@@ -60,15 +60,12 @@ LAMBDA_BUILD := CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -tags lambd
 GO_SOURCES := $(shell find functions internal -name '*.go' -not -name '*_test.go' -not -path 'internal/bench/*') go.mod go.sum
 BOOTSTRAPS := $(addprefix dist/,$(addsuffix /bootstrap,$(FUNCTIONS)))
 # A function may be at most this big: build fails above it. Issue 14 asks
-# for 10 MiB and never more than 12; 15 of the 25 functions are 7.6-8.4
-# MiB, but the eight that render templates beside an SDK client or parse
-# phones are 13.3-15.7 MiB (docs/decisions.md says why and what would fix
-# it). Until they are
-# fixed, the guard sits just above them, so that it still catches growth:
-# 16.5 since issue 13 (its code grew the four page functions with Cognito
-# from 15.9 to 16.2 MiB; go-jose is kept out of all but the partner routes).
-MAX_FUNCTION_MIB := 16.5
-MAX_FUNCTION_KIB := 16896
+# for 10 MiB and never more than 12; since its second part every function
+# is 7.9-9.5 MiB (docs/benchmarks.md), so the guard is the goal itself: a
+# change that takes one over 10 MiB (an SDK client held in an interface, a
+# dependency that reflects on methods) fails here, not in review.
+MAX_FUNCTION_MIB := 10
+MAX_FUNCTION_KIB := 10240
 
 build: $(BOOTSTRAPS)
 	@over=0; for f in $(BOOTSTRAPS); do \

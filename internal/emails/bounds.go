@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	htmltemplate "html/template"
 	"io"
 	"strings"
-	texttemplate "text/template"
 	"text/template/parse"
 	"time"
+
+	htmltemplate "github.com/partnerinvites/partnerinvites/third_party/gotemplate/html"
+	texttemplate "github.com/partnerinvites/partnerinvites/third_party/gotemplate/text"
 )
 
 // Bounds on rendering one part of an email. With no loops allowed (below),

@@ -13,13 +13,14 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	htmltemplate "html/template"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	texttemplate "text/template"
 	"time"
+
+	htmltemplate "github.com/partnerinvites/partnerinvites/third_party/gotemplate/html"
+	texttemplate "github.com/partnerinvites/partnerinvites/third_party/gotemplate/text"
 )
 
 //go:embed templates/*.tmpl

@@ -11,10 +11,11 @@ import (
 	"embed"
 	"encoding/base64"
 	"fmt"
-	"html/template"
 	"net/http"
 	"sync"
 	"time"
+
+	template "github.com/partnerinvites/partnerinvites/third_party/gotemplate/html"
 
 	"github.com/partnerinvites/partnerinvites/internal/emails"
 	"github.com/partnerinvites/partnerinvites/internal/partners"
