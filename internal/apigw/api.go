@@ -68,23 +68,47 @@ type RateCounter interface {
 // steady rate, so that one tenant alone cannot exhaust it.
 const DefaultRateLimit = 50
 
-// withinRate reports whether the tenant may make this request. A counter
-// that does not answer lets the request through: the stage's throttle still
-// bounds everything, and an outage of the counter must not be one of the API.
-func (a *API) withinRate(ctx context.Context, log *slog.Logger, tenantID string) bool {
-	if a.Rate == nil {
-		return true
+// errTenantRate refuses a request over the tenant's rate.
+func errTenantRate() error {
+	return &partners.Error{Kind: partners.RateLimited,
+		Message: "Too many requests from your tenant; slow down.", Details: map[string]any{"code": "tenant_rate", "retry_after": 1}}
+}
+
+// admit counts the request against its tenant's rate, in the background:
+// the request goes on meanwhile, and its first write waits for the answer
+// (partners.Admission says why). A counter that does not answer lets the
+// request through: the stage's throttle still bounds everything, and an
+// outage of the counter must not be one of the API.
+func (a *API) admit(ctx context.Context, log *slog.Logger, tenantID string) *partners.Admission {
+	return partners.NewAdmission(ctx, func(ctx context.Context) error {
+		if a.Rate == nil {
+			return nil
+		}
+		limit := a.RateLimit
+		if limit == 0 {
+			limit = DefaultRateLimit
+		}
+		ok, err := a.Rate.AllowRequest(ctx, tenantID, a.Clock.Now().Truncate(time.Second), limit)
+		if err != nil {
+			log.Warn("rate counter failed; request let through", "err", err)
+			return nil
+		}
+		if !ok {
+			return errTenantRate()
+		}
+		return nil
+	})
+}
+
+// runAdmitted runs a request beside its admission: its writes wait for it
+// (through ctx), and a request refused after it read what it needed answers
+// 429 all the same.
+func (a *API) runAdmitted(ctx context.Context, log *slog.Logger, e events.APIGatewayV2HTTPRequest, adm *partners.Admission, run func(context.Context) events.APIGatewayV2HTTPResponse) events.APIGatewayV2HTTPResponse {
+	resp := run(partners.WithAdmission(ctx, adm))
+	if err := adm.Wait(ctx); err != nil && resp.StatusCode != http.StatusTooManyRequests {
+		return a.fail(log, e, err)
 	}
-	limit := a.RateLimit
-	if limit == 0 {
-		limit = DefaultRateLimit
-	}
-	ok, err := a.Rate.AllowRequest(ctx, tenantID, a.Clock.Now().Truncate(time.Second), limit)
-	if err != nil {
-		log.Warn("rate counter failed; request let through", "err", err)
-		return true
-	}
-	return ok
+	return resp
 }
 
 // maxJSONBody bounds JSON request bodies; CSV uploads have their own limit.
@@ -228,14 +252,11 @@ func (a *API) serveTenantLimit(ctx context.Context, e events.APIGatewayV2HTTPReq
 		log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
 		return resp, nil
 	}
-	if !a.withinRate(ctx, log, caller.TenantID) {
-		resp := a.fail(log, e, &partners.Error{Kind: partners.RateLimited,
-			Message: "Too many requests from your tenant; slow down.", Details: map[string]any{"code": "tenant_rate", "retry_after": 1}})
-		log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
-		return resp, nil
-	}
+	adm := a.admit(ctx, log, caller.TenantID)
 	ctx = partners.WithLog(partners.WithPrincipal(ctx, caller), log)
-	resp := a.run(ctx, log, caller, &request{event: e}, maxBody, ep)
+	resp := a.runAdmitted(ctx, log, e, adm, func(ctx context.Context) events.APIGatewayV2HTTPResponse {
+		return a.run(ctx, log, caller, &request{event: e}, maxBody, ep)
+	})
 	log.Info("request", "status", resp.StatusCode, "duration_ms", time.Since(start).Milliseconds())
 	return resp, nil
 }

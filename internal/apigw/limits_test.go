@@ -133,3 +133,40 @@ func TestEachTenantHasItsOwnRate(t *testing.T) {
 	clock.Advance(time.Second)
 	wantStatus(t, api.Do(t, "GET", "/v1/partners", keyA, nil), http.StatusOK)
 }
+
+// The rate count runs beside a request's first work (partners.Admission):
+// a write over the rate is refused with 429 and leaves nothing behind —
+// neither the data nor the send-limit count it had reserved meanwhile.
+func TestARequestOverTheRateWritesNothing(t *testing.T) {
+	clock := testenv.NewClock(time.Now().UTC().Truncate(time.Second))
+	api := testenv.NewAPIWithClock(t, clock, "TENANT_RATE_LIMIT", "3")
+	_, key := api.Tenant(t, "Hasty SaaS")
+	wantStatus(t, api.Do(t, "PUT", "/v1/settings", key, map[string]any{"send_limits": map[string]any{"emails_per_hour": 1}}), http.StatusOK)
+	pid := newPartner(t, api, key, "Globex")
+	wantStatus(t, api.Do(t, "GET", "/v1/partners", key, nil), http.StatusOK) // the third request of the second
+
+	email := uniqueEmail(t, "hasty")
+	over := api.Do(t, "POST", "/v1/partners/"+pid+"/users", key, map[string]any{"email": email, "role": "member"})
+	wantStatus(t, over, http.StatusTooManyRequests)
+	if over.JSON(t)["code"] != "tenant_rate" {
+		t.Errorf("an invite over the rate: %s", over.Body)
+	}
+	wantStatus(t, api.Do(t, "POST", "/v1/partners", key, map[string]any{"name": "Initech"}), http.StatusTooManyRequests)
+
+	clock.Advance(time.Second)
+	if list := api.Do(t, "GET", "/v1/partners", key, nil); len(list.JSON(t)["data"].([]any)) != 1 {
+		t.Errorf("a partner created over the rate was kept: %s", list.Body)
+	}
+	// The refused invite gave back the hour's one email: this one may go.
+	again := api.Do(t, "POST", "/v1/partners/"+pid+"/users", key, map[string]any{"email": email, "role": "member"})
+	wantStatus(t, again, http.StatusCreated)
+	if outcome := again.JSON(t)["outcome"]; outcome != "created" {
+		t.Errorf("the invite refused over the rate left something behind: outcome %v", outcome)
+	}
+	// And the limit of one an hour is the one in effect: the next is refused.
+	next := api.Do(t, "POST", "/v1/partners/"+pid+"/users", key, map[string]any{"email": uniqueEmail(t, "next"), "role": "member"})
+	wantStatus(t, next, http.StatusTooManyRequests)
+	if next.JSON(t)["code"] != "send_limit_tenant" {
+		t.Errorf("the hour's second email: %s", next.Body)
+	}
+}

@@ -61,12 +61,11 @@ func (a *API) servePartner(ctx context.Context, e events.APIGatewayV2HTTPRequest
 	if route, ok := routeByKey(e.RouteKey); ok && route.Permission != "" && !caller.Can(route.Permission) {
 		return done(a.fail(log, e, partners.Errorf(partners.Forbidden, "A partner user with the %s role cannot do this.", u.Role)))
 	}
-	if !a.withinRate(ctx, log, caller.TenantID) {
-		return done(a.fail(log, e, &partners.Error{Kind: partners.RateLimited,
-			Message: "Too many requests from your tenant; slow down.", Details: map[string]any{"code": "tenant_rate", "retry_after": 1}}))
-	}
+	adm := a.admit(ctx, log, caller.TenantID)
 	ctx = partners.WithLog(partners.WithPrincipal(ctx, caller), log)
-	return done(a.run(ctx, log, caller, r, maxJSONBody, ep))
+	return done(a.runAdmitted(ctx, log, e, adm, func(ctx context.Context) events.APIGatewayV2HTTPResponse {
+		return a.run(ctx, log, caller, r, maxJSONBody, ep)
+	}))
 }
 
 // ListOwnUsers handles GET /v1/partner/users.

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
 
 // client is the part of the DynamoDB client the store calls, held as the
@@ -43,17 +45,26 @@ func clientOf(c *dynamodb.Client) client {
 }
 
 // The operations under the SDK's own names, so that the store reads as if
-// it held the client, and the SDK's paginators take it.
+// it held the client, and the SDK's paginators take it. Each write first
+// waits for the request's admission (partners.AwaitAdmission): the tenant's
+// request-rate count runs beside the request's reads, and nothing is
+// written before it has said yes.
 
 func (c client) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
 	return c.batchGetItem(ctx, in, opts...)
 }
 
 func (c client) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	if err := partners.AwaitAdmission(ctx); err != nil {
+		return nil, err
+	}
 	return c.batchWriteItem(ctx, in, opts...)
 }
 
 func (c client) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	if err := partners.AwaitAdmission(ctx); err != nil {
+		return nil, err
+	}
 	return c.deleteItem(ctx, in, opts...)
 }
 
@@ -62,6 +73,9 @@ func (c client) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...
 }
 
 func (c client) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if err := partners.AwaitAdmission(ctx); err != nil {
+		return nil, err
+	}
 	return c.putItem(ctx, in, opts...)
 }
 
@@ -74,9 +88,15 @@ func (c client) Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...func(*
 }
 
 func (c client) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if err := partners.AwaitAdmission(ctx); err != nil {
+		return nil, err
+	}
 	return c.transactWriteItems(ctx, in, opts...)
 }
 
 func (c client) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if err := partners.AwaitAdmission(ctx); err != nil {
+		return nil, err
+	}
 	return c.updateItem(ctx, in, opts...)
 }

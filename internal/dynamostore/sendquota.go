@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/partnerinvites/partnerinvites/internal/partners"
 )
 
 // Send counts live in the tenant's partition, one item per window:
@@ -30,7 +32,9 @@ func (s *Store) reserveCount(ctx context.Context, tenantID, sk, typ string, n, l
 	if n > limit {
 		return false, nil
 	}
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	// A count runs beside the request's admission, and is given back if the
+	// request is refused (partners.Admission).
+	_, err := s.db.UpdateItem(partners.WithoutAdmission(ctx), &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: keyOf(tenantPK(tenantID), sk),
 		UpdateExpression:    aws.String("ADD sends :n SET #type = :type, #ttl = :ttl"),
 		ConditionExpression: aws.String("attribute_not_exists(sends) OR sends <= :room"),
@@ -61,7 +65,7 @@ func (s *Store) ReserveRecipientSend(ctx context.Context, tenantID, email string
 }
 
 func (s *Store) release(ctx context.Context, tenantID, sk string, n int) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := s.db.UpdateItem(partners.WithoutAdmission(ctx), &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table), Key: keyOf(tenantPK(tenantID), sk),
 		UpdateExpression:          aws.String("ADD sends :n"),
 		ConditionExpression:       aws.String("attribute_exists(sends)"),
