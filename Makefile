@@ -8,7 +8,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 # What CI and `make test` require: emulator-backed tests fail instead of skipping.
 export PI_REQUIRE_EMULATORS := 1
 
-.PHONY: rotate-secret rotate-secret-done help dev test test-unit test-infra lint build synth deploy bench bench-cold fuzz stack-start stack-stop stack-status deps clean
+.PHONY: rotate-secret rotate-secret-done help dev test test-unit test-infra lint build synth deploy bench bench-cold load fuzz stack-start stack-stop stack-status deps clean
 
 help:
 	@echo "make dev          start the emulators, bootstrap, create a demo tenant and serve the API on 127.0.0.1:$${PORT:-8080}"
@@ -19,6 +19,7 @@ help:
 	@echo "make deploy SENDER=you@example.com [STAGE=dev]   deploy to the AWS account of your credentials"
 	@echo "make bench        run each benchmark on a fresh private emulator stack (see docs/benchmarks.md)"
 	@echo "make bench-cold   each function's cold start and binary size beside a hello-world Lambda (host builds; COLDSTART_FLAGS='-inittrace NAME' for one function's init costs)"
+	@echo "make load         a realistic mix through the local gateway for 60 s at LOAD_RATE (40/s); LOAD_FLAGS=-search finds the highest rate with p99 under 100 ms"
 	@echo "make fuzz         run each fuzzer for FUZZTIME (10s)"
 	@echo "make stack-start  start the emulators in the background; make stack-stop stops them"
 
@@ -108,6 +109,13 @@ bench: deps
 	  DYNAMODB_PORT=18100 COGNITO_PORT=18102 SES_PORT=18101 $(STACK) with \
 	    $(GO) test -run '^$$' -bench "^$$b$$" -benchtime 1x -timeout 40m ./internal/bench/ | grep -E '^(Benchmark|    [a-z0-9_]+_test\.go:|ok|FAIL|PASS)' || exit 1; \
 	done
+
+# The load run (issue 16): a fresh private stack, partnerctl dev as the
+# gateway, vegeta as the load generator; see docs/benchmarks.md ("Load").
+LOAD_RATE ?= 40
+load: deps bin/partnerctl
+	DYNAMODB_PORT=18300 COGNITO_PORT=18302 SES_PORT=18301 $(STACK) with \
+	  $(GO) run ./internal/bench/load -rate $(LOAD_RATE) $(LOAD_FLAGS)
 
 # Synthesis through the Go program alone: no CDK CLI, no AWS account.
 synth: build

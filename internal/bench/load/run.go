@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// run starts the gateway, makes the tenants, and runs the load: one rate,
+// or the search and then one rate.
+func run(ctx context.Context, c config) error {
+	if err := os.MkdirAll(c.out, 0o755); err != nil {
+		return err
+	}
+	if err := exec1(ctx, c.partnerctl, "bootstrap"); err != nil {
+		return err
+	}
+	gw, err := startGateway(ctx, c.partnerctl, filepath.Join(c.out, "gateway.log"))
+	if err != nil {
+		return err
+	}
+	defer gw.stop()
+	fmt.Printf("load: the gateway (partnerctl dev, pid %d) serves %s\n", gw.pid, gw.base)
+	var ts []*tenant
+	for i := range c.tenants {
+		t, err := newTenant(ctx, c.partnerctl, gw.base, fmt.Sprintf("Load SaaS %d", i+1))
+		if err != nil {
+			return err
+		}
+		ts = append(ts, t)
+	}
+	fmt.Printf("load: %d tenants, %d partners each; the mix: %s\n", len(ts), partnersPerTenant, mixLine())
+
+	rate := c.rate
+	if c.search {
+		best, err := searchRate(ctx, c, gw, ts)
+		if err != nil {
+			return err
+		}
+		if best == 0 {
+			return fmt.Errorf("no rate held a p99 under %v", c.p99Bound)
+		}
+		rate = best
+	}
+	fmt.Printf("\nload: %d requests/s for %v\n", rate, c.duration)
+	res, err := attack(ctx, gw, ts, rate, c.duration)
+	if err != nil {
+		return err
+	}
+	report := res.table(rate, c.duration, gw.peakRSS(), emulatorPeaks())
+	fmt.Print(report)
+	if err := os.WriteFile(filepath.Join(c.out, "load.txt"), []byte(report), 0o644); err != nil {
+		return err
+	}
+	if res.errors() > 0 {
+		return fmt.Errorf("%d requests failed (see above; the gateway's log is %s)", res.errors(), filepath.Join(c.out, "gateway.log"))
+	}
+	return nil
+}
+
+// searchRate doubles the rate from 10/s while every route's p99 stays under
+// the bound with no error, then bisects between the last rate that held and
+// the first that did not, to within 10 %. It returns the highest that held.
+func searchRate(ctx context.Context, c config, gw *gateway, ts []*tenant) (int, error) {
+	fmt.Printf("\nload: searching for the highest rate with every route's p99 under %v (%v a step)\n", c.p99Bound, c.stepDuration)
+	held := func(rate int) (bool, error) {
+		res, err := attack(ctx, gw, ts, rate, c.stepDuration)
+		if err != nil {
+			return false, err
+		}
+		worst, route := res.worstP99()
+		ok := res.errors() == 0 && worst < c.p99Bound
+		fmt.Printf("  %4d/s: worst p99 %6.1f ms (%s), %d errors -> %s\n", rate, ms(worst), route, res.errors(), map[bool]string{true: "held", false: "did not hold"}[ok])
+		return ok, nil
+	}
+	lo, hi := 0, 0
+	for rate := 10; ; rate *= 2 {
+		ok, err := held(rate)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			hi = rate
+			break
+		}
+		lo = rate
+		if rate >= 2000 {
+			return lo, nil
+		}
+	}
+	for hi-lo > lo/10 && hi-lo > 2 {
+		mid := (lo + hi) / 2
+		ok, err := held(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	fmt.Printf("load: the highest rate that held: %d/s\n", lo)
+	return lo, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// emulatorPeaks reads the peak resident memory of each emulator of the
+// stack the load runs on, from the pids local/stack.sh keeps.
+func emulatorPeaks() map[string]int64 {
+	dir := "local/.run"
+	if p := os.Getenv("DYNAMODB_PORT"); p != "" && p != "18000" {
+		dir = filepath.Join(dir, p)
+	}
+	peaks := map[string]int64{}
+	for _, name := range []string{"dynamodb", "cognito", "ses"} {
+		b, err := os.ReadFile(filepath.Join(dir, name+".pid"))
+		if err != nil {
+			continue
+		}
+		if kb := peakRSSKiB(strings.TrimSpace(string(b))); kb > 0 {
+			peaks[name] = kb
+		}
+	}
+	return peaks
+}
+
+// peakRSSKiB is a process's peak resident set (VmHWM), 0 if unknown.
+func peakRSSKiB(pid string) int64 {
+	b, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
+			return kb
+		}
+	}
+	return 0
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
