@@ -72,7 +72,9 @@ const notApplicable = 0
 // {partner2} (another partner of the same tenant), {user} and {invitation}
 // (a pending invitation of {partner} and its user), {import}, {endpoint},
 // {delivery} (one of the endpoint's deliveries), {sub} (an active login of
-// {partner}).
+// {partner}). The cases substitute these; {own.partner2} is the caller's own
+// in every case (a move's target: the path's ids are what is tried), and
+// {receiver} the tests' webhook receiver.
 type matrixRow struct {
 	path        string
 	body        string
@@ -88,7 +90,8 @@ type matrixRow struct {
 }
 
 // matrixSettings are both tenants' settings: a partner form with one
-// optional question, so that {"answers":{}} completes it.
+// optional question, so that {"answers":{}} completes it (and review, so
+// that the partner stays in_review after it).
 const matrixSettings = `{"roles":["admin","member"],"partner_form":{"questions":[{"key":"website","label":"Website","type":"url","required":false}],"review_required":true}}`
 
 // matrixRows are the routes' rows, keyed by route key.
