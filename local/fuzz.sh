@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of the module for FUZZTIME each (default 2s):
 # `make fuzz` runs them longer, `.ci/run` as a smoke. The targets are found
-# by their declarations (no test binary is built to list them), and each
-# package's run follow one another, so that its instrumented build is
-# compiled once and reused from the build cache. A failing input is
+# by their declarations (no test binary is built to list them), and a
+# package's targets run one after another, so that its instrumented build
+# is compiled once and reused from the build cache. A failing input is
 # written by go test under the package's testdata/fuzz/FuzzNAME/: commit
 # it with the fix, and it runs in every `go test` from then on.
 set -euo pipefail
