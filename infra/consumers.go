@@ -36,7 +36,9 @@ func (s *Stack) addStreamConsumers(stack awscdk.Stack) {
 		name, id := c.function, logicalName(c.function)
 		dlq := awssqs.NewQueue(stack, jsii.String(id+"Failures"), &awssqs.QueueProps{
 			RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), Encryption: awssqs.QueueEncryption_SQS_MANAGED,
+			EnforceSSL: jsii.Bool(true),
 		})
+		suppressFailureQueueNag(dlq, name+"'s stream source (on failure)")
 		var fs []*map[string]interface{}
 		for _, f := range c.filters {
 			pattern := f.Pattern()

@@ -51,6 +51,7 @@ func (s *Stack) addEmailEvents(stack awscdk.Stack) {
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), Encryption: awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL: jsii.Bool(true),
 	})
+	suppressFailureQueueNag(failures, "the email-events rule's target and "+apigw.RecordEmailEventFunction+"'s asynchronous invocations")
 	rule := awsevents.NewRule(stack, jsii.String("EmailEventsRule"), &awsevents.RuleProps{
 		EventBus:    bus,
 		Description: jsii.String("SES's delivery, bounce, complaint and reject events of the invitation mail → " + apigw.RecordEmailEventFunction),

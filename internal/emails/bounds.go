@@ -62,6 +62,76 @@ func (w *limitedWriter) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 
+// MaxValue bounds each value that a template function makes. The output
+// bound stops only what is written: a value computed inside an action
+// (nested calls, a variable doubled again and again, js of js of a
+// backslash) grew unbounded before anything was written, and the run left
+// behind by the time bound went on allocating gigabytes in a function
+// instance that serves other tenants next. With each call bounded, and its
+// width and precision too, a run's work is linear in the template's size.
+const MaxValue = 10_000
+
+// maxFormatNumber bounds printf's widths and precisions (%0999999d made a
+// megabyte from two bytes of input).
+const maxFormatNumber = 999
+
+// Both are output over its bound: template_too_large.
+var (
+	errValueBound  = fmt.Errorf("%w: a value over %d bytes", errOutputBound, MaxValue)
+	errFormatBound = fmt.Errorf("%w: printf widths and precisions must be numbers up to %d", errOutputBound, maxFormatNumber)
+)
+
+// boundedFuncs replace the builtins that can make a value larger than their
+// arguments: the same functions, each failing past MaxValue.
+var boundedFuncs = map[string]any{
+	"printf": func(format string, args ...any) (string, error) {
+		if err := checkFormat(format); err != nil {
+			return "", err
+		}
+		return bounded(fmt.Sprintf(format, args...))
+	},
+	"print":    func(args ...any) (string, error) { return bounded(fmt.Sprint(args...)) },
+	"println":  func(args ...any) (string, error) { return bounded(fmt.Sprintln(args...)) },
+	"html":     func(args ...any) (string, error) { return bounded(texttemplate.HTMLEscaper(args...)) },
+	"js":       func(args ...any) (string, error) { return bounded(texttemplate.JSEscaper(args...)) },
+	"urlquery": func(args ...any) (string, error) { return bounded(texttemplate.URLQueryEscaper(args...)) },
+}
+
+func bounded(s string) (string, error) {
+	if len(s) > MaxValue {
+		return "", errValueBound
+	}
+	return s, nil
+}
+
+// checkFormat refuses a printf format whose widths or precisions could pad
+// a value past its bound, or take them from the arguments (*).
+func checkFormat(format string) error {
+	if len(format) > MaxValue {
+		return errValueBound
+	}
+	digits := 0
+	inVerb := false
+	for _, r := range format {
+		switch {
+		case !inVerb:
+			inVerb = r == '%'
+		case r == '*':
+			return errFormatBound
+		case r >= '0' && r <= '9':
+			digits = digits*10 + int(r-'0')
+			if digits > maxFormatNumber {
+				return errFormatBound
+			}
+		case r == '.' || r == '[' || r == ']' || r == '+' || r == '-' || r == '#' || r == ' ':
+			digits = 0
+		default: // the verb, or %%
+			inVerb, digits = false, 0
+		}
+	}
+	return nil
+}
+
 // executor is a parsed template of either package.
 type executor interface {
 	Execute(w io.Writer, data any) error
@@ -96,7 +166,7 @@ func parsePart(part, src string, html, needsLink bool) (executor, error) {
 	var tree *parse.Tree
 	var t executor
 	if html {
-		ht, err := htmltemplate.New(part).Option("missingkey=error").Parse(src)
+		ht, err := htmltemplate.New(part).Funcs(htmltemplate.FuncMap(boundedFuncs)).Option("missingkey=error").Parse(src)
 		if err != nil {
 			return nil, &RenderError{Part: part, Reason: ReasonInvalid, Err: err}
 		}
@@ -105,7 +175,7 @@ func parsePart(part, src string, html, needsLink bool) (executor, error) {
 		}
 		t, tree = ht, ht.Tree
 	} else {
-		tt, err := texttemplate.New(part).Option("missingkey=error").Parse(src)
+		tt, err := texttemplate.New(part).Funcs(texttemplate.FuncMap(boundedFuncs)).Option("missingkey=error").Parse(src)
 		if err != nil {
 			return nil, &RenderError{Part: part, Reason: ReasonInvalid, Err: err}
 		}

@@ -2,6 +2,7 @@ package emails
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -120,5 +121,36 @@ func TestRenderIsBounded(t *testing.T) {
 	}
 	if d := time.Since(start); d > MaxRenderTime*5 {
 		t.Errorf("it took %v", d)
+	}
+}
+
+// TestRenderIsBoundedInWork: values computed inside an action are bounded
+// too, not only what is written. Each of these templates is a few hundred
+// bytes; before the bound on each function's value, the run that the time
+// bound left behind went on to allocate gigabytes (the doubling variable
+// about 3 GB in 3 s), in a function instance that serves other tenants
+// next (found by FuzzCheckAndRender, whose workers stalled).
+func TestRenderIsBoundedInWork(t *testing.T) {
+	tests := map[string]string{
+		"a variable doubled": `{{$x := printf "%0999d" 1}}` + strings.Repeat(`{{$x = printf "%s%s%s%s%s%s%s%s" $x $x $x $x $x $x $x $x}}`, 6) + `{{.Link}}`,
+		"js of js":           "{{" + strings.Repeat("js (", 40) + `"\\<"` + strings.Repeat(")", 40) + "}}{{.Link}}",
+		"nested printf":      `{{len (printf "%s%s%s%s" ` + strings.Repeat(`(printf "%0999d%0999d%0999d%0999d" 1 2 3 4) `, 4) + `)}}{{.Link}}`,
+		"width from an arg":  `{{printf "%0*d" 999999999 1}}{{.Link}}`,
+	}
+	for name, src := range tests {
+		t.Run(name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			problems := Check(Templates{Text: src})
+			time.Sleep(3 * MaxRenderTime) // what a run left behind would do meanwhile
+			runtime.ReadMemStats(&after)
+			if len(problems) != 1 || problems[0].Reason != ReasonTooLarge {
+				t.Errorf("Check = %v, want one %s", problems, ReasonTooLarge)
+			}
+			if mib := (after.TotalAlloc - before.TotalAlloc) >> 20; mib > 64 {
+				t.Errorf("checking it allocated %d MiB", mib)
+			}
+		})
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -92,9 +93,16 @@ func Fingerprint(method, path, rawQuery string, body []byte) string {
 	if v, err := url.ParseQuery(rawQuery); err == nil {
 		query = v.Encode()
 	}
+	// Each part is framed by its length: joined with separators, bytes
+	// could move from one part to the next ("/x\nq=1" and no query was
+	// "/x" and q=1) and two requests share a fingerprint.
 	h := sha256.New()
-	fmt.Fprintf(h, "%s %s\n%s\n", method, path, query)
-	h.Write(body)
+	for _, part := range [][]byte{[]byte(method), []byte(path), []byte(query), body} {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
+		h.Write(n[:])
+		h.Write(part)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 

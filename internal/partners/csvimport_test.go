@@ -105,6 +105,11 @@ func FuzzParseInvitationCSV(f *testing.F) {
 	f.Add([]byte(SampleCSV))
 	f.Add([]byte("email,role\n\"a@x.io\",admin\n"))
 	f.Add([]byte("\xef\xbb\xbfemail,role\r\n\"unterminated,admin\r\n"))
+	// Roles, names and the other columns, in any order and case.
+	f.Add([]byte("Role,EMAIL,First Name,last_name,Phone,Job Title\nadmin,ada@x.io,Ada,Lovelace,+44 20 7946 0958,CTO\n,grace@x.io,,,,\nnot a role,\"Hopper, Grace\" <g@x.io>,,,,\n"))
+	f.Add([]byte("email,role,role\na@x.io,admin,member\n"))
+	f.Add([]byte("email,role\n=?utf-8?b?QWRhAA==?= <a@x.io>,member\na@x.io,ADMIN\n"))
+	f.Add([]byte("email\na@x.io\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		entries, err := ParseInvitationCSV(data)
 		if err != nil {

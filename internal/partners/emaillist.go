@@ -3,6 +3,7 @@ package partners
 import (
 	"net/mail"
 	"strings"
+	"unicode"
 )
 
 // ListEntry is one address of a pasted list: what was typed, and the address
@@ -61,18 +62,27 @@ func ParseAddress(s string) ListEntry {
 	}
 	if strings.Contains(s, "<") {
 		if addr, err := mail.ParseAddress(s); err == nil && ValidEmail(addr.Address) {
-			e.Email, e.Name = addr.Address, addr.Name
+			e.Email, e.Name = addr.Address, displayName(addr.Name)
 			return e
 		}
 		// People type names that RFC 5322 wants quoted (Hopper, Grace <g@x.io>).
 		if open := strings.LastIndexByte(s, '<'); strings.HasSuffix(s, ">") && ValidEmail(s[open+1:len(s)-1]) {
 			e.Email = s[open+1 : len(s)-1]
-			e.Name = strings.Trim(strings.TrimSpace(s[:open]), `"`)
+			e.Name = displayName(strings.Trim(strings.TrimSpace(s[:open]), `"`))
 			return e
 		}
 	}
 	e.Problem = "invalid_email"
 	return e
+}
+
+// displayName is a display name as a person's name: valid UTF-8, its runs
+// of white space and control characters one space. An encoded word
+// (=?utf-8?b?…?=) can decode to CR LF or NUL, which no name field takes: the
+// address would be refused for a first_name its sender never saw.
+func displayName(name string) string {
+	name = strings.ToValidUTF8(name, "")
+	return strings.Join(strings.FieldsFunc(name, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
 }
 
 // parseChunk splits one separator-free chunk on white space, keeping a name

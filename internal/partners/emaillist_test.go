@@ -56,3 +56,25 @@ func FuzzParseEmailList(f *testing.F) {
 		}
 	})
 }
+
+// TestParseAddressCleansDisplayNames: a display name becomes the person's
+// first and last name, which refuse control characters; an encoded word
+// that decodes to NUL or CR LF, or a pasted tab or NEL, must not get a
+// valid address refused for a first_name nobody typed (found by
+// FuzzParseAddress).
+func TestParseAddressCleansDisplayNames(t *testing.T) {
+	tests := []struct {
+		in, name string
+	}{
+		{"=?utf-8?b?QWRhAA==?= <a@x.io>", "Ada"},
+		{"=?utf-8?q?Ada=0D=0ALovelace?= <a@x.io>", "Ada Lovelace"},
+		{"Ada\t\u0085Lovelace <a@x.io>", "Ada Lovelace"},
+		{"Hopper,\x00 Grace <g@x.io>", "Hopper, Grace"},
+	}
+	for _, tt := range tests {
+		e := ParseAddress(tt.in)
+		if e.Email == "" || e.Name != tt.name {
+			t.Errorf("ParseAddress(%q) = %+v, want the name %q", tt.in, e, tt.name)
+		}
+	}
+}
