@@ -83,6 +83,9 @@ type FaultRule struct {
 	Latency time.Duration
 	// StatusCode is Status's answer.
 	StatusCode int
+	// OnHit, if set, runs when the rule hits a request, before its fault
+	// (a test kills a stream consumer halfway through a batch with it).
+	OnHit func()
 
 	seen, hit int
 	stopped   bool
@@ -198,6 +201,9 @@ func (p *FaultProxy) serve(w http.ResponseWriter, req *http.Request) {
 	if rule == nil {
 		p.proxy.ServeHTTP(w, req)
 		return
+	}
+	if rule.OnHit != nil {
+		rule.OnHit()
 	}
 	switch rule.Kind {
 	case Throttle, ServerError, Unavailable:
