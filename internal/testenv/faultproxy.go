@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -127,7 +128,9 @@ func NewFaultProxy(t testing.TB, target string) *FaultProxy {
 	// A fresh transport of its own: a reset of ours must not be mistaken
 	// for an idle connection of another test's client.
 	p.proxy.Transport = &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}
-	p.proxy.ErrorLog = nil
+	// A client that gives up (a killed invocation, a test that ended)
+	// cancels its forwarded request: not worth a line in the test's output.
+	p.proxy.ErrorLog = log.New(io.Discard, "", 0)
 	srv := httptest.NewServer(http.HandlerFunc(p.serve))
 	t.Cleanup(srv.Close)
 	p.URL = srv.URL
