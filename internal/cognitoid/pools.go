@@ -172,10 +172,22 @@ func Issuer(c *cip.Client, poolID string) string {
 	return "https://cognito-idp." + opts.Region + ".amazonaws.com/" + poolID
 }
 
+// errorCode is the AWS error code of err: "" for no error, noErrorCode for
+// an error that has none.
 func errorCode(err error) string {
+	if err == nil {
+		return ""
+	}
 	var api interface{ ErrorCode() string }
 	if errors.As(err, &api) {
 		return api.ErrorCode()
 	}
-	return ""
+	return noErrorCode
 }
+
+// noErrorCode is errorCode's answer for a failure without an AWS error code:
+// a connection reset, a timeout, a cancelled context, the SDK's retry quota.
+// It must never read as "" (no error): every switch on errorCode takes ""
+// for success, and a reset once passed for a password set (the invitation
+// accepted, the login left without a password) and for a password checked.
+const noErrorCode = "(no error code)"

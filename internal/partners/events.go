@@ -10,7 +10,8 @@ import (
 
 // EventSink is told of each event once it is stored: the event bus, the
 // webhook endpoints. A sink may be told of an event again (the change was
-// redelivered after a failure), so it must act once per event id.
+// redelivered after a failure), so it must act once per event id — or,
+// like the bus, be told last (EventPublisher.Bus).
 type EventSink interface {
 	Publish(ctx context.Context, e Event) error
 }
@@ -22,7 +23,14 @@ type EventPublisher struct {
 	Store EventStore
 	// Render is the event's object as the API shows it.
 	Render func(Event) (json.RawMessage, error)
-	Sinks  []EventSink
+	// Sinks act once per event id (the webhook fan-out's conditional puts).
+	Sinks []EventSink
+	// Bus is told of the change's events after everything else of the
+	// change succeeded: it cannot tell a repeat (EventBridge's PutEvents),
+	// so a failure of a step after it would put the events on it again
+	// when the change is retried (a throttled Query of the fan-out did).
+	// Nil: no bus.
+	Bus EventSink
 	// Purges removes what dies with a purged invitation (nil: nothing).
 	Purges PurgeStore
 	// Partners lets the publisher make the product's own follow-up
@@ -42,12 +50,14 @@ func (p *EventPublisher) now() time.Time {
 // change should be handed over again: nothing it has done is lost or done
 // twice by that.
 func (p *EventPublisher) Publish(ctx context.Context, c Change) error {
-	for _, e := range EventsOf(c) {
+	events := EventsOf(c)
+	for i, e := range events {
 		data, err := p.Render(e)
 		if err != nil {
 			return fmt.Errorf("render %s %s: %w", e.Type, e.ID, err)
 		}
 		e.Data, e.Object = data, nil
+		events[i] = e
 		created, err := p.Store.PutEvent(ctx, e, e.At.Add(EventRetention))
 		if err != nil {
 			return fmt.Errorf("store %s %s: %w", e.Type, e.ID, err)
@@ -60,6 +70,14 @@ func (p *EventPublisher) Publish(ctx context.Context, c Change) error {
 		}
 		if err := p.react(ctx, e); err != nil {
 			return fmt.Errorf("react to %s %s: %w", e.Type, e.ID, err)
+		}
+	}
+	if p.Bus == nil {
+		return nil
+	}
+	for _, e := range events {
+		if err := p.Bus.Publish(ctx, e); err != nil {
+			return fmt.Errorf("put %s %s on the bus: %w", e.Type, e.ID, err)
 		}
 	}
 	return nil

@@ -55,20 +55,27 @@ func (s *SyncBuffer) String() string {
 // poller that feeds the email sender. env overrides are KEY, VALUE pairs.
 func NewAPI(t testing.TB, env ...string) *API {
 	t.Helper()
-	return newAPI(t, app.Options{}, allConsumers, env...)
+	return newAPI(t, app.Options{}, allConsumers, nil, env...)
 }
 
 // NewAPIWithClock is NewAPI with a controllable clock.
 func NewAPIWithClock(t testing.TB, clock partners.Clock, env ...string) *API {
 	t.Helper()
-	return newAPI(t, app.Options{Clock: clock}, allConsumers, env...)
+	return newAPI(t, app.Options{Clock: clock}, allConsumers, nil, env...)
+}
+
+// NewAPIWithKiller is NewAPIWithClock with the stream consumers'
+// invocations at the killer's mercy.
+func NewAPIWithKiller(t testing.TB, clock partners.Clock, killer *Killer, env ...string) *API {
+	t.Helper()
+	return newAPI(t, app.Options{Clock: clock}, allConsumers, killer, env...)
 }
 
 // NewAPIWithOptions is NewAPI with the app's options set (LogOutput is the
 // test's own).
 func NewAPIWithOptions(t testing.TB, opts app.Options, env ...string) *API {
 	t.Helper()
-	return newAPI(t, opts, allConsumers, env...)
+	return newAPI(t, opts, allConsumers, nil, env...)
 }
 
 // SenderInterval is how often the tests' stack runs the webhook sender's
@@ -83,7 +90,7 @@ var allConsumers = []string{apigw.SendInvitationEmailFunction, apigw.ProcessImpo
 // capacity in AWS.
 func NewAPIWithConsumers(t testing.TB, consumers []string, env ...string) *API {
 	t.Helper()
-	return newAPI(t, app.Options{}, consumers, env...)
+	return newAPI(t, app.Options{}, consumers, nil, env...)
 }
 
 // NewAPIWithOptionsAndConsumers is NewAPIWithConsumers with the app's
@@ -92,10 +99,10 @@ func NewAPIWithConsumers(t testing.TB, consumers []string, env ...string) *API {
 // stream readers share the emulator with them.
 func NewAPIWithOptionsAndConsumers(t testing.TB, opts app.Options, consumers []string, env ...string) *API {
 	t.Helper()
-	return newAPI(t, opts, consumers, env...)
+	return newAPI(t, opts, consumers, nil, env...)
 }
 
-func newAPI(t testing.TB, opts app.Options, consumers []string, env ...string) *API {
+func newAPI(t testing.TB, opts app.Options, consumers []string, killer *Killer, env ...string) *API {
 	t.Helper()
 	awsCfg := AWS(t)
 	db := DynamoDB(t)
@@ -151,9 +158,13 @@ func newAPI(t testing.TB, opts app.Options, consumers []string, env ...string) *
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for _, fn := range consumers {
+		handler := handlers[fn]
+		if killer != nil {
+			handler = killer.wrap(fn, handler)
+		}
 		poller := &localgw.StreamPoller{
 			DB: db, Streams: dynamodbstreams.NewFromConfig(awsCfg), Table: table, Region: awsCfg.Region,
-			Handler: handlers[fn], Function: fn, Timeout: timeoutOf(fn), Log: a.Log, Poll: 50 * time.Millisecond, MaxBackoff: time.Second,
+			Handler: handler, Function: fn, Timeout: timeoutOf(fn), Log: a.Log, Poll: 50 * time.Millisecond, MaxBackoff: time.Second,
 		}
 		wg.Add(1)
 		go func() {

@@ -30,7 +30,7 @@ func Publisher(a *base.App, lambdaOpts ...func(*lambda.Options)) *outbox.Events 
 	return &outbox.Events{
 		Log: a.Log,
 		Publisher: &partners.EventPublisher{
-			Store: a.Store, Render: resources.RenderObject, Purges: a.Store, Partners: a.Store, Clock: a.Clock, Sinks: []partners.EventSink{bus, &partners.WebhookFanout{
+			Store: a.Store, Render: resources.RenderObject, Purges: a.Store, Partners: a.Store, Clock: a.Clock, Bus: bus, Sinks: []partners.EventSink{&partners.WebhookFanout{
 				Store: a.Store, Render: resources.EventJSON, Waker: hooksapp.Waker(a, lambdaOpts...),
 			}},
 		},
