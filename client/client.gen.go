@@ -36,7 +36,6 @@ func (e AcceptedObject) Valid() bool {
 const (
 	BulkItemStatusCreated        BulkItemStatus = "created"
 	BulkItemStatusError          BulkItemStatus = "error"
-	BulkItemStatusPending        BulkItemStatus = "pending"
 	BulkItemStatusResent         BulkItemStatus = "resent"
 	BulkItemStatusWouldBeCreated BulkItemStatus = "would_be_created"
 	BulkItemStatusWouldBeResent  BulkItemStatus = "would_be_resent"
@@ -48,8 +47,6 @@ func (e BulkItemStatus) Valid() bool {
 	case BulkItemStatusCreated:
 		return true
 	case BulkItemStatusError:
-		return true
-	case BulkItemStatusPending:
 		return true
 	case BulkItemStatusResent:
 		return true
@@ -110,6 +107,54 @@ func (e CreatedPartnerObject) Valid() bool {
 	}
 }
 
+// Defines values for DeliveryBounceType.
+const (
+	DeliveryBounceTypeLessThannil  DeliveryBounceType = "<nil>"
+	DeliveryBounceTypePermanent    DeliveryBounceType = "permanent"
+	DeliveryBounceTypeTransient    DeliveryBounceType = "transient"
+	DeliveryBounceTypeUndetermined DeliveryBounceType = "undetermined"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryBounceType enum.
+func (e DeliveryBounceType) Valid() bool {
+	switch e {
+	case DeliveryBounceTypeLessThannil:
+		return true
+	case DeliveryBounceTypePermanent:
+		return true
+	case DeliveryBounceTypeTransient:
+		return true
+	case DeliveryBounceTypeUndetermined:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeliveryFailureReason.
+const (
+	DeliveryFailureReasonExpiredInQueue DeliveryFailureReason = "expired_in_queue"
+	DeliveryFailureReasonLessThannil    DeliveryFailureReason = "<nil>"
+	DeliveryFailureReasonMissingData    DeliveryFailureReason = "missing_data"
+	DeliveryFailureReasonRejected       DeliveryFailureReason = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryFailureReason enum.
+func (e DeliveryFailureReason) Valid() bool {
+	switch e {
+	case DeliveryFailureReasonExpiredInQueue:
+		return true
+	case DeliveryFailureReasonLessThannil:
+		return true
+	case DeliveryFailureReasonMissingData:
+		return true
+	case DeliveryFailureReasonRejected:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeliveryStatus.
 const (
 	DeliveryStatusBounced    DeliveryStatus = "bounced"
@@ -143,6 +188,27 @@ func (e DeliveryStatus) Valid() bool {
 	}
 }
 
+// Defines values for EventActorType.
+const (
+	EventActorTypeApiKey      EventActorType = "api_key"
+	EventActorTypePartnerUser EventActorType = "partner_user"
+	EventActorTypeSystem      EventActorType = "system"
+)
+
+// Valid indicates whether the value is a known member of the EventActorType enum.
+func (e EventActorType) Valid() bool {
+	switch e {
+	case EventActorTypeApiKey:
+		return true
+	case EventActorTypePartnerUser:
+		return true
+	case EventActorTypeSystem:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EventObject.
 const (
 	EventObjectEvent EventObject = "event"
@@ -167,6 +233,90 @@ const (
 func (e EventListObject) Valid() bool {
 	switch e {
 	case EventListObjectList:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventType.
+const (
+	InvitationAccepted       EventType = "invitation.accepted"
+	InvitationBounced        EventType = "invitation.bounced"
+	InvitationComplained     EventType = "invitation.complained"
+	InvitationCreated        EventType = "invitation.created"
+	InvitationDeclined       EventType = "invitation.declined"
+	InvitationDeliveryFailed EventType = "invitation.delivery_failed"
+	InvitationExpired        EventType = "invitation.expired"
+	InvitationResent         EventType = "invitation.resent"
+	InvitationRevoked        EventType = "invitation.revoked"
+	InvitationSent           EventType = "invitation.sent"
+	PartnerApproved          EventType = "partner.approved"
+	PartnerCreated           EventType = "partner.created"
+	PartnerFormSubmitted     EventType = "partner.form_submitted"
+	PartnerRejected          EventType = "partner.rejected"
+	PartnerUpdated           EventType = "partner.updated"
+	PartnerUserActivated     EventType = "partner_user.activated"
+	PartnerUserDisabled      EventType = "partner_user.disabled"
+	PartnerUserEnabled       EventType = "partner_user.enabled"
+	PartnerUserInvited       EventType = "partner_user.invited"
+	PartnerUserMoved         EventType = "partner_user.moved"
+	PartnerUserPasswordReset EventType = "partner_user.password_reset"
+	PartnerUserRemoved       EventType = "partner_user.removed"
+	PartnerUserRoleChanged   EventType = "partner_user.role_changed"
+	WebhookEndpointDisabled  EventType = "webhook_endpoint.disabled"
+)
+
+// Valid indicates whether the value is a known member of the EventType enum.
+func (e EventType) Valid() bool {
+	switch e {
+	case InvitationAccepted:
+		return true
+	case InvitationBounced:
+		return true
+	case InvitationComplained:
+		return true
+	case InvitationCreated:
+		return true
+	case InvitationDeclined:
+		return true
+	case InvitationDeliveryFailed:
+		return true
+	case InvitationExpired:
+		return true
+	case InvitationResent:
+		return true
+	case InvitationRevoked:
+		return true
+	case InvitationSent:
+		return true
+	case PartnerApproved:
+		return true
+	case PartnerCreated:
+		return true
+	case PartnerFormSubmitted:
+		return true
+	case PartnerRejected:
+		return true
+	case PartnerUpdated:
+		return true
+	case PartnerUserActivated:
+		return true
+	case PartnerUserDisabled:
+		return true
+	case PartnerUserEnabled:
+		return true
+	case PartnerUserInvited:
+		return true
+	case PartnerUserMoved:
+		return true
+	case PartnerUserPasswordReset:
+		return true
+	case PartnerUserRemoved:
+		return true
+	case PartnerUserRoleChanged:
+		return true
+	case WebhookEndpointDisabled:
 		return true
 	default:
 		return false
@@ -205,19 +355,16 @@ func (e ImportJobObject) Valid() bool {
 
 // Defines values for ImportJobStatus.
 const (
-	ImportJobStatusCompleted  ImportJobStatus = "completed"
-	ImportJobStatusProcessing ImportJobStatus = "processing"
-	ImportJobStatusQueued     ImportJobStatus = "queued"
+	Completed  ImportJobStatus = "completed"
+	Processing ImportJobStatus = "processing"
 )
 
 // Valid indicates whether the value is a known member of the ImportJobStatus enum.
 func (e ImportJobStatus) Valid() bool {
 	switch e {
-	case ImportJobStatusCompleted:
+	case Completed:
 		return true
-	case ImportJobStatusProcessing:
-		return true
-	case ImportJobStatusQueued:
+	case Processing:
 		return true
 	default:
 		return false
@@ -329,6 +476,24 @@ func (e MembershipObject) Valid() bool {
 	}
 }
 
+// Defines values for MembershipStatus.
+const (
+	MembershipStatusActive   MembershipStatus = "active"
+	MembershipStatusDisabled MembershipStatus = "disabled"
+)
+
+// Valid indicates whether the value is a known member of the MembershipStatus enum.
+func (e MembershipStatus) Valid() bool {
+	switch e {
+	case MembershipStatusActive:
+		return true
+	case MembershipStatusDisabled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MembershipsObject.
 const (
 	MembershipsObjectList MembershipsObject = "list"
@@ -370,13 +535,13 @@ func (e OnboardingStatus) Valid() bool {
 
 // Defines values for OwnPartnerObject.
 const (
-	OwnPartnerObjectOwnPartner OwnPartnerObject = "own_partner"
+	PartnerView OwnPartnerObject = "partner_view"
 )
 
 // Valid indicates whether the value is a known member of the OwnPartnerObject enum.
 func (e OwnPartnerObject) Valid() bool {
 	switch e {
-	case OwnPartnerObjectOwnPartner:
+	case PartnerView:
 		return true
 	default:
 		return false
@@ -479,6 +644,39 @@ func (e PartnerUserListObject) Valid() bool {
 	}
 }
 
+// Defines values for QuestionType.
+const (
+	Checkbox     QuestionType = "checkbox"
+	Country      QuestionType = "country"
+	LongText     QuestionType = "long_text"
+	MultiChoice  QuestionType = "multi_choice"
+	SingleChoice QuestionType = "single_choice"
+	Text         QuestionType = "text"
+	Url          QuestionType = "url"
+)
+
+// Valid indicates whether the value is a known member of the QuestionType enum.
+func (e QuestionType) Valid() bool {
+	switch e {
+	case Checkbox:
+		return true
+	case Country:
+		return true
+	case LongText:
+		return true
+	case MultiChoice:
+		return true
+	case SingleChoice:
+		return true
+	case Text:
+		return true
+	case Url:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SettingsObject.
 const (
 	SettingsObjectSettings SettingsObject = "settings"
@@ -548,6 +746,27 @@ func (e WebhookDeliveryObject) Valid() bool {
 	}
 }
 
+// Defines values for WebhookDeliveryStatus.
+const (
+	WebhookDeliveryStatusFailed    WebhookDeliveryStatus = "failed"
+	WebhookDeliveryStatusPending   WebhookDeliveryStatus = "pending"
+	WebhookDeliveryStatusSucceeded WebhookDeliveryStatus = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryStatus enum.
+func (e WebhookDeliveryStatus) Valid() bool {
+	switch e {
+	case WebhookDeliveryStatusFailed:
+		return true
+	case WebhookDeliveryStatusPending:
+		return true
+	case WebhookDeliveryStatusSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WebhookDeliveryListObject.
 const (
 	WebhookDeliveryListObjectList WebhookDeliveryListObject = "list"
@@ -557,6 +776,27 @@ const (
 func (e WebhookDeliveryListObject) Valid() bool {
 	switch e {
 	case WebhookDeliveryListObjectList:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEndpointFieldsDisabledReason.
+const (
+	WebhookEndpointFieldsDisabledReasonDisabledByKey WebhookEndpointFieldsDisabledReason = "disabled_by_key"
+	WebhookEndpointFieldsDisabledReasonFailing       WebhookEndpointFieldsDisabledReason = "failing"
+	WebhookEndpointFieldsDisabledReasonLessThannil   WebhookEndpointFieldsDisabledReason = "<nil>"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEndpointFieldsDisabledReason enum.
+func (e WebhookEndpointFieldsDisabledReason) Valid() bool {
+	switch e {
+	case WebhookEndpointFieldsDisabledReasonDisabledByKey:
+		return true
+	case WebhookEndpointFieldsDisabledReasonFailing:
+		return true
+	case WebhookEndpointFieldsDisabledReasonLessThannil:
 		return true
 	default:
 		return false
@@ -587,6 +827,27 @@ const (
 func (e WebhookEndpointListObject) Valid() bool {
 	switch e {
 	case WebhookEndpointListObjectList:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEndpointWithSecretDisabledReason.
+const (
+	WebhookEndpointWithSecretDisabledReasonDisabledByKey WebhookEndpointWithSecretDisabledReason = "disabled_by_key"
+	WebhookEndpointWithSecretDisabledReasonFailing       WebhookEndpointWithSecretDisabledReason = "failing"
+	WebhookEndpointWithSecretDisabledReasonLessThannil   WebhookEndpointWithSecretDisabledReason = "<nil>"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEndpointWithSecretDisabledReason enum.
+func (e WebhookEndpointWithSecretDisabledReason) Valid() bool {
+	switch e {
+	case WebhookEndpointWithSecretDisabledReasonDisabledByKey:
+		return true
+	case WebhookEndpointWithSecretDisabledReasonFailing:
+		return true
+	case WebhookEndpointWithSecretDisabledReasonLessThannil:
 		return true
 	default:
 		return false
@@ -781,18 +1042,24 @@ type CreatedPartnerObject string
 
 // Delivery defines model for Delivery.
 type Delivery struct {
-	Attempts      int             `json:"attempts"`
-	BounceSubType *NullableString `json:"bounce_sub_type"`
-	BounceType    *NullableString `json:"bounce_type"`
-	FailureReason *NullableString `json:"failure_reason"`
-	LastError     *NullableString `json:"last_error"`
-	MessageId     *NullableString `json:"message_id"`
-	NextAttemptAt *NullableTime   `json:"next_attempt_at"`
-	QueuedAt      *NullableTime   `json:"queued_at"`
-	ReportedAt    *NullableTime   `json:"reported_at"`
-	SentAt        *NullableTime   `json:"sent_at"`
-	Status        DeliveryStatus  `json:"status"`
+	Attempts      int                    `json:"attempts"`
+	BounceSubType *NullableString        `json:"bounce_sub_type"`
+	BounceType    *DeliveryBounceType    `json:"bounce_type"`
+	FailureReason *DeliveryFailureReason `json:"failure_reason"`
+	LastError     *NullableString        `json:"last_error"`
+	MessageId     *NullableString        `json:"message_id"`
+	NextAttemptAt *NullableTime          `json:"next_attempt_at"`
+	QueuedAt      *NullableTime          `json:"queued_at"`
+	ReportedAt    *NullableTime          `json:"reported_at"`
+	SentAt        *NullableTime          `json:"sent_at"`
+	Status        DeliveryStatus         `json:"status"`
 }
+
+// DeliveryBounceType defines model for Delivery.BounceType.
+type DeliveryBounceType string
+
+// DeliveryFailureReason defines model for Delivery.FailureReason.
+type DeliveryFailureReason string
 
 // DeliveryStatus defines model for Delivery.Status.
 type DeliveryStatus string
@@ -809,7 +1076,7 @@ type Event struct {
 	Actor struct {
 		Id   *NullableString `json:"id"`
 		Name *NullableString `json:"name"`
-		Type string          `json:"type"`
+		Type EventActorType  `json:"type"`
 	} `json:"actor"`
 	CreatedAt time.Time `json:"created_at"`
 
@@ -823,9 +1090,12 @@ type Event struct {
 		PartnerId    *NullableString `json:"partner_id"`
 		UserId       *NullableString `json:"user_id"`
 	} `json:"subject"`
-	TenantId string `json:"tenant_id"`
-	Type     string `json:"type"`
+	TenantId string    `json:"tenant_id"`
+	Type     EventType `json:"type"`
 }
+
+// EventActorType defines model for Event.Actor.Type.
+type EventActorType string
 
 // EventObject defines model for Event.Object.
 type EventObject string
@@ -841,6 +1111,9 @@ type EventList struct {
 // EventListObject defines model for EventList.Object.
 type EventListObject string
 
+// EventType defines model for EventType.
+type EventType string
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	Code   string `json:"code"`
@@ -850,9 +1123,9 @@ type FieldError struct {
 
 // FormAnswer defines model for FormAnswer.
 type FormAnswer struct {
-	Key   string `json:"key"`
-	Label string `json:"label"`
-	Type  string `json:"type"`
+	Key   string       `json:"key"`
+	Label string       `json:"label"`
+	Type  QuestionType `json:"type"`
 
 	// Value A string, an array of strings (multi_choice) or a boolean (checkbox).
 	Value AnswerValue `json:"value"`
@@ -1037,13 +1310,16 @@ type Membership struct {
 	Object    MembershipObject `json:"object"`
 	PartnerId string           `json:"partner_id"`
 	Role      string           `json:"role"`
-	Status    string           `json:"status"`
+	Status    MembershipStatus `json:"status"`
 	Sub       string           `json:"sub"`
 	UserId    string           `json:"user_id"`
 }
 
 // MembershipObject defines model for Membership.Object.
 type MembershipObject string
+
+// MembershipStatus defines model for Membership.Status.
+type MembershipStatus string
 
 // Memberships defines model for Memberships.
 type Memberships struct {
@@ -1219,8 +1495,11 @@ type Question struct {
 	Key      string          `json:"key"`
 	Label    string          `json:"label"`
 	Required *bool           `json:"required,omitempty"`
-	Type     string          `json:"type"`
+	Type     QuestionType    `json:"type"`
 }
+
+// QuestionType defines model for QuestionType.
+type QuestionType string
 
 // Settings defines model for Settings.
 type Settings struct {
@@ -1250,12 +1529,15 @@ type SettingsRequest struct {
 	EmailTemplates      *EmailTemplate            `json:"email_templates,omitempty"`
 	InviteTtlHours      *int                      `json:"invite_ttl_hours,omitempty"`
 	NamedEmailTemplates *map[string]EmailTemplate `json:"named_email_templates,omitempty"`
-	PartnerForm         *PartnerForm              `json:"partner_form,omitempty"`
-	PortalUrl           *NullableString           `json:"portal_url,omitempty"`
-	RetentionDays       *int                      `json:"retention_days,omitempty"`
-	Roles               *[]string                 `json:"roles,omitempty"`
-	SelfServiceRenewal  *bool                     `json:"self_service_renewal,omitempty"`
-	SendLimits          *struct {
+	PartnerForm         *struct {
+		Questions      *[]Question `json:"questions,omitempty"`
+		ReviewRequired *bool       `json:"review_required,omitempty"`
+	} `json:"partner_form,omitempty"`
+	PortalUrl          *NullableString `json:"portal_url,omitempty"`
+	RetentionDays      *int            `json:"retention_days,omitempty"`
+	Roles              *[]string       `json:"roles,omitempty"`
+	SelfServiceRenewal *bool           `json:"self_service_renewal,omitempty"`
+	SendLimits         *struct {
 		EmailsPerHour            *int `json:"emails_per_hour,omitempty"`
 		EmailsPerRecipientPerDay *int `json:"emails_per_recipient_per_day,omitempty"`
 	} `json:"send_limits,omitempty"`
@@ -1324,19 +1606,22 @@ type WebhookDelivery struct {
 	CreatedAt      time.Time             `json:"created_at"`
 	EndpointId     string                `json:"endpoint_id"`
 	EventId        string                `json:"event_id"`
-	EventType      string                `json:"event_type"`
+	EventType      EventType             `json:"event_type"`
 	Id             string                `json:"id"`
 	LastAttemptAt  *NullableTime         `json:"last_attempt_at"`
 	LastError      *NullableString       `json:"last_error"`
 	NextAttemptAt  *NullableTime         `json:"next_attempt_at"`
 	Object         WebhookDeliveryObject `json:"object"`
 	ResponseCode   *int                  `json:"response_code"`
-	Status         string                `json:"status"`
+	Status         WebhookDeliveryStatus `json:"status"`
 	UpdatedAt      time.Time             `json:"updated_at"`
 }
 
 // WebhookDeliveryObject defines model for WebhookDelivery.Object.
 type WebhookDeliveryObject string
+
+// WebhookDeliveryStatus defines model for WebhookDelivery.Status.
+type WebhookDeliveryStatus string
 
 // WebhookDeliveryList defines model for WebhookDeliveryList.
 type WebhookDeliveryList struct {
@@ -1354,18 +1639,21 @@ type WebhookEndpoint = WebhookEndpointFields
 
 // WebhookEndpointFields defines model for WebhookEndpointFields.
 type WebhookEndpointFields struct {
-	CreatedAt               time.Time                   `json:"created_at"`
-	Description             *NullableString             `json:"description"`
-	Disabled                bool                        `json:"disabled"`
-	DisabledReason          *NullableString             `json:"disabled_reason"`
-	Events                  []string                    `json:"events"`
-	FailingSince            *NullableTime               `json:"failing_since"`
-	Id                      string                      `json:"id"`
-	Object                  WebhookEndpointFieldsObject `json:"object"`
-	PreviousSecretExpiresAt *NullableTime               `json:"previous_secret_expires_at"`
-	UpdatedAt               time.Time                   `json:"updated_at"`
-	Url                     string                      `json:"url"`
+	CreatedAt               time.Time                            `json:"created_at"`
+	Description             *NullableString                      `json:"description"`
+	Disabled                bool                                 `json:"disabled"`
+	DisabledReason          *WebhookEndpointFieldsDisabledReason `json:"disabled_reason"`
+	Events                  []string                             `json:"events"`
+	FailingSince            *NullableTime                        `json:"failing_since"`
+	Id                      string                               `json:"id"`
+	Object                  WebhookEndpointFieldsObject          `json:"object"`
+	PreviousSecretExpiresAt *NullableTime                        `json:"previous_secret_expires_at"`
+	UpdatedAt               time.Time                            `json:"updated_at"`
+	Url                     string                               `json:"url"`
 }
+
+// WebhookEndpointFieldsDisabledReason defines model for WebhookEndpointFields.DisabledReason.
+type WebhookEndpointFieldsDisabledReason string
 
 // WebhookEndpointFieldsObject defines model for WebhookEndpointFields.Object.
 type WebhookEndpointFieldsObject string
@@ -1383,21 +1671,24 @@ type WebhookEndpointListObject string
 
 // WebhookEndpointWithSecret defines model for WebhookEndpointWithSecret.
 type WebhookEndpointWithSecret struct {
-	CreatedAt               time.Time                       `json:"created_at"`
-	Description             *NullableString                 `json:"description"`
-	Disabled                bool                            `json:"disabled"`
-	DisabledReason          *NullableString                 `json:"disabled_reason"`
-	Events                  []string                        `json:"events"`
-	FailingSince            *NullableTime                   `json:"failing_since"`
-	Id                      string                          `json:"id"`
-	Object                  WebhookEndpointWithSecretObject `json:"object"`
-	PreviousSecretExpiresAt *NullableTime                   `json:"previous_secret_expires_at"`
+	CreatedAt               time.Time                                `json:"created_at"`
+	Description             *NullableString                          `json:"description"`
+	Disabled                bool                                     `json:"disabled"`
+	DisabledReason          *WebhookEndpointWithSecretDisabledReason `json:"disabled_reason"`
+	Events                  []string                                 `json:"events"`
+	FailingSince            *NullableTime                            `json:"failing_since"`
+	Id                      string                                   `json:"id"`
+	Object                  WebhookEndpointWithSecretObject          `json:"object"`
+	PreviousSecretExpiresAt *NullableTime                            `json:"previous_secret_expires_at"`
 
 	// Secret Shown once.
 	Secret    string    `json:"secret"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Url       string    `json:"url"`
 }
+
+// WebhookEndpointWithSecretDisabledReason defines model for WebhookEndpointWithSecret.DisabledReason.
+type WebhookEndpointWithSecretDisabledReason string
 
 // WebhookEndpointWithSecretObject defines model for WebhookEndpointWithSecret.Object.
 type WebhookEndpointWithSecretObject string
@@ -1475,68 +1766,134 @@ type Resend struct {
 
 // AcceptActivationFormdataBody defines parameters for AcceptActivation.
 type AcceptActivationFormdataBody struct {
-	Csrf                 *string           `form:"csrf,omitempty" json:"csrf,omitempty"`
-	Email                *string           `form:"email,omitempty" json:"email,omitempty"`
-	FirstName            *string           `form:"first_name,omitempty" json:"first_name,omitempty"`
-	LastName             *string           `form:"last_name,omitempty" json:"last_name,omitempty"`
-	Password             *string           `form:"password,omitempty" json:"password,omitempty"`
-	PasswordConfirm      *string           `form:"password_confirm,omitempty" json:"password_confirm,omitempty"`
-	AdditionalProperties map[string]string `json:"-"`
+	Csrf                 *string                                                      `form:"csrf,omitempty" json:"csrf,omitempty"`
+	Email                *string                                                      `form:"email,omitempty" json:"email,omitempty"`
+	FirstName            *string                                                      `form:"first_name,omitempty" json:"first_name,omitempty"`
+	LastName             *string                                                      `form:"last_name,omitempty" json:"last_name,omitempty"`
+	Password             *string                                                      `form:"password,omitempty" json:"password,omitempty"`
+	PasswordConfirm      *string                                                      `form:"password_confirm,omitempty" json:"password_confirm,omitempty"`
+	AdditionalProperties map[string]AcceptActivationFormdataBody_AdditionalProperties `json:"-"`
+}
+
+// AcceptActivationFormdataBody0 defines parameters for AcceptActivation.
+type AcceptActivationFormdataBody0 = string
+
+// AcceptActivationFormdataBody1 defines parameters for AcceptActivation.
+type AcceptActivationFormdataBody1 = []string
+
+// AcceptActivationFormdataBody_AdditionalProperties defines parameters for AcceptActivation.
+type AcceptActivationFormdataBody_AdditionalProperties struct {
+	union json.RawMessage
 }
 
 // DeclineActivationFormdataBody defines parameters for DeclineActivation.
 type DeclineActivationFormdataBody struct {
-	Csrf                 *string           `form:"csrf,omitempty" json:"csrf,omitempty"`
-	Email                *string           `form:"email,omitempty" json:"email,omitempty"`
-	FirstName            *string           `form:"first_name,omitempty" json:"first_name,omitempty"`
-	LastName             *string           `form:"last_name,omitempty" json:"last_name,omitempty"`
-	Password             *string           `form:"password,omitempty" json:"password,omitempty"`
-	PasswordConfirm      *string           `form:"password_confirm,omitempty" json:"password_confirm,omitempty"`
-	AdditionalProperties map[string]string `json:"-"`
+	Csrf                 *string                                                       `form:"csrf,omitempty" json:"csrf,omitempty"`
+	Email                *string                                                       `form:"email,omitempty" json:"email,omitempty"`
+	FirstName            *string                                                       `form:"first_name,omitempty" json:"first_name,omitempty"`
+	LastName             *string                                                       `form:"last_name,omitempty" json:"last_name,omitempty"`
+	Password             *string                                                       `form:"password,omitempty" json:"password,omitempty"`
+	PasswordConfirm      *string                                                       `form:"password_confirm,omitempty" json:"password_confirm,omitempty"`
+	AdditionalProperties map[string]DeclineActivationFormdataBody_AdditionalProperties `json:"-"`
+}
+
+// DeclineActivationFormdataBody0 defines parameters for DeclineActivation.
+type DeclineActivationFormdataBody0 = string
+
+// DeclineActivationFormdataBody1 defines parameters for DeclineActivation.
+type DeclineActivationFormdataBody1 = []string
+
+// DeclineActivationFormdataBody_AdditionalProperties defines parameters for DeclineActivation.
+type DeclineActivationFormdataBody_AdditionalProperties struct {
+	union json.RawMessage
 }
 
 // SubmitPartnerFormPageFormdataBody defines parameters for SubmitPartnerFormPage.
 type SubmitPartnerFormPageFormdataBody struct {
-	Csrf                 *string           `form:"csrf,omitempty" json:"csrf,omitempty"`
-	Email                *string           `form:"email,omitempty" json:"email,omitempty"`
-	FirstName            *string           `form:"first_name,omitempty" json:"first_name,omitempty"`
-	LastName             *string           `form:"last_name,omitempty" json:"last_name,omitempty"`
-	Password             *string           `form:"password,omitempty" json:"password,omitempty"`
-	PasswordConfirm      *string           `form:"password_confirm,omitempty" json:"password_confirm,omitempty"`
-	AdditionalProperties map[string]string `json:"-"`
+	Csrf                 *string                                                           `form:"csrf,omitempty" json:"csrf,omitempty"`
+	Email                *string                                                           `form:"email,omitempty" json:"email,omitempty"`
+	FirstName            *string                                                           `form:"first_name,omitempty" json:"first_name,omitempty"`
+	LastName             *string                                                           `form:"last_name,omitempty" json:"last_name,omitempty"`
+	Password             *string                                                           `form:"password,omitempty" json:"password,omitempty"`
+	PasswordConfirm      *string                                                           `form:"password_confirm,omitempty" json:"password_confirm,omitempty"`
+	AdditionalProperties map[string]SubmitPartnerFormPageFormdataBody_AdditionalProperties `json:"-"`
+}
+
+// SubmitPartnerFormPageFormdataBody0 defines parameters for SubmitPartnerFormPage.
+type SubmitPartnerFormPageFormdataBody0 = string
+
+// SubmitPartnerFormPageFormdataBody1 defines parameters for SubmitPartnerFormPage.
+type SubmitPartnerFormPageFormdataBody1 = []string
+
+// SubmitPartnerFormPageFormdataBody_AdditionalProperties defines parameters for SubmitPartnerFormPage.
+type SubmitPartnerFormPageFormdataBody_AdditionalProperties struct {
+	union json.RawMessage
 }
 
 // RenewActivationFormdataBody defines parameters for RenewActivation.
 type RenewActivationFormdataBody struct {
-	Csrf                 *string           `form:"csrf,omitempty" json:"csrf,omitempty"`
-	Email                *string           `form:"email,omitempty" json:"email,omitempty"`
-	FirstName            *string           `form:"first_name,omitempty" json:"first_name,omitempty"`
-	LastName             *string           `form:"last_name,omitempty" json:"last_name,omitempty"`
-	Password             *string           `form:"password,omitempty" json:"password,omitempty"`
-	PasswordConfirm      *string           `form:"password_confirm,omitempty" json:"password_confirm,omitempty"`
-	AdditionalProperties map[string]string `json:"-"`
+	Csrf                 *string                                                     `form:"csrf,omitempty" json:"csrf,omitempty"`
+	Email                *string                                                     `form:"email,omitempty" json:"email,omitempty"`
+	FirstName            *string                                                     `form:"first_name,omitempty" json:"first_name,omitempty"`
+	LastName             *string                                                     `form:"last_name,omitempty" json:"last_name,omitempty"`
+	Password             *string                                                     `form:"password,omitempty" json:"password,omitempty"`
+	PasswordConfirm      *string                                                     `form:"password_confirm,omitempty" json:"password_confirm,omitempty"`
+	AdditionalProperties map[string]RenewActivationFormdataBody_AdditionalProperties `json:"-"`
+}
+
+// RenewActivationFormdataBody0 defines parameters for RenewActivation.
+type RenewActivationFormdataBody0 = string
+
+// RenewActivationFormdataBody1 defines parameters for RenewActivation.
+type RenewActivationFormdataBody1 = []string
+
+// RenewActivationFormdataBody_AdditionalProperties defines parameters for RenewActivation.
+type RenewActivationFormdataBody_AdditionalProperties struct {
+	union json.RawMessage
 }
 
 // RequestPasswordResetFormdataBody defines parameters for RequestPasswordReset.
 type RequestPasswordResetFormdataBody struct {
-	Csrf                 *string           `form:"csrf,omitempty" json:"csrf,omitempty"`
-	Email                *string           `form:"email,omitempty" json:"email,omitempty"`
-	FirstName            *string           `form:"first_name,omitempty" json:"first_name,omitempty"`
-	LastName             *string           `form:"last_name,omitempty" json:"last_name,omitempty"`
-	Password             *string           `form:"password,omitempty" json:"password,omitempty"`
-	PasswordConfirm      *string           `form:"password_confirm,omitempty" json:"password_confirm,omitempty"`
-	AdditionalProperties map[string]string `json:"-"`
+	Csrf                 *string                                                          `form:"csrf,omitempty" json:"csrf,omitempty"`
+	Email                *string                                                          `form:"email,omitempty" json:"email,omitempty"`
+	FirstName            *string                                                          `form:"first_name,omitempty" json:"first_name,omitempty"`
+	LastName             *string                                                          `form:"last_name,omitempty" json:"last_name,omitempty"`
+	Password             *string                                                          `form:"password,omitempty" json:"password,omitempty"`
+	PasswordConfirm      *string                                                          `form:"password_confirm,omitempty" json:"password_confirm,omitempty"`
+	AdditionalProperties map[string]RequestPasswordResetFormdataBody_AdditionalProperties `json:"-"`
+}
+
+// RequestPasswordResetFormdataBody0 defines parameters for RequestPasswordReset.
+type RequestPasswordResetFormdataBody0 = string
+
+// RequestPasswordResetFormdataBody1 defines parameters for RequestPasswordReset.
+type RequestPasswordResetFormdataBody1 = []string
+
+// RequestPasswordResetFormdataBody_AdditionalProperties defines parameters for RequestPasswordReset.
+type RequestPasswordResetFormdataBody_AdditionalProperties struct {
+	union json.RawMessage
 }
 
 // ResetPasswordFormdataBody defines parameters for ResetPassword.
 type ResetPasswordFormdataBody struct {
-	Csrf                 *string           `form:"csrf,omitempty" json:"csrf,omitempty"`
-	Email                *string           `form:"email,omitempty" json:"email,omitempty"`
-	FirstName            *string           `form:"first_name,omitempty" json:"first_name,omitempty"`
-	LastName             *string           `form:"last_name,omitempty" json:"last_name,omitempty"`
-	Password             *string           `form:"password,omitempty" json:"password,omitempty"`
-	PasswordConfirm      *string           `form:"password_confirm,omitempty" json:"password_confirm,omitempty"`
-	AdditionalProperties map[string]string `json:"-"`
+	Csrf                 *string                                                   `form:"csrf,omitempty" json:"csrf,omitempty"`
+	Email                *string                                                   `form:"email,omitempty" json:"email,omitempty"`
+	FirstName            *string                                                   `form:"first_name,omitempty" json:"first_name,omitempty"`
+	LastName             *string                                                   `form:"last_name,omitempty" json:"last_name,omitempty"`
+	Password             *string                                                   `form:"password,omitempty" json:"password,omitempty"`
+	PasswordConfirm      *string                                                   `form:"password_confirm,omitempty" json:"password_confirm,omitempty"`
+	AdditionalProperties map[string]ResetPasswordFormdataBody_AdditionalProperties `json:"-"`
+}
+
+// ResetPasswordFormdataBody0 defines parameters for ResetPassword.
+type ResetPasswordFormdataBody0 = string
+
+// ResetPasswordFormdataBody1 defines parameters for ResetPassword.
+type ResetPasswordFormdataBody1 = []string
+
+// ResetPasswordFormdataBody_AdditionalProperties defines parameters for ResetPassword.
+type ResetPasswordFormdataBody_AdditionalProperties struct {
+	union json.RawMessage
 }
 
 // CreateActivationJSONBody defines parameters for CreateActivation.
@@ -1877,7 +2234,7 @@ type UpdateWebhookEndpointJSONRequestBody UpdateWebhookEndpointJSONBody
 
 // Getter for additional properties for AcceptActivationFormdataBody. Returns the specified
 // element and whether it was found
-func (a AcceptActivationFormdataBody) Get(fieldName string) (value string, found bool) {
+func (a AcceptActivationFormdataBody) Get(fieldName string) (value AcceptActivationFormdataBody_AdditionalProperties, found bool) {
 	if a.AdditionalProperties != nil {
 		value, found = a.AdditionalProperties[fieldName]
 	}
@@ -1885,9 +2242,9 @@ func (a AcceptActivationFormdataBody) Get(fieldName string) (value string, found
 }
 
 // Setter for additional properties for AcceptActivationFormdataBody
-func (a *AcceptActivationFormdataBody) Set(fieldName string, value string) {
+func (a *AcceptActivationFormdataBody) Set(fieldName string, value AcceptActivationFormdataBody_AdditionalProperties) {
 	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]AcceptActivationFormdataBody_AdditionalProperties)
 	}
 	a.AdditionalProperties[fieldName] = value
 }
@@ -1949,9 +2306,9 @@ func (a *AcceptActivationFormdataBody) UnmarshalJSON(b []byte) error {
 	}
 
 	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]AcceptActivationFormdataBody_AdditionalProperties)
 		for fieldName, fieldBuf := range object {
-			var fieldVal string
+			var fieldVal AcceptActivationFormdataBody_AdditionalProperties
 			err := json.Unmarshal(fieldBuf, &fieldVal)
 			if err != nil {
 				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
@@ -2020,7 +2377,7 @@ func (a AcceptActivationFormdataBody) MarshalJSON() ([]byte, error) {
 
 // Getter for additional properties for DeclineActivationFormdataBody. Returns the specified
 // element and whether it was found
-func (a DeclineActivationFormdataBody) Get(fieldName string) (value string, found bool) {
+func (a DeclineActivationFormdataBody) Get(fieldName string) (value DeclineActivationFormdataBody_AdditionalProperties, found bool) {
 	if a.AdditionalProperties != nil {
 		value, found = a.AdditionalProperties[fieldName]
 	}
@@ -2028,9 +2385,9 @@ func (a DeclineActivationFormdataBody) Get(fieldName string) (value string, foun
 }
 
 // Setter for additional properties for DeclineActivationFormdataBody
-func (a *DeclineActivationFormdataBody) Set(fieldName string, value string) {
+func (a *DeclineActivationFormdataBody) Set(fieldName string, value DeclineActivationFormdataBody_AdditionalProperties) {
 	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]DeclineActivationFormdataBody_AdditionalProperties)
 	}
 	a.AdditionalProperties[fieldName] = value
 }
@@ -2092,9 +2449,9 @@ func (a *DeclineActivationFormdataBody) UnmarshalJSON(b []byte) error {
 	}
 
 	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]DeclineActivationFormdataBody_AdditionalProperties)
 		for fieldName, fieldBuf := range object {
-			var fieldVal string
+			var fieldVal DeclineActivationFormdataBody_AdditionalProperties
 			err := json.Unmarshal(fieldBuf, &fieldVal)
 			if err != nil {
 				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
@@ -2163,7 +2520,7 @@ func (a DeclineActivationFormdataBody) MarshalJSON() ([]byte, error) {
 
 // Getter for additional properties for SubmitPartnerFormPageFormdataBody. Returns the specified
 // element and whether it was found
-func (a SubmitPartnerFormPageFormdataBody) Get(fieldName string) (value string, found bool) {
+func (a SubmitPartnerFormPageFormdataBody) Get(fieldName string) (value SubmitPartnerFormPageFormdataBody_AdditionalProperties, found bool) {
 	if a.AdditionalProperties != nil {
 		value, found = a.AdditionalProperties[fieldName]
 	}
@@ -2171,9 +2528,9 @@ func (a SubmitPartnerFormPageFormdataBody) Get(fieldName string) (value string, 
 }
 
 // Setter for additional properties for SubmitPartnerFormPageFormdataBody
-func (a *SubmitPartnerFormPageFormdataBody) Set(fieldName string, value string) {
+func (a *SubmitPartnerFormPageFormdataBody) Set(fieldName string, value SubmitPartnerFormPageFormdataBody_AdditionalProperties) {
 	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]SubmitPartnerFormPageFormdataBody_AdditionalProperties)
 	}
 	a.AdditionalProperties[fieldName] = value
 }
@@ -2235,9 +2592,9 @@ func (a *SubmitPartnerFormPageFormdataBody) UnmarshalJSON(b []byte) error {
 	}
 
 	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]SubmitPartnerFormPageFormdataBody_AdditionalProperties)
 		for fieldName, fieldBuf := range object {
-			var fieldVal string
+			var fieldVal SubmitPartnerFormPageFormdataBody_AdditionalProperties
 			err := json.Unmarshal(fieldBuf, &fieldVal)
 			if err != nil {
 				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
@@ -2306,7 +2663,7 @@ func (a SubmitPartnerFormPageFormdataBody) MarshalJSON() ([]byte, error) {
 
 // Getter for additional properties for RenewActivationFormdataBody. Returns the specified
 // element and whether it was found
-func (a RenewActivationFormdataBody) Get(fieldName string) (value string, found bool) {
+func (a RenewActivationFormdataBody) Get(fieldName string) (value RenewActivationFormdataBody_AdditionalProperties, found bool) {
 	if a.AdditionalProperties != nil {
 		value, found = a.AdditionalProperties[fieldName]
 	}
@@ -2314,9 +2671,9 @@ func (a RenewActivationFormdataBody) Get(fieldName string) (value string, found 
 }
 
 // Setter for additional properties for RenewActivationFormdataBody
-func (a *RenewActivationFormdataBody) Set(fieldName string, value string) {
+func (a *RenewActivationFormdataBody) Set(fieldName string, value RenewActivationFormdataBody_AdditionalProperties) {
 	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]RenewActivationFormdataBody_AdditionalProperties)
 	}
 	a.AdditionalProperties[fieldName] = value
 }
@@ -2378,9 +2735,9 @@ func (a *RenewActivationFormdataBody) UnmarshalJSON(b []byte) error {
 	}
 
 	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]RenewActivationFormdataBody_AdditionalProperties)
 		for fieldName, fieldBuf := range object {
-			var fieldVal string
+			var fieldVal RenewActivationFormdataBody_AdditionalProperties
 			err := json.Unmarshal(fieldBuf, &fieldVal)
 			if err != nil {
 				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
@@ -2449,7 +2806,7 @@ func (a RenewActivationFormdataBody) MarshalJSON() ([]byte, error) {
 
 // Getter for additional properties for RequestPasswordResetFormdataBody. Returns the specified
 // element and whether it was found
-func (a RequestPasswordResetFormdataBody) Get(fieldName string) (value string, found bool) {
+func (a RequestPasswordResetFormdataBody) Get(fieldName string) (value RequestPasswordResetFormdataBody_AdditionalProperties, found bool) {
 	if a.AdditionalProperties != nil {
 		value, found = a.AdditionalProperties[fieldName]
 	}
@@ -2457,9 +2814,9 @@ func (a RequestPasswordResetFormdataBody) Get(fieldName string) (value string, f
 }
 
 // Setter for additional properties for RequestPasswordResetFormdataBody
-func (a *RequestPasswordResetFormdataBody) Set(fieldName string, value string) {
+func (a *RequestPasswordResetFormdataBody) Set(fieldName string, value RequestPasswordResetFormdataBody_AdditionalProperties) {
 	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]RequestPasswordResetFormdataBody_AdditionalProperties)
 	}
 	a.AdditionalProperties[fieldName] = value
 }
@@ -2521,9 +2878,9 @@ func (a *RequestPasswordResetFormdataBody) UnmarshalJSON(b []byte) error {
 	}
 
 	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]RequestPasswordResetFormdataBody_AdditionalProperties)
 		for fieldName, fieldBuf := range object {
-			var fieldVal string
+			var fieldVal RequestPasswordResetFormdataBody_AdditionalProperties
 			err := json.Unmarshal(fieldBuf, &fieldVal)
 			if err != nil {
 				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
@@ -2592,7 +2949,7 @@ func (a RequestPasswordResetFormdataBody) MarshalJSON() ([]byte, error) {
 
 // Getter for additional properties for ResetPasswordFormdataBody. Returns the specified
 // element and whether it was found
-func (a ResetPasswordFormdataBody) Get(fieldName string) (value string, found bool) {
+func (a ResetPasswordFormdataBody) Get(fieldName string) (value ResetPasswordFormdataBody_AdditionalProperties, found bool) {
 	if a.AdditionalProperties != nil {
 		value, found = a.AdditionalProperties[fieldName]
 	}
@@ -2600,9 +2957,9 @@ func (a ResetPasswordFormdataBody) Get(fieldName string) (value string, found bo
 }
 
 // Setter for additional properties for ResetPasswordFormdataBody
-func (a *ResetPasswordFormdataBody) Set(fieldName string, value string) {
+func (a *ResetPasswordFormdataBody) Set(fieldName string, value ResetPasswordFormdataBody_AdditionalProperties) {
 	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]ResetPasswordFormdataBody_AdditionalProperties)
 	}
 	a.AdditionalProperties[fieldName] = value
 }
@@ -2664,9 +3021,9 @@ func (a *ResetPasswordFormdataBody) UnmarshalJSON(b []byte) error {
 	}
 
 	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]ResetPasswordFormdataBody_AdditionalProperties)
 		for fieldName, fieldBuf := range object {
-			var fieldVal string
+			var fieldVal ResetPasswordFormdataBody_AdditionalProperties
 			err := json.Unmarshal(fieldBuf, &fieldVal)
 			if err != nil {
 				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
@@ -2941,6 +3298,378 @@ func (t InviteManyRequest_Emails) MarshalJSON() ([]byte, error) {
 }
 
 func (t *InviteManyRequest_Emails) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsAcceptActivationFormdataBody0 returns the union data inside the AcceptActivationFormdataBody_AdditionalProperties as a AcceptActivationFormdataBody0
+func (t AcceptActivationFormdataBody_AdditionalProperties) AsAcceptActivationFormdataBody0() (AcceptActivationFormdataBody0, error) {
+	var body AcceptActivationFormdataBody0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAcceptActivationFormdataBody0 overwrites any union data inside the AcceptActivationFormdataBody_AdditionalProperties as the provided AcceptActivationFormdataBody0
+func (t *AcceptActivationFormdataBody_AdditionalProperties) FromAcceptActivationFormdataBody0(v AcceptActivationFormdataBody0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAcceptActivationFormdataBody0 performs a merge with any union data inside the AcceptActivationFormdataBody_AdditionalProperties, using the provided AcceptActivationFormdataBody0
+func (t *AcceptActivationFormdataBody_AdditionalProperties) MergeAcceptActivationFormdataBody0(v AcceptActivationFormdataBody0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAcceptActivationFormdataBody1 returns the union data inside the AcceptActivationFormdataBody_AdditionalProperties as a AcceptActivationFormdataBody1
+func (t AcceptActivationFormdataBody_AdditionalProperties) AsAcceptActivationFormdataBody1() (AcceptActivationFormdataBody1, error) {
+	var body AcceptActivationFormdataBody1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAcceptActivationFormdataBody1 overwrites any union data inside the AcceptActivationFormdataBody_AdditionalProperties as the provided AcceptActivationFormdataBody1
+func (t *AcceptActivationFormdataBody_AdditionalProperties) FromAcceptActivationFormdataBody1(v AcceptActivationFormdataBody1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAcceptActivationFormdataBody1 performs a merge with any union data inside the AcceptActivationFormdataBody_AdditionalProperties, using the provided AcceptActivationFormdataBody1
+func (t *AcceptActivationFormdataBody_AdditionalProperties) MergeAcceptActivationFormdataBody1(v AcceptActivationFormdataBody1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t AcceptActivationFormdataBody_AdditionalProperties) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *AcceptActivationFormdataBody_AdditionalProperties) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsDeclineActivationFormdataBody0 returns the union data inside the DeclineActivationFormdataBody_AdditionalProperties as a DeclineActivationFormdataBody0
+func (t DeclineActivationFormdataBody_AdditionalProperties) AsDeclineActivationFormdataBody0() (DeclineActivationFormdataBody0, error) {
+	var body DeclineActivationFormdataBody0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDeclineActivationFormdataBody0 overwrites any union data inside the DeclineActivationFormdataBody_AdditionalProperties as the provided DeclineActivationFormdataBody0
+func (t *DeclineActivationFormdataBody_AdditionalProperties) FromDeclineActivationFormdataBody0(v DeclineActivationFormdataBody0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDeclineActivationFormdataBody0 performs a merge with any union data inside the DeclineActivationFormdataBody_AdditionalProperties, using the provided DeclineActivationFormdataBody0
+func (t *DeclineActivationFormdataBody_AdditionalProperties) MergeDeclineActivationFormdataBody0(v DeclineActivationFormdataBody0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsDeclineActivationFormdataBody1 returns the union data inside the DeclineActivationFormdataBody_AdditionalProperties as a DeclineActivationFormdataBody1
+func (t DeclineActivationFormdataBody_AdditionalProperties) AsDeclineActivationFormdataBody1() (DeclineActivationFormdataBody1, error) {
+	var body DeclineActivationFormdataBody1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDeclineActivationFormdataBody1 overwrites any union data inside the DeclineActivationFormdataBody_AdditionalProperties as the provided DeclineActivationFormdataBody1
+func (t *DeclineActivationFormdataBody_AdditionalProperties) FromDeclineActivationFormdataBody1(v DeclineActivationFormdataBody1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDeclineActivationFormdataBody1 performs a merge with any union data inside the DeclineActivationFormdataBody_AdditionalProperties, using the provided DeclineActivationFormdataBody1
+func (t *DeclineActivationFormdataBody_AdditionalProperties) MergeDeclineActivationFormdataBody1(v DeclineActivationFormdataBody1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t DeclineActivationFormdataBody_AdditionalProperties) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *DeclineActivationFormdataBody_AdditionalProperties) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsSubmitPartnerFormPageFormdataBody0 returns the union data inside the SubmitPartnerFormPageFormdataBody_AdditionalProperties as a SubmitPartnerFormPageFormdataBody0
+func (t SubmitPartnerFormPageFormdataBody_AdditionalProperties) AsSubmitPartnerFormPageFormdataBody0() (SubmitPartnerFormPageFormdataBody0, error) {
+	var body SubmitPartnerFormPageFormdataBody0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSubmitPartnerFormPageFormdataBody0 overwrites any union data inside the SubmitPartnerFormPageFormdataBody_AdditionalProperties as the provided SubmitPartnerFormPageFormdataBody0
+func (t *SubmitPartnerFormPageFormdataBody_AdditionalProperties) FromSubmitPartnerFormPageFormdataBody0(v SubmitPartnerFormPageFormdataBody0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSubmitPartnerFormPageFormdataBody0 performs a merge with any union data inside the SubmitPartnerFormPageFormdataBody_AdditionalProperties, using the provided SubmitPartnerFormPageFormdataBody0
+func (t *SubmitPartnerFormPageFormdataBody_AdditionalProperties) MergeSubmitPartnerFormPageFormdataBody0(v SubmitPartnerFormPageFormdataBody0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSubmitPartnerFormPageFormdataBody1 returns the union data inside the SubmitPartnerFormPageFormdataBody_AdditionalProperties as a SubmitPartnerFormPageFormdataBody1
+func (t SubmitPartnerFormPageFormdataBody_AdditionalProperties) AsSubmitPartnerFormPageFormdataBody1() (SubmitPartnerFormPageFormdataBody1, error) {
+	var body SubmitPartnerFormPageFormdataBody1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSubmitPartnerFormPageFormdataBody1 overwrites any union data inside the SubmitPartnerFormPageFormdataBody_AdditionalProperties as the provided SubmitPartnerFormPageFormdataBody1
+func (t *SubmitPartnerFormPageFormdataBody_AdditionalProperties) FromSubmitPartnerFormPageFormdataBody1(v SubmitPartnerFormPageFormdataBody1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSubmitPartnerFormPageFormdataBody1 performs a merge with any union data inside the SubmitPartnerFormPageFormdataBody_AdditionalProperties, using the provided SubmitPartnerFormPageFormdataBody1
+func (t *SubmitPartnerFormPageFormdataBody_AdditionalProperties) MergeSubmitPartnerFormPageFormdataBody1(v SubmitPartnerFormPageFormdataBody1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t SubmitPartnerFormPageFormdataBody_AdditionalProperties) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *SubmitPartnerFormPageFormdataBody_AdditionalProperties) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsRenewActivationFormdataBody0 returns the union data inside the RenewActivationFormdataBody_AdditionalProperties as a RenewActivationFormdataBody0
+func (t RenewActivationFormdataBody_AdditionalProperties) AsRenewActivationFormdataBody0() (RenewActivationFormdataBody0, error) {
+	var body RenewActivationFormdataBody0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRenewActivationFormdataBody0 overwrites any union data inside the RenewActivationFormdataBody_AdditionalProperties as the provided RenewActivationFormdataBody0
+func (t *RenewActivationFormdataBody_AdditionalProperties) FromRenewActivationFormdataBody0(v RenewActivationFormdataBody0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRenewActivationFormdataBody0 performs a merge with any union data inside the RenewActivationFormdataBody_AdditionalProperties, using the provided RenewActivationFormdataBody0
+func (t *RenewActivationFormdataBody_AdditionalProperties) MergeRenewActivationFormdataBody0(v RenewActivationFormdataBody0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsRenewActivationFormdataBody1 returns the union data inside the RenewActivationFormdataBody_AdditionalProperties as a RenewActivationFormdataBody1
+func (t RenewActivationFormdataBody_AdditionalProperties) AsRenewActivationFormdataBody1() (RenewActivationFormdataBody1, error) {
+	var body RenewActivationFormdataBody1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRenewActivationFormdataBody1 overwrites any union data inside the RenewActivationFormdataBody_AdditionalProperties as the provided RenewActivationFormdataBody1
+func (t *RenewActivationFormdataBody_AdditionalProperties) FromRenewActivationFormdataBody1(v RenewActivationFormdataBody1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRenewActivationFormdataBody1 performs a merge with any union data inside the RenewActivationFormdataBody_AdditionalProperties, using the provided RenewActivationFormdataBody1
+func (t *RenewActivationFormdataBody_AdditionalProperties) MergeRenewActivationFormdataBody1(v RenewActivationFormdataBody1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t RenewActivationFormdataBody_AdditionalProperties) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *RenewActivationFormdataBody_AdditionalProperties) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsRequestPasswordResetFormdataBody0 returns the union data inside the RequestPasswordResetFormdataBody_AdditionalProperties as a RequestPasswordResetFormdataBody0
+func (t RequestPasswordResetFormdataBody_AdditionalProperties) AsRequestPasswordResetFormdataBody0() (RequestPasswordResetFormdataBody0, error) {
+	var body RequestPasswordResetFormdataBody0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRequestPasswordResetFormdataBody0 overwrites any union data inside the RequestPasswordResetFormdataBody_AdditionalProperties as the provided RequestPasswordResetFormdataBody0
+func (t *RequestPasswordResetFormdataBody_AdditionalProperties) FromRequestPasswordResetFormdataBody0(v RequestPasswordResetFormdataBody0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRequestPasswordResetFormdataBody0 performs a merge with any union data inside the RequestPasswordResetFormdataBody_AdditionalProperties, using the provided RequestPasswordResetFormdataBody0
+func (t *RequestPasswordResetFormdataBody_AdditionalProperties) MergeRequestPasswordResetFormdataBody0(v RequestPasswordResetFormdataBody0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsRequestPasswordResetFormdataBody1 returns the union data inside the RequestPasswordResetFormdataBody_AdditionalProperties as a RequestPasswordResetFormdataBody1
+func (t RequestPasswordResetFormdataBody_AdditionalProperties) AsRequestPasswordResetFormdataBody1() (RequestPasswordResetFormdataBody1, error) {
+	var body RequestPasswordResetFormdataBody1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRequestPasswordResetFormdataBody1 overwrites any union data inside the RequestPasswordResetFormdataBody_AdditionalProperties as the provided RequestPasswordResetFormdataBody1
+func (t *RequestPasswordResetFormdataBody_AdditionalProperties) FromRequestPasswordResetFormdataBody1(v RequestPasswordResetFormdataBody1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRequestPasswordResetFormdataBody1 performs a merge with any union data inside the RequestPasswordResetFormdataBody_AdditionalProperties, using the provided RequestPasswordResetFormdataBody1
+func (t *RequestPasswordResetFormdataBody_AdditionalProperties) MergeRequestPasswordResetFormdataBody1(v RequestPasswordResetFormdataBody1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t RequestPasswordResetFormdataBody_AdditionalProperties) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *RequestPasswordResetFormdataBody_AdditionalProperties) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsResetPasswordFormdataBody0 returns the union data inside the ResetPasswordFormdataBody_AdditionalProperties as a ResetPasswordFormdataBody0
+func (t ResetPasswordFormdataBody_AdditionalProperties) AsResetPasswordFormdataBody0() (ResetPasswordFormdataBody0, error) {
+	var body ResetPasswordFormdataBody0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromResetPasswordFormdataBody0 overwrites any union data inside the ResetPasswordFormdataBody_AdditionalProperties as the provided ResetPasswordFormdataBody0
+func (t *ResetPasswordFormdataBody_AdditionalProperties) FromResetPasswordFormdataBody0(v ResetPasswordFormdataBody0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeResetPasswordFormdataBody0 performs a merge with any union data inside the ResetPasswordFormdataBody_AdditionalProperties, using the provided ResetPasswordFormdataBody0
+func (t *ResetPasswordFormdataBody_AdditionalProperties) MergeResetPasswordFormdataBody0(v ResetPasswordFormdataBody0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsResetPasswordFormdataBody1 returns the union data inside the ResetPasswordFormdataBody_AdditionalProperties as a ResetPasswordFormdataBody1
+func (t ResetPasswordFormdataBody_AdditionalProperties) AsResetPasswordFormdataBody1() (ResetPasswordFormdataBody1, error) {
+	var body ResetPasswordFormdataBody1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromResetPasswordFormdataBody1 overwrites any union data inside the ResetPasswordFormdataBody_AdditionalProperties as the provided ResetPasswordFormdataBody1
+func (t *ResetPasswordFormdataBody_AdditionalProperties) FromResetPasswordFormdataBody1(v ResetPasswordFormdataBody1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeResetPasswordFormdataBody1 performs a merge with any union data inside the ResetPasswordFormdataBody_AdditionalProperties, using the provided ResetPasswordFormdataBody1
+func (t *ResetPasswordFormdataBody_AdditionalProperties) MergeResetPasswordFormdataBody1(v ResetPasswordFormdataBody1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ResetPasswordFormdataBody_AdditionalProperties) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ResetPasswordFormdataBody_AdditionalProperties) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 	"github.com/pb33f/libopenapi-validator/config"
+	"github.com/pb33f/libopenapi-validator/content"
 	verrors "github.com/pb33f/libopenapi-validator/errors"
 
 	"github.com/partnerinvites/partnerinvites/api"
@@ -25,7 +26,9 @@ var contract = sync.OnceValues(func() (validator.Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load api/openapi.yaml: %w", err)
 	}
-	v, errs := validator.NewValidator(doc, config.WithFormatAssertions(), config.WithURLEncodedBodyValidation())
+	// Form posts are decoded as forms (a repeated field is an array).
+	v, errs := validator.NewValidator(doc, config.WithFormatAssertions(),
+		config.WithBodyDecoder("application/x-www-form-urlencoded", content.FormDecoder()))
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("compile api/openapi.yaml: %v", errs)
 	}
