@@ -20,11 +20,13 @@ var mustNotLink = map[base.Group][]string{
 }
 
 // Nothing a Lambda never uses: the shared-config and SSO/STS credential
-// chains of config.LoadDefaultConfig, the emulators' test helpers, or the
-// local stack's gateway (and its test clock).
+// chains of config.LoadDefaultConfig, the emulators' test helpers, the
+// local stack's gateway (and its test clock), the OpenAPI contract and its
+// validator, or the tenants' generated client.
 var noFunctionLinks = []string{
 	"aws-sdk-go-v2/config", "aws-sdk-go-v2/service/sso", "aws-sdk-go-v2/service/ssooidc", "aws-sdk-go-v2/service/sts",
 	"aws-sdk-go-v2/service/signin", "partnerinvites/internal/testenv", "partnerinvites/internal/localgw",
+	"partnerinvites/api", "partnerinvites/client", "pb33f/libopenapi", "pb33f/libopenapi-validator", "oapi-codegen/runtime",
 }
 
 // Each function links only what its group uses.

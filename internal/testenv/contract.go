@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -79,8 +80,15 @@ func checkContract(t testing.TB, next http.Handler) http.Handler {
 		for k, vs := range resp.Header {
 			w.Header()[k] = vs
 		}
+		if w.Header().Get("Content-Length") == "" && r.Method != http.MethodHead {
+			w.Header().Set("Content-Length", strconv.Itoa(len(respBody)))
+		}
 		w.WriteHeader(resp.StatusCode)
 		_, _ = w.Write(respBody)
+		// The caller has its whole answer before the checks below run.
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
 
 		req := r.Clone(r.Context())
 		req.Body = io.NopCloser(bytes.NewReader(body))
