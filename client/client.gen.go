@@ -970,7 +970,7 @@ type BulkResult struct {
 	Object  BulkResultObject `json:"object"`
 	Results []BulkItem       `json:"results"`
 
-	// Summary Counts by outcome (total, created, resent, errors; done for jobs).
+	// Summary Counts by outcome.
 	Summary Summary `json:"summary"`
 }
 
@@ -1166,8 +1166,8 @@ type ImportJob struct {
 	Results     *[]BulkItem     `json:"results"`
 	Status      ImportJobStatus `json:"status"`
 
-	// Summary Counts by outcome (total, created, resent, errors; done for jobs).
-	Summary Summary `json:"summary"`
+	// Summary Counts by outcome, and the rows done so far.
+	Summary JobSummary `json:"summary"`
 }
 
 // ImportJobObject defines model for ImportJob.Object.
@@ -1296,6 +1296,15 @@ type ItemError struct {
 	RetryAfter *int `json:"retry_after,omitempty"`
 }
 
+// JobSummary Counts by outcome, and the rows done so far.
+type JobSummary struct {
+	Created int `json:"created"`
+	Done    int `json:"done"`
+	Errors  int `json:"errors"`
+	Resent  int `json:"resent"`
+	Total   int `json:"total"`
+}
+
 // Login defines model for Login.
 type Login struct {
 	ClientId   string `json:"client_id"`
@@ -1362,8 +1371,11 @@ type PartnerDetail struct {
 	City    *NullableString `json:"city"`
 	Country *NullableString `json:"country"`
 	Counts  struct {
+		// Invitations The latest invitation of each user, by status.
 		Invitations map[string]int `json:"invitations"`
-		Users       map[string]int `json:"users"`
+
+		// Users The partner's users by status.
+		Users map[string]int `json:"users"`
 	} `json:"counts"`
 	CreatedAt          time.Time           `json:"created_at"`
 	FormAnswers        []FormAnswer        `json:"form_answers"`
@@ -1543,8 +1555,13 @@ type SettingsRequest struct {
 	} `json:"send_limits,omitempty"`
 }
 
-// Summary Counts by outcome (total, created, resent, errors; done for jobs).
-type Summary map[string]int
+// Summary Counts by outcome.
+type Summary struct {
+	Created int `json:"created"`
+	Errors  int `json:"errors"`
+	Resent  int `json:"resent"`
+	Total   int `json:"total"`
+}
 
 // UpdatePartnerRequest A JSON merge patch (RFC 7396); null clears a field.
 type UpdatePartnerRequest struct {
