@@ -133,10 +133,15 @@ func (e DeliveryBounceType) Valid() bool {
 
 // Defines values for DeliveryFailureReason.
 const (
-	DeliveryFailureReasonExpiredInQueue DeliveryFailureReason = "expired_in_queue"
-	DeliveryFailureReasonLessThannil    DeliveryFailureReason = "<nil>"
-	DeliveryFailureReasonMissingData    DeliveryFailureReason = "missing_data"
-	DeliveryFailureReasonRejected       DeliveryFailureReason = "rejected"
+	DeliveryFailureReasonExpiredInQueue    DeliveryFailureReason = "expired_in_queue"
+	DeliveryFailureReasonLessThannil       DeliveryFailureReason = "<nil>"
+	DeliveryFailureReasonMissingData       DeliveryFailureReason = "missing_data"
+	DeliveryFailureReasonRejected          DeliveryFailureReason = "rejected"
+	DeliveryFailureReasonTemplateForbidden DeliveryFailureReason = "template_forbidden"
+	DeliveryFailureReasonTemplateInvalid   DeliveryFailureReason = "template_invalid"
+	DeliveryFailureReasonTemplateNoLink    DeliveryFailureReason = "template_no_link"
+	DeliveryFailureReasonTemplateTooLarge  DeliveryFailureReason = "template_too_large"
+	DeliveryFailureReasonTemplateTooSlow   DeliveryFailureReason = "template_too_slow"
 )
 
 // Valid indicates whether the value is a known member of the DeliveryFailureReason enum.
@@ -149,6 +154,16 @@ func (e DeliveryFailureReason) Valid() bool {
 	case DeliveryFailureReasonMissingData:
 		return true
 	case DeliveryFailureReasonRejected:
+		return true
+	case DeliveryFailureReasonTemplateForbidden:
+		return true
+	case DeliveryFailureReasonTemplateInvalid:
+		return true
+	case DeliveryFailureReasonTemplateNoLink:
+		return true
+	case DeliveryFailureReasonTemplateTooLarge:
+		return true
+	case DeliveryFailureReasonTemplateTooSlow:
 		return true
 	default:
 		return false
@@ -1042,9 +1057,11 @@ type CreatedPartnerObject string
 
 // Delivery defines model for Delivery.
 type Delivery struct {
-	Attempts      int                    `json:"attempts"`
-	BounceSubType *NullableString        `json:"bounce_sub_type"`
-	BounceType    *DeliveryBounceType    `json:"bounce_type"`
+	Attempts      int                 `json:"attempts"`
+	BounceSubType *NullableString     `json:"bounce_sub_type"`
+	BounceType    *DeliveryBounceType `json:"bounce_type"`
+
+	// FailureReason Why the delivery failed for good; template_* when the tenant's template cannot be used for this email.
 	FailureReason *DeliveryFailureReason `json:"failure_reason"`
 	LastError     *NullableString        `json:"last_error"`
 	MessageId     *NullableString        `json:"message_id"`
@@ -1058,7 +1075,7 @@ type Delivery struct {
 // DeliveryBounceType defines model for Delivery.BounceType.
 type DeliveryBounceType string
 
-// DeliveryFailureReason defines model for Delivery.FailureReason.
+// DeliveryFailureReason Why the delivery failed for good; template_* when the tenant's template cannot be used for this email.
 type DeliveryFailureReason string
 
 // DeliveryStatus defines model for Delivery.Status.
