@@ -35,7 +35,7 @@ dev: deps bin/partnerctl
 
 test: deps
 	local/ensure-chromium.sh
-	$(STACK) with $(GO) test -count=1 -timeout 30m ./...
+	GO=$(GO) local/test.sh
 	$(MAKE) test-infra
 
 # The CDK app is a module of its own: its bindings take minutes to build
