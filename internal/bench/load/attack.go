@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -198,13 +200,13 @@ func (r *results) table(rate int, d time.Duration, gatewayKiB int64, emulators m
 			ms(m.Latencies.P50), ms(m.Latencies.P99), ms(m.Latencies.Max), errs)
 	}
 	fmt.Fprintf(&b, "\nall routes: %d requests at %d/s for %v, %d errors\n", total, rate, d, r.errors())
-	for _, route := range sortedKeys(r.errs) {
+	for _, route := range slices.Sorted(maps.Keys(r.errs)) {
 		for what, c := range r.errs[route] {
 			fmt.Fprintf(&b, "  error: %s: %d × %s\n", route, c, what)
 		}
 	}
 	fmt.Fprintf(&b, "peak memory (VmHWM): gateway (partnerctl dev) %.1f MiB", float64(gatewayKiB)/1024)
-	for _, name := range sortedKeys(emulators) {
+	for _, name := range slices.Sorted(maps.Keys(emulators)) {
 		fmt.Fprintf(&b, ", %s %.1f MiB", name, float64(emulators[name])/1024)
 	}
 	b.WriteString("\n")
