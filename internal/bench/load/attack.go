@@ -95,13 +95,20 @@ func post(tg *vegeta.Target, url string, t *tenant, body any) error {
 
 // results are one run's metrics, by route.
 type results struct {
+	all     *vegeta.Metrics // every request of the run
 	byRoute map[string]*vegeta.Metrics
 	errs    map[string]map[string]int // route → error or status → count
 }
 
-// attack prepares what the prepared routes use up, then runs every route of
+// attack makes the run's partners and prepares what the prepared routes
+// use up, then runs every route of
 // the mix at its share of rate, together, for d.
 func attack(ctx context.Context, gw *gateway, ts []*tenant, rate int, d time.Duration) (*results, error) {
+	for _, t := range ts {
+		if err := t.newPartners(ctx, gw.base); err != nil {
+			return nil, fmt.Errorf("make the run's partners: %w", err)
+		}
+	}
 	for _, r := range mix {
 		if !r.prepared {
 			continue
@@ -113,7 +120,7 @@ func attack(ctx context.Context, gw *gateway, ts []*tenant, rate int, d time.Dur
 			}
 		}
 	}
-	res := &results{byRoute: map[string]*vegeta.Metrics{}, errs: map[string]map[string]int{}}
+	res := &results{all: &vegeta.Metrics{}, byRoute: map[string]*vegeta.Metrics{}, errs: map[string]map[string]int{}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, r := range mix {
@@ -134,6 +141,7 @@ func attack(ctx context.Context, gw *gateway, ts []*tenant, rate int, d time.Dur
 			for hit := range attacker.Attack(targeter, pacer, d, r.name) {
 				mu.Lock()
 				m.Add(hit)
+				res.all.Add(hit)
 				if hit.Error != "" || hit.Code < 200 || hit.Code > 299 {
 					key := fmt.Sprintf("%d %s", hit.Code, firstLine(hit.Error, hit.Body))
 					res.errs[r.name][key]++
@@ -147,6 +155,7 @@ func attack(ctx context.Context, gw *gateway, ts []*tenant, rate int, d time.Dur
 		}()
 	}
 	wg.Wait()
+	res.all.Close()
 	return res, ctx.Err()
 }
 
@@ -169,6 +178,12 @@ func (r *results) errors() int {
 		}
 	}
 	return n
+}
+
+// held says whether the run had no error and a p99 of all its requests
+// under the bound.
+func (r *results) held(p99 time.Duration) bool {
+	return r.errors() == 0 && r.all.Latencies.P99 < p99
 }
 
 // worstP99 is the highest p99 of any route, and which.
@@ -199,6 +214,8 @@ func (r *results) table(rate int, d time.Duration, gatewayKiB int64, emulators m
 		fmt.Fprintf(&b, "| %s | %.1f %% | %d | %.1f | %.1f | %.1f | %.1f | %d |\n", route.name, route.share*100, m.Requests, m.Rate,
 			ms(m.Latencies.P50), ms(m.Latencies.P99), ms(m.Latencies.Max), errs)
 	}
+	fmt.Fprintf(&b, "| **all routes** | 100 %% | %d | %.1f | %.1f | %.1f | %.1f | %d |\n", r.all.Requests, r.all.Rate,
+		ms(r.all.Latencies.P50), ms(r.all.Latencies.P99), ms(r.all.Latencies.Max), r.errors())
 	fmt.Fprintf(&b, "\nall routes: %d requests at %d/s for %v, %d errors\n", total, rate, d, r.errors())
 	for _, route := range slices.Sorted(maps.Keys(r.errs)) {
 		for what, c := range r.errs[route] {

@@ -34,6 +34,13 @@ func run(ctx context.Context, c config) error {
 	}
 	fmt.Printf("load: %d tenants, %d partners each; the mix: %s\n", len(ts), partnersPerTenant, mixLine())
 
+	// DynamoDB Local is a JVM: its first minute is interpreted and
+	// compiled code, slower than what follows. Nothing of it is measured.
+	fmt.Printf("\nload: warming up at %d/s for %v (not measured)\n", warmUpRate, c.warmUp)
+	if _, err := attack(ctx, gw, ts, warmUpRate, c.warmUp); err != nil {
+		return err
+	}
+
 	rate := c.rate
 	if c.search {
 		best, err := searchRate(ctx, c, gw, ts)
@@ -50,7 +57,30 @@ func run(ctx context.Context, c config) error {
 	if err != nil {
 		return err
 	}
+	// A short step can hold where the full run does not (DynamoDB Local
+	// slows as it fills): with -search the figure is the highest rate whose
+	// whole run held, so the run steps down until one does.
+	for attempt := 1; c.search && attempt < maxConfirmations && !res.held(c.p99Bound) && rate > warmUpRate; attempt++ {
+		fmt.Printf("load: %d/s did not hold for %v (p99 %.1f ms, %d errors); trying %d/s\n", rate, c.duration, ms(res.all.Latencies.P99), res.errors(), rate*85/100)
+		rate = rate * 85 / 100
+		if res, err = attack(ctx, gw, ts, rate, c.duration); err != nil {
+			return err
+		}
+	}
+	if c.search {
+		verdict := "held"
+		if !res.held(c.p99Bound) {
+			verdict = "did not hold either; the figure is below it"
+		}
+		fmt.Printf("load: the highest rate whose %v run had a p99 under %v: %d/s (%s)\n", c.duration, c.p99Bound, rate, verdict)
+	}
 	report := res.table(rate, c.duration, gw.peakRSS(), emulatorPeaks())
+	floor, err := floorRun(rate, c.stepDuration)
+	if err != nil {
+		return err
+	}
+	report += fmt.Sprintf("floor, the same run: DynamoDB Local alone, one GetItem at %d/s for %v: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+		rate, c.stepDuration, ms(floor.Latencies.P50), ms(floor.Latencies.P99), ms(floor.Latencies.Max))
 	fmt.Print(report)
 	if err := os.WriteFile(filepath.Join(c.out, "load.txt"), []byte(report), 0o644); err != nil {
 		return err
@@ -61,20 +91,38 @@ func run(ctx context.Context, c config) error {
 	return nil
 }
 
-// searchRate doubles the rate from 10/s while every route's p99 stays under
-// the bound with no error, then bisects between the last rate that held and
-// the first that did not, to within 10 %. It returns the highest that held.
+// warmUpRate is the warm-up's rate: one most machines hold.
+const warmUpRate = 10
+
+// maxConfirmations bounds the full-length runs of -search.
+const maxConfirmations = 4
+
+// searchRate doubles the rate from 10/s while the p99 of all requests stays
+// under the bound with no error (in one of two tries), then bisects between the last rate that
+// held and the first that did not, to within 10 %. It returns the highest
+// that held. The bound is on all requests, not each route's: a step of 15 s
+// gives the rarer routes (2.5 % of the mix) a few dozen requests, whose
+// "p99" is their slowest one; each route's p99 is printed beside.
 func searchRate(ctx context.Context, c config, gw *gateway, ts []*tenant) (int, error) {
-	fmt.Printf("\nload: searching for the highest rate with every route's p99 under %v (%v a step)\n", c.p99Bound, c.stepDuration)
+	fmt.Printf("\nload: searching for the highest rate with a p99 under %v (%v a step)\n", c.p99Bound, c.stepDuration)
+	// A step that does not hold is tried once more: one pause of a JVM or
+	// of Node's event loop moves the p99 of a 15 s step, and should not end
+	// the search. The full-length run after it is the figure's judge.
 	held := func(rate int) (bool, error) {
-		res, err := attack(ctx, gw, ts, rate, c.stepDuration)
-		if err != nil {
-			return false, err
+		for try := 1; ; try++ {
+			res, err := attack(ctx, gw, ts, rate, c.stepDuration)
+			if err != nil {
+				return false, err
+			}
+			worst, route := res.worstP99()
+			p99 := res.all.Latencies.P99
+			ok := res.held(c.p99Bound)
+			fmt.Printf("  %4d/s: p99 %6.1f ms (slowest route's p99 %6.1f ms, %s), %d errors -> %s\n",
+				rate, ms(p99), ms(worst), route, res.errors(), map[bool]string{true: "held", false: "did not hold"}[ok])
+			if ok || try == 2 {
+				return ok, nil
+			}
 		}
-		worst, route := res.worstP99()
-		ok := res.errors() == 0 && worst < c.p99Bound
-		fmt.Printf("  %4d/s: worst p99 %6.1f ms (%s), %d errors -> %s\n", rate, ms(worst), route, res.errors(), map[bool]string{true: "held", false: "did not hold"}[ok])
-		return ok, nil
 	}
 	lo, hi := 0, 0
 	for rate := 10; ; rate *= 2 {

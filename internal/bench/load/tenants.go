@@ -12,15 +12,20 @@ import (
 	"sync/atomic"
 )
 
-// partnersPerTenant is how many partners each tenant invites people into.
-const partnersPerTenant = 4
+// partnersPerTenant is how many partners each tenant invites people into,
+// made afresh for each run (each step of the search, and the measured
+// run): a partner's detail reads its people (docs/api.md), so a run that
+// inherited the earlier steps' people would time the history of the
+// search, not its own rate.
+const partnersPerTenant = 20
 
 // tenant is one tenant of the load: its key, its partners, and the pending
 // invitations made for the routes that use one up (accepts, resends,
 // revokes), each used once.
 type tenant struct {
-	id, key  string
-	partners []string
+	id, key, name string
+	partners      []string // of the current run
+	runs          int
 
 	mu      sync.Mutex
 	pending map[string][]pendingInvitation // by the route that will use it
@@ -50,20 +55,28 @@ func newTenant(ctx context.Context, partnerctl, base, name string) (*tenant, err
 	if err := json.Unmarshal(out, &created); err != nil || created.APIKey == "" {
 		return nil, fmt.Errorf("partnerctl tenant create printed %q: %v", out, err)
 	}
-	t := &tenant{id: created.TenantID, key: created.APIKey, pending: map[string][]pendingInvitation{}}
+	t := &tenant{id: created.TenantID, key: created.APIKey, name: name, pending: map[string][]pendingInvitation{}}
 	// The most the product allows, so that the run's emails stay within
 	// the tenant's hour and each address's day.
 	if _, err := t.call(ctx, base, "PUT", "/v1/settings", map[string]any{"send_limits": map[string]any{"emails_per_hour": 10000, "emails_per_recipient_per_day": 20}}, http.StatusOK); err != nil {
 		return nil, err
 	}
-	for i := range partnersPerTenant {
-		p, err := t.call(ctx, base, "POST", "/v1/partners", map[string]any{"name": fmt.Sprintf("%s partner %d", name, i+1), "country": "GB"}, http.StatusCreated)
-		if err != nil {
-			return nil, err
-		}
-		t.partners = append(t.partners, p["id"].(string))
-	}
 	return t, nil
+}
+
+// newPartners replaces the tenant's partners with new ones for the next run.
+func (t *tenant) newPartners(ctx context.Context, base string) error {
+	t.runs++
+	var ids []string
+	for i := range partnersPerTenant {
+		p, err := t.call(ctx, base, "POST", "/v1/partners", map[string]any{"name": fmt.Sprintf("%s run %d partner %d", t.name, t.runs, i+1), "country": "GB"}, http.StatusCreated)
+		if err != nil {
+			return err
+		}
+		ids = append(ids, p["id"].(string))
+	}
+	t.partners = ids
+	return nil
 }
 
 // prepare makes n pending link-only invitations for a route to use up.
