@@ -22,7 +22,7 @@ help:
 	@echo "make bench        run each benchmark on a fresh private emulator stack (see docs/benchmarks.md)"
 	@echo "make bench-cold   each function's cold start and binary size beside a hello-world Lambda (host builds; COLDSTART_FLAGS='-inittrace NAME' for one function's init costs)"
 	@echo "make load         a realistic mix through the local gateway for 60 s at LOAD_RATE (40/s); LOAD_FLAGS=-search finds the highest rate with p99 under 100 ms"
-	@echo "make fuzz         run each fuzzer for FUZZTIME (10s); make fuzz-smoke: 2s each, as CI does"
+	@echo "make fuzz         run each fuzzer for FUZZTIME (10s); make fuzz-smoke: 1,000 inputs each, as CI does"
 	@echo "make stack-start  start the emulators in the background; make stack-stop stops them"
 
 deps:
@@ -175,7 +175,7 @@ FUZZTIME ?= 10s
 fuzz:
 	FUZZTIME=$(FUZZTIME) local/fuzz.sh
 
-# Every fuzz target for 2 s: what CI runs (about a minute with a warm build
+# Every fuzz target for 1,000 inputs: what CI runs (about a minute with a warm build
 # cache; the first run instruments and builds every package once: ~3.5 min).
 fuzz-smoke:
 	FUZZTIME=1000x local/fuzz.sh
