@@ -8,24 +8,33 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 # What CI and `make test` require: emulator-backed tests fail instead of skipping.
 export PI_REQUIRE_EMULATORS := 1
 
-.PHONY: rotate-secret rotate-secret-done help dev test test-unit test-infra lint build synth deploy bench bench-cold load fuzz fuzz-smoke stack-start stack-stop stack-status deps clean
+.PHONY: rotate-secret rotate-secret-done help dev test test-unit test-infra lint lint-api generate docs build synth deploy bench bench-cold load fuzz fuzz-smoke stack-start stack-stop stack-status deps clean
 
 help:
 	@echo "make dev          start the emulators, bootstrap, create a demo tenant and serve the API on 127.0.0.1:$${PORT:-8080}"
 	@echo "make test         run every test (starts the emulators it needs, stops what it started)"
-	@echo "make lint         gofmt, go vet, staticcheck"
+	@echo "make lint         gofmt, go vet, staticcheck; redocly lint of api/openapi.yaml"
+	@echo "make generate     regenerate client/ from api/openapi.yaml (oapi-codegen, pinned in go.mod)"
+	@echo "make docs         render api/openapi.yaml to api/docs/index.html (redocly build-docs)"
 	@echo "make build        build every function as a linux/arm64 Lambda bootstrap in dist/"
 	@echo "make synth        build, then synthesize the CDK stack into infra/cdk.out (no AWS account needed)"
 	@echo "make deploy SENDER=you@example.com [STAGE=dev]   deploy to the AWS account of your credentials"
 	@echo "make bench        run each benchmark on a fresh private emulator stack (see docs/benchmarks.md)"
 	@echo "make bench-cold   each function's cold start and binary size beside a hello-world Lambda (host builds; COLDSTART_FLAGS='-inittrace NAME' for one function's init costs)"
 	@echo "make load         a realistic mix through the local gateway for 60 s at LOAD_RATE (40/s); LOAD_FLAGS=-search finds the highest rate with p99 under 100 ms"
-	@echo "make fuzz         run each fuzzer for FUZZTIME (10s); make fuzz-smoke: 2s each, as CI does"
+	@echo "make fuzz         run each fuzzer for FUZZTIME (10s); make fuzz-smoke: 1,000 inputs each, as CI does"
 	@echo "make stack-start  start the emulators in the background; make stack-stop stops them"
 
 deps:
 	$(GO) mod download
 	$(STACK) install
+
+# The OpenAPI linter and renderer, pinned by api/package-lock.json; apart
+# from local/ so that the emulators' install does not carry them.
+REDOCLY := api/node_modules/.bin/redocly
+$(REDOCLY): api/package.json api/package-lock.json
+	cd api && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 bin/partnerctl: $(shell find cmd internal -name '*.go' -not -name '*_test.go') go.mod go.sum
 	$(GO) build -o $@ ./cmd/partnerctl
@@ -47,11 +56,24 @@ test-infra:
 test-unit:
 	PI_REQUIRE_EMULATORS= AWS_ENDPOINT_URL_DYNAMODB= $(GO) test ./...
 
-lint:
+lint: lint-api
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck $$($(GO) list ./... | grep -v /third_party/gotemplate)
 	cd infra && $(GO) vet ./...
+
+lint-api: $(REDOCLY)
+	$(REDOCLY) lint --config api/redocly.yaml api/openapi.yaml
+
+# The tenant client is generated from the contract; a test
+# (client.TestTheGeneratedClientIsFresh) fails when it is stale.
+generate:
+	$(GO) generate ./client/
+
+# A static HTML page of the contract, in api/docs/ (git-ignored).
+docs: $(REDOCLY)
+	$(REDOCLY) build-docs --config api/redocly.yaml api/openapi.yaml --output api/docs/index.html
+	@echo "open api/docs/index.html"
 
 # How every Lambda binary is built, the deployed ones and the cold-start
 # benchmark's alike: the benchmark's ratios mean nothing if the flags drift.
@@ -153,7 +175,7 @@ FUZZTIME ?= 10s
 fuzz:
 	FUZZTIME=$(FUZZTIME) local/fuzz.sh
 
-# Every fuzz target for 2 s: what CI runs (about a minute with a warm build
+# Every fuzz target for 1,000 inputs: what CI runs (about a minute with a warm build
 # cache; the first run instruments and builds every package once: ~3.5 min).
 fuzz-smoke:
 	FUZZTIME=1000x local/fuzz.sh
@@ -168,4 +190,4 @@ stack-status:
 	$(STACK) status
 
 clean:
-	rm -rf bin dist infra/cdk.out
+	rm -rf bin dist infra/cdk.out api/docs

@@ -22,6 +22,10 @@ func (a *API) UpdatePartnerUser(ctx context.Context, e events.APIGatewayV2HTTPRe
 		if err := r.decodeJSON(&in); err != nil {
 			return 0, nil, err
 		}
+		// A merge patch's null removes a field; a user always has a role.
+		if sentNull(r.body, "role") {
+			return 0, nil, refuseNull("role")
+		}
 		u, err := a.Invitations.UpdateUser(ctx, r.pathParam("id"), r.pathParam("uid"), partners.UserPatch{PortalAccess: in.PortalAccess, Role: in.Role})
 		if err != nil {
 			return 0, nil, err

@@ -120,12 +120,15 @@ type request struct {
 	body  []byte
 }
 
-func (r *request) header(name string) string {
+func (r *request) header(name string) string { return headerOf(r.event, name) }
+
+// headerOf is one header of a request, by any case of its name.
+func headerOf(e events.APIGatewayV2HTTPRequest, name string) string {
 	// API Gateway lower-cases header names in payload 2.0; local callers may not.
-	if v, ok := r.event.Headers[strings.ToLower(name)]; ok {
+	if v, ok := e.Headers[strings.ToLower(name)]; ok {
 		return v
 	}
-	for k, v := range r.event.Headers {
+	for k, v := range e.Headers {
 		if strings.EqualFold(k, name) {
 			return v
 		}
@@ -163,17 +166,24 @@ func (r *request) queryInt(name string) (int, error) {
 	return n, nil
 }
 
-// decodeJSON decodes the body into v, strictly: unknown fields, trailing data
-// and wrong types are errors that name the field.
+// decodeJSON decodes the body, a JSON object, into v, strictly: unknown
+// fields, trailing data and wrong types are errors that name the field. A
+// body must say it is JSON: one without a Content-Type is refused (415)
+// like one of another type, as the contract and docs/api.md say, rather
+// than guessed at.
 func (r *request) decodeJSON(v any) error {
-	if ct := r.header("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return partners.Errorf(partners.Unsupported, "Send the body as application/json.")
-		}
+	mt, _, err := mime.ParseMediaType(r.header("Content-Type"))
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return partners.Errorf(partners.Unsupported, "Send the body as application/json.")
 	}
-	if len(bytes.TrimSpace(r.body)) == 0 {
+	trimmed := bytes.TrimSpace(r.body)
+	if len(trimmed) == 0 {
 		return partners.Errorf(partners.Invalid, "The request body is empty; send a JSON object.")
+	}
+	// encoding/json decodes null into a struct as no change at all, and so
+	// would take `null` for `{}`.
+	if trimmed[0] != '{' {
+		return partners.Errorf(partners.Invalid, "The request body must be a JSON object.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(r.body))
 	dec.DisallowUnknownFields()
@@ -182,6 +192,9 @@ func (r *request) decodeJSON(v any) error {
 	}
 	if dec.More() {
 		return partners.Errorf(partners.Invalid, "The request body has data after the JSON object.")
+	}
+	if field := nullForValue(trimmed, v); field != "" {
+		return refuseNull(field)
 	}
 	return nil
 }

@@ -20,8 +20,9 @@ var mustNotLink = map[base.Group][]string{
 }
 
 // Nothing a Lambda never uses: the shared-config and SSO/STS credential
-// chains of config.LoadDefaultConfig, the emulators' test helpers, or the
-// local stack's gateway (and its test clock).
+// chains of config.LoadDefaultConfig, the emulators' test helpers, the
+// local stack's gateway (and its test clock), the OpenAPI contract and its
+// validator, or the tenants' generated client.
 var noFunctionLinks = []string{
 	"aws-sdk-go-v2/config", "aws-sdk-go-v2/service/sso", "aws-sdk-go-v2/service/ssooidc", "aws-sdk-go-v2/service/sts",
 	"aws-sdk-go-v2/service/signin", "partnerinvites/internal/testenv", "partnerinvites/internal/localgw",
@@ -29,6 +30,7 @@ var noFunctionLinks = []string{
 	// functions that parse phones (third_party/phonenumbers' PATCHES.md);
 	// the load generator and the benchmarks are tools.
 	"google.golang.org/protobuf", "tsenart/vegeta", "partnerinvites/internal/bench",
+	"partnerinvites/api", "partnerinvites/client", "pb33f/libopenapi", "pb33f/libopenapi-validator", "oapi-codegen/runtime",
 }
 
 // Each function links only what its group uses.

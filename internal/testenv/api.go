@@ -144,7 +144,7 @@ func newAPI(t testing.TB, opts app.Options, consumers []string, killer *Killer, 
 		t.Fatal(err)
 	}
 	gw.ServeLambda(handlers, timeoutOf)
-	srv.Config.Handler = gw
+	srv.Config.Handler = checkContract(t, gw)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	t.Cleanup(gw.Close)
