@@ -175,13 +175,48 @@ func TestJSONRoutesRefuseOtherMediaTypes(t *testing.T) {
 		{"PUT", "/v1/settings", `{"invite_ttl_hours":24}`},
 		{"POST", "/v1/activations", `{"token":"x","password":"y"}`},
 	} {
-		for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "text/csv"} {
+		// "": a body that does not say what it is is not taken for JSON.
+		for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "text/csv", ""} {
 			r := api.Do(t, c.method, c.path, key, c.body, "Content-Type", ct)
 			if r.Status != http.StatusUnsupportedMediaType || r.Header.Get("Content-Type") != "application/problem+json" {
-				t.Errorf("%s %s as %s: %d %s", c.method, c.path, ct, r.Status, r.Body)
+				t.Errorf("%s %s as %q: %d %s", c.method, c.path, ct, r.Status, r.Body)
+			}
+		}
+		// JSON that is not an object: encoding/json would decode null as
+		// "no change" and take it for {}.
+		for _, body := range []string{"null", "[]", `"x"`, "1"} {
+			r := api.Do(t, c.method, c.path, key, body)
+			if r.Status != http.StatusBadRequest || r.Header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("%s %s with %s: %d %s", c.method, c.path, body, r.Status, r.Body)
 			}
 		}
 	}
+}
+
+// A null where a field has no null is refused, naming the field, rather
+// than read as "absent" (and so as the default role).
+func TestANullIsNotTheDefault(t *testing.T) {
+	api := testenv.NewAPI(t)
+	_, key := api.Tenant(t, "Acme SaaS")
+	pid := newPartner(t, api, key, "Globex")
+	for _, c := range []struct{ method, path, body, field string }{
+		{"POST", "/v1/partners/" + pid + "/invitations", `{"emails":"x@y.example","role":null}`, "role"},
+		{"POST", "/v1/partners/" + pid + "/invitations", `{"emails":"x@y.example","email_verified":null}`, "email_verified"},
+		{"POST", "/v1/partners/" + pid + "/users", `{"email":"x@y.example","role":"member","expires_in_hours":null}`, "expires_in_hours"},
+	} {
+		r := api.Do(t, c.method, c.path, key, c.body)
+		wantStatus(t, r, http.StatusBadRequest)
+		if errs, _ := r.JSON(t)["errors"].([]any); len(errs) != 1 || errs[0].(map[string]any)["field"] != c.field {
+			t.Errorf("%s %s: %s, want one error naming %s", c.method, c.path, r.Body, c.field)
+		}
+	}
+	// A merge patch's null removes a field, and a user always has a role.
+	_, _ = activationLink(t, api, key, pid, uniqueEmail(t, "ada"))
+	users := api.Do(t, "GET", "/v1/partners/"+pid+"/users", key, nil)
+	wantStatus(t, users, http.StatusOK)
+	uid := users.JSON(t)["data"].([]any)[0].(map[string]any)["id"].(string)
+	r := api.Do(t, "PATCH", "/v1/partners/"+pid+"/users/"+uid, key, `{"role":null}`)
+	wantStatus(t, r, http.StatusBadRequest)
 }
 
 // An invitation that expired and was followed by a new one for the same
