@@ -25,6 +25,7 @@ func main() {
 	stepDuration := flag.Duration("step-duration", 15*time.Second, "with -search: how long each step lasts")
 	p99Bound := flag.Duration("p99", 100*time.Millisecond, "with -search: the p99 of all requests must stay under it")
 	warmUp := flag.Duration("warm-up", 20*time.Second, "an unmeasured run at 10/s first, past the emulators' warm-up")
+	fresh := flag.Bool("fresh", true, "every measured run (every step of -search) on emulators restarted empty; false: one stack for all")
 	tenants := flag.Int("tenants", 4, "tenants sharing the load (each has its own API key and rate limit)")
 	partnerctl := flag.String("partnerctl", "bin/partnerctl", "the partnerctl binary (make load builds it)")
 	out := flag.String("out", "test-artifacts/load", "where the gateway's log and the results go")
@@ -34,7 +35,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, config{
 		rate: *rate, duration: *duration, search: *search, stepDuration: *stepDuration, p99Bound: *p99Bound,
-		tenants: *tenants, partnerctl: *partnerctl, out: *out, warmUp: *warmUp,
+		tenants: *tenants, partnerctl: *partnerctl, out: *out, warmUp: *warmUp, fresh: *fresh,
 	}); err != nil {
 		fmt.Fprintf(os.Stderr, "load: %v\n", err)
 		os.Exit(1)
@@ -47,6 +48,7 @@ type config struct {
 	search       bool
 	stepDuration time.Duration
 	warmUp       time.Duration
+	fresh        bool
 	p99Bound     time.Duration
 	tenants      int
 	partnerctl   string

@@ -3,47 +3,49 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 )
 
-// run starts the gateway, makes the tenants, and runs the load: one rate,
-// or the search and then one rate.
+// run runs the load: one rate, or the search and then one rate. Each
+// measured run (each step of the search too) gets a stack of its own
+// (session): with -fresh, the emulators are restarted empty first.
 func run(ctx context.Context, c config) error {
 	if err := os.MkdirAll(c.out, 0o755); err != nil {
 		return err
 	}
-	if err := exec1(ctx, c.partnerctl, "bootstrap"); err != nil {
-		return err
+	fmt.Printf("load: %d tenants, %d partners each; the mix: %s\n", c.tenants, partnersPerTenant, mixLine())
+	if c.fresh {
+		fmt.Printf("load: every run on a fresh stack (the emulators restarted empty, %v of warm-up at %d/s unmeasured)\n", c.warmUp, warmUpRate)
 	}
-	gw, err := startGateway(ctx, c.partnerctl, filepath.Join(c.out, "gateway.log"))
-	if err != nil {
-		return err
-	}
-	defer gw.stop()
-	fmt.Printf("load: the gateway (partnerctl dev, pid %d) serves %s\n", gw.pid, gw.base)
-	var ts []*tenant
-	for i := range c.tenants {
-		t, err := newTenant(ctx, c.partnerctl, gw.base, fmt.Sprintf("Load SaaS %d", i+1))
-		if err != nil {
-			return err
+	var shared *session
+	measure := func(rate int, d time.Duration) (*results, *session, error) {
+		s := shared
+		if s == nil || c.fresh {
+			var err error
+			if s, err = openSession(ctx, c); err != nil {
+				return nil, nil, err
+			}
+			if !c.fresh {
+				shared = s
+			}
 		}
-		ts = append(ts, t)
+		res, err := attack(ctx, s.gw, s.tenants, rate, d)
+		return res, s, err
 	}
-	fmt.Printf("load: %d tenants, %d partners each; the mix: %s\n", len(ts), partnersPerTenant, mixLine())
-
-	// DynamoDB Local is a JVM: its first minute is interpreted and
-	// compiled code, slower than what follows. Nothing of it is measured.
-	fmt.Printf("\nload: warming up at %d/s for %v (not measured)\n", warmUpRate, c.warmUp)
-	if _, err := attack(ctx, gw, ts, warmUpRate, c.warmUp); err != nil {
-		return err
-	}
+	defer func() {
+		if shared != nil {
+			shared.close()
+		}
+	}()
 
 	rate := c.rate
 	if c.search {
-		best, err := searchRate(ctx, c, gw, ts)
+		best, err := searchRate(c, measure)
 		if err != nil {
 			return err
 		}
@@ -53,19 +55,25 @@ func run(ctx context.Context, c config) error {
 		rate = best
 	}
 	fmt.Printf("\nload: %d requests/s for %v\n", rate, c.duration)
-	res, err := attack(ctx, gw, ts, rate, c.duration)
+	res, s, err := measure(rate, c.duration)
 	if err != nil {
 		return err
 	}
-	// A short step can hold where the full run does not (DynamoDB Local
-	// slows as it fills): with -search the figure is the highest rate whose
-	// whole run held, so the run steps down until one does.
+	// A short step can hold where the full run does not: with -search the
+	// figure is the highest rate whose whole run held, so the run steps
+	// down until one does.
 	for attempt := 1; c.search && attempt < maxConfirmations && !res.held(c.p99Bound) && rate > warmUpRate; attempt++ {
 		fmt.Printf("load: %d/s did not hold for %v (p99 %.1f ms, %d errors); trying %d/s\n", rate, c.duration, ms(res.all.Latencies.P99), res.errors(), rate*85/100)
 		rate = rate * 85 / 100
-		if res, err = attack(ctx, gw, ts, rate, c.duration); err != nil {
+		if c.fresh {
+			s.close()
+		}
+		if res, s, err = measure(rate, c.duration); err != nil {
 			return err
 		}
+	}
+	if c.fresh {
+		defer s.close()
 	}
 	if c.search {
 		verdict := "held"
@@ -74,7 +82,7 @@ func run(ctx context.Context, c config) error {
 		}
 		fmt.Printf("load: the highest rate whose %v run had a p99 under %v: %d/s (%s)\n", c.duration, c.p99Bound, rate, verdict)
 	}
-	report := res.table(rate, c.duration, gw.peakRSS(), emulatorPeaks())
+	report := res.table(rate, c.duration, s.gw.peakRSS(), emulatorPeaks())
 	floor, err := floorRun(rate, c.stepDuration)
 	if err != nil {
 		return err
@@ -91,6 +99,61 @@ func run(ctx context.Context, c config) error {
 	return nil
 }
 
+// session is one stack the load runs on: the gateway and the tenants, made
+// on emulators that were (with -fresh) restarted empty, then warmed up.
+type session struct {
+	gw      *gateway
+	tenants []*tenant
+}
+
+func openSession(ctx context.Context, c config) (*session, error) {
+	if c.fresh {
+		if err := restartStack(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := exec1(ctx, c.partnerctl, "bootstrap"); err != nil {
+		return nil, err
+	}
+	gw, err := startGateway(ctx, c.partnerctl, filepath.Join(c.out, "gateway.log"))
+	if err != nil {
+		return nil, err
+	}
+	s := &session{gw: gw}
+	for i := range c.tenants {
+		t, err := newTenant(ctx, c.partnerctl, gw.base, fmt.Sprintf("Load SaaS %d", i+1))
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		s.tenants = append(s.tenants, t)
+	}
+	// DynamoDB Local is a JVM: its first seconds are interpreted and
+	// compiled code, slower than what follows. Nothing of it is measured.
+	if _, err := attack(ctx, gw, s.tenants, warmUpRate, c.warmUp); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *session) close() { s.gw.stop() }
+
+// restartStack stops the emulators of the stack the load runs on and starts
+// them again, empty (DynamoDB Local is in memory; the Cognito emulator's
+// files are removed on start), on the same ports: local/stack.sh reads
+// them from the environment `make load` gives.
+func restartStack(ctx context.Context) error {
+	for _, verb := range []string{"stop", "start"} {
+		cmd := exec.CommandContext(ctx, "local/stack.sh", verb)
+		cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("local/stack.sh %s: %w", verb, err)
+		}
+	}
+	return nil
+}
+
 // warmUpRate is the warm-up's rate: one most machines hold.
 const warmUpRate = 10
 
@@ -103,16 +166,19 @@ const maxConfirmations = 4
 // that held. The bound is on all requests, not each route's: a step of 15 s
 // gives the rarer routes (2.5 % of the mix) a few dozen requests, whose
 // "p99" is their slowest one; each route's p99 is printed beside.
-func searchRate(ctx context.Context, c config, gw *gateway, ts []*tenant) (int, error) {
+func searchRate(c config, measure func(rate int, d time.Duration) (*results, *session, error)) (int, error) {
 	fmt.Printf("\nload: searching for the highest rate with a p99 under %v (%v a step)\n", c.p99Bound, c.stepDuration)
 	// A step that does not hold is tried once more: one pause of a JVM or
 	// of Node's event loop moves the p99 of a 15 s step, and should not end
 	// the search. The full-length run after it is the figure's judge.
 	held := func(rate int) (bool, error) {
 		for try := 1; ; try++ {
-			res, err := attack(ctx, gw, ts, rate, c.stepDuration)
+			res, sess, err := measure(rate, c.stepDuration)
 			if err != nil {
 				return false, err
+			}
+			if c.fresh {
+				sess.close()
 			}
 			worst, route := res.worstP99()
 			p99 := res.all.Latencies.P99
