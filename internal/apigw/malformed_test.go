@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -81,12 +80,12 @@ func sweep(r apigw.Route, path string, validBody string) []malformed {
 	}
 	hasBody := r.Method == "POST" || r.Method == "PUT" || r.Method == "PATCH"
 	if hasBody {
-		for _, name := range sortedKeys(badBodies) {
+		for _, name := range slices.Sorted(maps.Keys(badBodies)) {
 			add(name, nil, []byte(badBodies[name]), "")
 		}
 		var fields map[string]json.RawMessage
 		if json.Unmarshal([]byte(validBody), &fields) == nil {
-			for _, f := range sortedKeys(fields) {
+			for _, f := range slices.Sorted(maps.Keys(fields)) {
 				for _, v := range wrongTypes {
 					if string(fields[f]) != v {
 						add("wrong type: "+f, nil, replaceField(fields, f, v), "")
@@ -142,22 +141,13 @@ func replaceField(fields map[string]json.RawMessage, name, value string) []byte 
 	var b strings.Builder
 	b.WriteString("{")
 	b.WriteString(fmt.Sprintf("%q:%s", name, value))
-	for _, f := range sortedKeys(fields) {
+	for _, f := range slices.Sorted(maps.Keys(fields)) {
 		if f != name {
 			fmt.Fprintf(&b, ",%q:%s", f, fields[f])
 		}
 	}
 	b.WriteString("}")
 	return []byte(b.String())
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // publicPaths are the public routes' paths with a real credential in them
@@ -292,7 +282,7 @@ func TestMalformedRequestsNeverFail(t *testing.T) {
 	summary := fmt.Sprintf("malformed requests: %d across %d routes, %d answered 5xx, %d answered wrong; statuses %s",
 		len(requests), len(apigw.Routes), fivexx, failures, strings.Join(statuses, " "))
 	var kinds []string
-	for _, k := range sortedKeys(byKind) {
+	for _, k := range slices.Sorted(maps.Keys(byKind)) {
 		kinds = append(kinds, fmt.Sprintf("%s: %d (%s)", k, byKind[k], took[k].Round(time.Millisecond)))
 	}
 	report := summary + "\n" + strings.Join(kinds, "\n") + "\n"

@@ -1,6 +1,7 @@
 package apigw
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -22,8 +23,8 @@ func nullForValue(body []byte, v any) string {
 	if t == nil || t.Kind() != reflect.Struct {
 		return ""
 	}
-	var members map[string]json.RawMessage
-	if json.Unmarshal(body, &members) != nil {
+	members := nullMembers(body)
+	if len(members) == 0 {
 		return ""
 	}
 	for _, f := range reflect.VisibleFields(t) {
@@ -34,8 +35,7 @@ func nullForValue(body []byte, v any) string {
 		if name == "" || name == "-" {
 			continue
 		}
-		raw, ok := members[name]
-		if !ok || string(raw) != "null" {
+		if !members[name] {
 			continue
 		}
 		switch f.Type.Kind() {
@@ -48,9 +48,26 @@ func nullForValue(body []byte, v any) string {
 }
 
 // sentNull says whether a JSON object body has the member name, null.
-func sentNull(body []byte, name string) bool {
+func sentNull(body []byte, name string) bool { return nullMembers(body)[name] }
+
+// nullMembers are the top-level members of a JSON object body that are
+// null. Most bodies have none, and the word "null" nowhere: those are not
+// parsed a second time.
+func nullMembers(body []byte) map[string]bool {
+	if !bytes.Contains(body, []byte("null")) {
+		return nil
+	}
 	var members map[string]json.RawMessage
-	return json.Unmarshal(body, &members) == nil && string(members[name]) == "null"
+	if json.Unmarshal(body, &members) != nil {
+		return nil
+	}
+	nulls := map[string]bool{}
+	for name, raw := range members {
+		if string(raw) == "null" {
+			nulls[name] = true
+		}
+	}
+	return nulls
 }
 
 // refuseNull is the error of a null where a value belongs.
